@@ -1,0 +1,376 @@
+"""Semantic checks beyond types, each reported at its own location."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path, PurePosixPath
+
+from jinja2 import TemplateSyntaxError
+from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+
+from . import spec as S
+from .errors import Problem
+from .prompting import MAX_RENDER_CHARS, make_env, schema_context, undeclared_names
+
+_SAMPLE_INPUT = {
+    "string": "sample",
+    "text": "sample text\nover two lines",
+    "integer": 1900,
+    "number": 1.5,
+    "boolean": True,
+}
+
+
+def normalize_value(value: str) -> str:
+    """How the parser compares categorical answers: case, spaces, - and _ ignored."""
+    return re.sub(r"[\s_\-]+", " ", value.strip().casefold())
+
+
+class _Checker:
+    def __init__(self, loaded) -> None:
+        self.loaded = loaded
+        self.spec: S.MultiFieldSpec = loaded.spec
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple, message: str, *, key: bool = False, line_col=None) -> None:
+        from .yamlpos import dotted
+
+        if line_col is None:
+            line_col = self.loaded.located.position(path, key=key)
+        self.problems.append(Problem(self.loaded.display, *line_col, dotted(path), message))
+
+    # ------------------------------------------------------------------ run
+
+    def run(self) -> list[Problem]:
+        self.check_names()
+        self.check_labels()
+        self.check_data_source()
+        self.check_split()
+        self.check_training()
+        self.check_template()
+        self.check_acceptance()
+        return self.problems
+
+    # ---------------------------------------------------------------- names
+
+    def check_names(self) -> None:
+        spec = self.spec
+        inputs = spec.data.inputs
+        labels = spec.labels.fields
+        for name in inputs:
+            if name in S.RESERVED_TEMPLATE_NAMES:
+                self.add(
+                    ("data", "inputs", name),
+                    f"input name {name!r} is reserved for the label schema in templates",
+                    key=True,
+                )
+            if name in labels:
+                self.add(
+                    ("labels", "fields", name),
+                    f"{name!r} is both an input field and a label field",
+                    key=True,
+                )
+        if spec.data.id_field in inputs:
+            self.add(
+                ("data", "inputs", spec.data.id_field),
+                f"the id field {spec.data.id_field!r} cannot also be an input field",
+                key=True,
+            )
+        if spec.data.id_field in labels:
+            self.add(
+                ("labels", "fields", spec.data.id_field),
+                f"the id field {spec.data.id_field!r} cannot also be a label field",
+                key=True,
+            )
+        if spec.data.labels_key is not None and spec.data.labels_key in inputs:
+            self.add(
+                ("data", "labels_key"),
+                f"labels_key {spec.data.labels_key!r} is also an input field",
+            )
+
+    # --------------------------------------------------------------- labels
+
+    def check_labels(self) -> None:
+        labels = self.spec.labels
+        na = labels.na_token
+        grouped = [name for name, f in labels.fields.items() if f.group is not None]
+        if grouped and len(grouped) != len(labels.fields):
+            for name, f in labels.fields.items():
+                if f.group is None:
+                    self.add(
+                        ("labels", "fields", name),
+                        "either every label field has a group or none has; this one has none",
+                        key=True,
+                    )
+        for name, f in labels.fields.items():
+            base = ("labels", "fields", name)
+            if f.type == "categorical":
+                if not f.values:
+                    self.add(base, "a categorical field needs 'values'", key=True)
+                    continue
+                if len(f.values) < 2:
+                    self.add(base + ("values",), "a categorical field needs at least 2 values")
+                seen: dict[str, int] = {}
+                for i, v in enumerate(f.values):
+                    norm = normalize_value(v)
+                    if v != v.strip():
+                        self.add(base + ("values", i), f"value {v!r} has surrounding spaces")
+                    if not norm:
+                        self.add(base + ("values", i), "empty categorical value")
+                    elif norm in seen:
+                        self.add(
+                            base + ("values", i),
+                            f"duplicate value {v!r} (same as {f.values[seen[norm]]!r} "
+                            "ignoring case, spaces, - and _)",
+                        )
+                    else:
+                        seen[norm] = i
+                    if na is not None and norm == normalize_value(na):
+                        self.add(
+                            base + ("values", i),
+                            f"value {v!r} is the not-applicable token; remove it and use allow_na",
+                        )
+            elif f.values is not None:
+                self.add(base + ("values",), f"'values' only applies to categorical fields, not {f.type}")
+            if f.type not in ("integer", "number"):
+                for bound in ("minimum", "maximum"):
+                    if getattr(f, bound) is not None:
+                        self.add(base + (bound,), f"{bound!r} only applies to integer and number fields")
+            elif f.minimum is not None and f.maximum is not None and f.minimum >= f.maximum:
+                self.add(base + ("maximum",), "maximum must be greater than minimum")
+            if f.allow_na and na is None and "allow_na" in f.model_fields_set:
+                self.add(base + ("allow_na",), "allow_na: true needs labels.na_token")
+
+    # ----------------------------------------------------------------- data
+
+    def check_data_source(self) -> None:
+        src = self.spec.data.source
+        path = ("data", "source")
+        posix = PurePosixPath(src.replace("\\", "/"))
+        if posix.is_absolute() or re.match(r"^[A-Za-z]:", src):
+            self.add(path, "the data source must be a path relative to the spec file")
+            return
+        if ".." in posix.parts:
+            self.add(path, "the data source may not leave the spec's directory ('..')")
+            return
+        if "\x00" in src or any(ord(c) < 32 for c in src):
+            self.add(path, "the data source path contains control characters")
+            return
+        fmt = self.spec.data.format
+        suffix = posix.suffix.lower()
+        if fmt is None and suffix not in (".jsonl", ".csv"):
+            self.add(path, f"cannot tell the format from {posix.suffix or 'no extension'!r}; set data.format")
+        spec_dir = self.loaded.path.parent.resolve()
+        target = (spec_dir / Path(*posix.parts)).resolve()
+        if not target.is_relative_to(spec_dir):
+            self.add(path, "the data source resolves outside the spec's directory (symlink?)")
+        elif not target.is_file():
+            self.add(path, f"data source {src!r} not found next to the spec")
+
+    # ---------------------------------------------------------------- split
+
+    def check_split(self) -> None:
+        sp = self.spec.split
+        total = sp.train + sp.valid + sp.test
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            self.add(("split",), f"train + valid + test must sum to 1, not {total:g}")
+        if sp.train <= 0:
+            self.add(("split", "train"), "the train share must be positive")
+        eval_on = sp.eval_on or ("test" if sp.test > 0 else "valid")
+        if getattr(sp, eval_on) <= 0:
+            self.add(("split", "eval_on") if sp.eval_on else ("split",),
+                     f"eval runs on the {eval_on} split, whose share is 0")
+        if sp.stratify_by is not None:
+            name = sp.stratify_by
+            labels = self.spec.labels.fields
+            inputs = self.spec.data.inputs
+            if name in labels:
+                if labels[name].type not in ("categorical", "boolean"):
+                    self.add(("split", "stratify_by"),
+                             f"cannot stratify by {name!r}: it is a {labels[name].type} field, not categorical")
+            elif name in inputs:
+                if inputs[name].type not in ("string", "boolean", "integer"):
+                    self.add(("split", "stratify_by"),
+                             f"cannot stratify by input {name!r} of type {inputs[name].type}")
+            else:
+                self.add(("split", "stratify_by"), self._unknown_field(name))
+
+    def _unknown_field(self, name: str) -> str:
+        import difflib
+
+        known = list(self.spec.labels.fields) + list(self.spec.data.inputs)
+        msg = f"{name!r} is not a declared field"
+        close = difflib.get_close_matches(name, known, n=1)
+        return msg + (f"; did you mean {close[0]!r}?" if close else "")
+
+    # ------------------------------------------------------------- training
+
+    def check_training(self) -> None:
+        t = self.spec.training
+        if (t.steps is None) == (t.epochs is None):
+            self.add(("training",), "give exactly one of training.steps and training.epochs")
+        if t.steps is not None and t.warmup_steps >= t.steps:
+            self.add(("training", "warmup_steps"), "warmup_steps must be smaller than steps")
+        if isinstance(t.lora.layers, int) and t.lora.layers < 1:
+            self.add(("training", "lora", "layers"), "layers must be a positive number or 'all'")
+        if t.backend == "mlx" and not self.spec.model.chat_template:
+            self.add(
+                ("model", "chat_template"),
+                "mlx-lm masks the prompt out of the loss only through a chat template; "
+                "set chat_template: true (prompt masking is never switched off silently)",
+            )
+
+    # ------------------------------------------------------------- template
+
+    def check_template(self) -> None:
+        spec = self.spec
+        env = make_env()
+        fields = field_dicts(spec)
+        ctx_names = set(schema_context(fields, spec.labels.na_token, spec.prompt.completion_format))
+        declared = set(spec.data.inputs) | ctx_names
+        for key in ("template", "system"):
+            source = getattr(spec.prompt, key)
+            if source is None:
+                continue
+            path = ("prompt", key)
+            try:
+                names = undeclared_names(env, source)
+            except TemplateSyntaxError as exc:
+                self.add(path, f"template syntax error: {exc.message}",
+                         line_col=self._template_pos(path, exc.lineno))
+                continue
+            for name in sorted(names - declared):
+                import difflib
+
+                close = difflib.get_close_matches(name, sorted(declared), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.add(path, f"template uses undeclared name {name!r}{hint}",
+                         line_col=self._template_pos(path, _line_of(source, name)))
+            self._check_hand_written(path, source, fields)
+            ctx = {n: _SAMPLE_INPUT[f.type] for n, f in spec.data.inputs.items()}
+            ctx.update(schema_context(fields, spec.labels.na_token, spec.prompt.completion_format))
+            try:
+                out = env.from_string(source).render(ctx)
+            except SecurityError as exc:
+                self.add(path, f"template refused by the sandbox: {exc}")
+                continue
+            except (UndefinedError, TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+                self.add(path, f"template fails on a sample row: {exc}")
+                continue
+            if len(out) > MAX_RENDER_CHARS:
+                self.add(path, f"template renders more than {MAX_RENDER_CHARS} characters")
+            if key == "template" and not out.strip():
+                self.add(path, "template renders an empty prompt")
+
+    def _check_hand_written(self, path: tuple, source: str, fields: list[dict]) -> None:
+        """Counts and field lists must come from the schema, not be typed by hand."""
+        env = make_env()
+        literal = "".join(
+            node.data
+            for node in env.parse(source).find_all(_template_data_type())
+        )
+        names = {f["name"] for f in fields}
+        listed = [n for n in names if re.search(rf"(?m)^\s*(?:[-*]\s*)?{re.escape(n)}\s*(?::|$)", literal)]
+        if len(listed) >= 2:
+            self.add(
+                path,
+                f"the template lists label fields by hand ({', '.join(sorted(listed)[:3])}, ...); "
+                "loop over `fields` or `groups` so the list always matches the schema",
+                line_col=self._template_pos(path, _line_of(source, sorted(listed)[0])),
+            )
+        m = re.search(r"\b(\d+)\s+(?:metadata\s+)?(?:dimensions|fields|labels|categories)\b", literal)
+        if m:
+            self.add(
+                path,
+                f"the template states a count by hand ({m.group(0)!r}); use {{{{ n_fields }}}} "
+                f"(the schema has {len(fields)} fields)",
+                line_col=self._template_pos(path, _line_of(source, m.group(0))),
+            )
+
+    def _template_pos(self, path: tuple, template_line: int | None) -> tuple[int, int]:
+        start = self.loaded.located.block_start.get(path)
+        if start is None or template_line is None:
+            return self.loaded.located.position(path)
+        line = start + template_line - 1
+        indent = _indent_of(self.loaded.text, line)
+        return (line, indent + 1)
+
+    # ----------------------------------------------------------- acceptance
+
+    def check_acceptance(self) -> None:
+        fields = self.spec.labels.fields
+        seen = set()
+        for i, th in enumerate(self.spec.acceptance.thresholds):
+            base = ("acceptance", "thresholds", i)
+            name, _, arg = th.metric.partition(".")
+            if th.metric in seen:
+                self.add(base + ("metric",), f"metric {th.metric!r} has two thresholds")
+            seen.add(th.metric)
+            if name not in S.MULTI_FIELD_METRICS:
+                import difflib
+
+                close = difflib.get_close_matches(name, list(S.MULTI_FIELD_METRICS), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.add(base + ("metric",), f"unknown metric {name!r}{hint}; known: "
+                         + ", ".join(S.MULTI_FIELD_METRICS))
+                continue
+            needs_arg = name in ("field_accuracy", "macro_f1")
+            if needs_arg and not arg:
+                self.add(base + ("metric",), f"{name} needs a field: {name}.<field>")
+            elif not needs_arg and arg:
+                self.add(base + ("metric",), f"{name} takes no field")
+            elif arg and arg not in fields:
+                self.add(base + ("metric",), self._unknown_field(arg))
+            elif name == "macro_f1" and fields[arg].type != "categorical":
+                self.add(base + ("metric",), f"macro_f1 needs a categorical field; {arg!r} is {fields[arg].type}")
+            higher = S.MULTI_FIELD_METRICS[name][0]
+            for bound in ("pass_", "review"):
+                value = getattr(th, bound)
+                if value is not None and not (0.0 <= value <= 1.0):
+                    self.add(base + (bound.rstrip("_"),), f"{th.metric} is a share; {value} is outside 0..1")
+            if th.review is not None:
+                if higher and th.review > th.pass_:
+                    self.add(base + ("review",), "the review band must be at or below the pass threshold")
+                if not higher and th.review < th.pass_:
+                    self.add(base + ("review",), "the review band must be at or above the pass threshold")
+
+
+def _template_data_type():
+    from jinja2 import nodes
+
+    return nodes.TemplateData
+
+
+def _line_of(source: str, needle: str) -> int | None:
+    for i, line in enumerate(source.splitlines(), start=1):
+        if needle in line:
+            return i
+    return None
+
+
+def _indent_of(text: str, line: int) -> int:
+    lines = text.splitlines()
+    if 1 <= line <= len(lines):
+        s = lines[line - 1]
+        return len(s) - len(s.lstrip(" "))
+    return 0
+
+
+def field_dicts(spec) -> list[dict]:
+    """Label fields as plain dicts (what templates and generated code see), in spec order."""
+    return [
+        {
+            "name": name,
+            "type": f.type,
+            "group": f.group,
+            "values": list(f.values) if f.values is not None else None,
+            "description": f.description,
+            "allow_na": f.allow_na and spec.labels.na_token is not None,
+        }
+        for name, f in spec.labels.fields.items()
+    ]
+
+
+def check_spec(loaded) -> list[Problem]:
+    return _Checker(loaded).run()

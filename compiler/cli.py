@@ -1,0 +1,116 @@
+"""Command line: build, check, validate, schema, smoke.
+
+Exit codes: 0 success; 1 `check` found drift or `smoke` failed; 2 invalid spec,
+input or output directory (every problem is printed, nothing is written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import EXIT_DRIFT, EXIT_INVALID, EXIT_OK, SpecError
+from .writer import OutputError
+
+
+def _fail(exc: Exception) -> None:
+    if isinstance(exc, SpecError):
+        click.echo(exc.report(), err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="distillgen")
+def main() -> None:
+    """Compile a fine-tuning task spec into a ready-to-run training project."""
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory (default: generated/<spec name>/).")
+def build(spec: Path, out: Path | None) -> None:
+    """Validate SPEC and compile it into a project."""
+    from .compile import compile_spec
+    from .writer import write_project
+
+    try:
+        _, out_dir, files = compile_spec(spec, out)
+        report = write_project(files, out_dir)
+    except (SpecError, OutputError) as exc:
+        _fail(exc)
+    click.echo(
+        f"built {out_dir}: {len(report.written)} written, {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed"
+    )
+    for rel in report.removed:
+        click.echo(f"  removed {rel} (no longer generated)")
+    for rel in report.foreign:
+        click.echo(f"  note: {rel} was not made by distillgen; left as it is", err=True)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+def check(spec: Path, out: Path | None) -> None:
+    """Exit 0 if the output directory is what SPEC compiles to; else 1 and a diff."""
+    from .compile import compile_spec
+    from .writer import diff_project
+
+    try:
+        _, out_dir, files = compile_spec(spec, out)
+    except SpecError as exc:
+        _fail(exc)
+    diff, summary = diff_project(files, out_dir)
+    if not summary:
+        click.echo(f"{out_dir} is up to date with {spec}")
+        sys.exit(EXIT_OK)
+    click.echo(diff, nl=False)
+    for line in summary:
+        click.echo(line, err=True)
+    click.echo(f"{out_dir} differs from what {spec} compiles to; run `distillgen build {spec}`",
+               err=True)
+    sys.exit(EXIT_DRIFT)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+def validate(spec: Path) -> None:
+    """Check SPEC and print every problem; write nothing."""
+    from .load import read_spec
+
+    try:
+        loaded = read_spec(spec)
+    except SpecError as exc:
+        _fail(exc)
+    click.echo(f"{spec}: ok ({loaded.spec.kind}, {len(loaded.spec.labels.fields)} label fields)")
+
+
+@main.command()
+def schema() -> None:
+    """Print the spec language's JSON Schema."""
+    from .spec import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--rows", default=24, show_default=True, help="Source rows to use.")
+@click.option("--steps", default=4, show_default=True, help="Training steps.")
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Work in this directory and keep it (default: a temporary one).")
+def smoke(spec: Path, rows: int, steps: int, keep: Path | None) -> None:
+    """Run SPEC's generated project end to end on a tiny local model, on CPU."""
+    from .smoke import run_smoke
+
+    try:
+        ok = run_smoke(spec, rows=rows, steps=steps, keep=keep, echo=click.echo)
+    except (SpecError, OutputError) as exc:
+        _fail(exc)
+    sys.exit(EXIT_OK if ok else EXIT_DRIFT)

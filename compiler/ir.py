@@ -1,0 +1,167 @@
+"""The resolved, ordered intermediate representation that templates see.
+
+Templates never see the raw spec: only this plain, fully-defaulted structure.
+Order is the spec's declared order (which is deterministic); nothing depends on
+hashing, the clock or the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import __version__
+from . import spec as S
+from .backends import Row, mlx_config
+from .checks import field_dicts
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Build-time replacements (used by `smoke`): never change the spec file."""
+
+    source: Path | None = None  # absolute path of a data file to use instead
+    model_base: str | None = None
+    steps: int | None = None
+    batch_size: int | None = None
+    lora_layers: int | str | None = None
+    max_new_tokens: int | None = None
+    eval_every: int | None = None
+    save_every: int | None = None
+
+
+@dataclass
+class Project:
+    name: str
+    kind: str
+    description: str | None
+    generator: str
+    spec_ref: str  # spec path as seen from the output directory
+    spec_sha256: str
+    inputs: list[dict]
+    id_field: str
+    labels_key: str | None
+    source: str  # data source as seen from the output directory
+    source_format: str
+    max_reject_share: float
+    fields: list[dict]
+    na_token: str | None
+    groups: list[str]
+    prompt: dict
+    split: dict
+    model: dict
+    training: dict
+    eval: dict
+    acceptance: list[dict]
+    backend_config: dict = field(default_factory=dict)
+    backend_table: list[Row] = field(default_factory=list)
+
+
+def _rel(target: Path, start: Path) -> str:
+    return PurePosixPath(Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()).as_posix()
+
+
+def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Project:
+    ov = overrides or Overrides()
+    spec: S.MultiFieldSpec = loaded.spec
+    spec_dir = loaded.path.parent
+    source_path = ov.source if ov.source is not None else spec_dir / spec.data.source
+    fmt = spec.data.format or PurePosixPath(str(source_path)).suffix.lower().lstrip(".")
+
+    fields = field_dicts(spec)
+    for f, (_, lf) in zip(fields, spec.labels.fields.items(), strict=True):
+        f["minimum"] = lf.minimum
+        f["maximum"] = lf.maximum
+    groups: list[str] = []
+    for f in fields:
+        if f["group"] is not None and f["group"] not in groups:
+            groups.append(f["group"])
+
+    sp = spec.split
+    eval_split = sp.eval_on or ("test" if sp.test > 0 else "valid")
+    stratify_kind = None
+    if sp.stratify_by is not None:
+        stratify_kind = "label" if sp.stratify_by in spec.labels.fields else "input"
+
+    t = spec.training
+    lora = t.lora.model_dump()
+    if ov.lora_layers is not None:
+        lora["layers"] = ov.lora_layers
+    training = {
+        "backend": t.backend,
+        "lora": lora,
+        "steps": ov.steps if ov.steps is not None else t.steps,
+        "epochs": None if ov.steps is not None else t.epochs,
+        "batch_size": ov.batch_size or t.batch_size,
+        "grad_accumulation": t.grad_accumulation,
+        "learning_rate": t.learning_rate,
+        "warmup_steps": 0 if ov.steps is not None and t.warmup_steps >= ov.steps else t.warmup_steps,
+        "lr_schedule": t.lr_schedule,
+        "eval_every": ov.eval_every or t.eval_every,
+        "save_every": ov.save_every or t.save_every,
+        "seed": t.seed if t.seed is not None else sp.seed,
+        "grad_checkpoint": t.grad_checkpoint,
+    }
+    model = {
+        "base": ov.model_base or spec.model.base,
+        "tokenizer": spec.model.tokenizer if ov.model_base is None else None,
+        "max_seq_length": spec.model.max_seq_length,
+        "chat_template": spec.model.chat_template,
+    }
+    model["tokenizer_or_base"] = model["tokenizer"] or model["base"]
+
+    project = Project(
+        name=spec.name,
+        kind=spec.kind,
+        description=spec.description,
+        generator=f"distillgen {__version__}",
+        spec_ref=_rel(loaded.path, out_dir),
+        spec_sha256=hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
+        inputs=[
+            {"name": n, "type": f.type, "required": f.required, "max_chars": f.max_chars}
+            for n, f in spec.data.inputs.items()
+        ],
+        id_field=spec.data.id_field,
+        labels_key=spec.data.labels_key,
+        source=_rel(source_path, out_dir),
+        source_format=fmt,
+        max_reject_share=spec.data.max_reject_share,
+        fields=fields,
+        na_token=spec.labels.na_token,
+        groups=groups,
+        prompt={
+            "system": spec.prompt.system,
+            "template": spec.prompt.template,
+            "completion_format": spec.prompt.completion_format,
+        },
+        split={
+            "train": sp.train,
+            "valid": sp.valid,
+            "test": sp.test,
+            "seed": sp.seed,
+            "stratify_by": sp.stratify_by,
+            "stratify_kind": stratify_kind,
+            "eval_split": eval_split,
+        },
+        model=model,
+        training=training,
+        eval={
+            "max_new_tokens": ov.max_new_tokens or spec.eval.max_new_tokens,
+            "checkpoint_every": spec.eval.checkpoint_every,
+        },
+        acceptance=[
+            {
+                "metric": th.metric,
+                "pass": th.pass_,
+                "review": th.review,
+                "higher_is_better": S.MULTI_FIELD_METRICS[th.metric.partition(".")[0]][0],
+            }
+            for th in spec.acceptance.thresholds
+        ],
+    )
+    project.backend_config, project.backend_table = mlx_config(
+        training, model, data_dir="work/data", adapter_dir="work/adapters"
+    )
+    return project

@@ -1,0 +1,157 @@
+"""Spec file -> validated model, or every problem with its location."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from . import spec as S
+from .errors import Problem, SpecError
+from .yamlpos import Located, dotted, load_yaml
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    spec: S.SpecBase
+    path: Path  # the spec file
+    display: str  # how the spec file is named in messages
+    text: str
+    located: Located
+
+
+def read_spec(path: str | Path, display: str | None = None) -> LoadedSpec:
+    """Read, parse, validate and check a spec; raise SpecError with all problems."""
+    path = Path(path)
+    display = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError([Problem(display, 0, 0, "", f"cannot read spec: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SpecError([Problem(display, line, 1, "", "spec is not valid UTF-8")]) from None
+    return parse_spec(text, path, display)
+
+
+def parse_spec(text: str, path: Path, display: str) -> LoadedSpec:
+    located, problems = load_yaml(text, display)
+    if located is None:
+        raise SpecError(problems)
+    if not isinstance(located.data, dict):
+        raise SpecError([Problem(display, 1, 1, "", "a spec is a mapping of sections")])
+    try:
+        spec = S.SPEC_ADAPTER.validate_python(located.data)
+    except ValidationError as exc:
+        raise SpecError(_problems_from_validation(exc, located, display)) from None
+    loaded = LoadedSpec(spec=spec, path=path, display=display, text=text, located=located)
+    from .checks import check_spec  # local import: checks imports this module's types
+
+    problems = check_spec(loaded)
+    if problems:
+        raise SpecError(problems)
+    return loaded
+
+
+def problem_at(loaded_or_located, display: str, path: tuple, message: str, *, key=False) -> Problem:
+    located = getattr(loaded_or_located, "located", loaded_or_located)
+    line, col = located.position(path, key=key)
+    return Problem(display, line, col, dotted(path), message)
+
+
+# ----------------------------------------------------------- pydantic -> problems
+
+
+def _problems_from_validation(exc: ValidationError, located: Located, display: str):
+    problems = []
+    multi_kind = len(S.SPEC_KINDS) > 1
+    for err in exc.errors(include_url=False):
+        loc = list(err["loc"])
+        if multi_kind and loc and loc[0] in S.KIND_NAMES:
+            loc = loc[1:]
+        is_key = False
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-1]
+            is_key = True
+        path = tuple(loc)
+        etype = err["type"]
+        message = err["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        if etype == "extra_forbidden":
+            is_key = True
+            allowed = _allowed_keys(path[:-1], located.data)
+            message = f"unknown key {path[-1]!r}"
+            close = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.6)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+            elif allowed:
+                message += f"; expected one of: {', '.join(sorted(allowed))}"
+        elif etype == "missing":
+            message = f"missing required key {path[-1]!r}"
+            line, col = located.position(path[:-1])
+            problems.append(Problem(display, line, col, dotted(path), message))
+            continue
+        elif etype == "literal_error" and "input" in err:
+            expected = err.get("ctx", {}).get("expected", "")
+            options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
+            close = difflib.get_close_matches(str(err["input"]), options, n=1, cutoff=0.6)
+            message = f"{err['input']!r} is not allowed; expected {expected}"
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        elif etype == "union_tag_invalid" or etype == "union_tag_not_found":
+            message = f"unknown task kind; expected one of: {', '.join(S.KIND_NAMES)}"
+        problems.append(problem_at(located, display, path, message, key=is_key))
+    return problems
+
+
+def _unwrap(tp):
+    """Strip Annotated/Optional to the underlying types."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        out = []
+        for arg in typing.get_args(tp):
+            out.extend(_unwrap(arg))
+        return out
+    return [tp]
+
+
+def _allowed_keys(path: tuple, data) -> list[str]:
+    """Keys the model at ``path`` accepts (for 'did you mean')."""
+    kind_map = {k.model_fields["kind"].annotation.__args__[0]: k for k in S.SPEC_KINDS}
+    model = S.SPEC_KINDS[0]
+    if isinstance(data, dict) and data.get("kind") in kind_map:
+        model = kind_map[data["kind"]]
+    candidates = [model]
+    for part in path:
+        nxt = []
+        for cand in candidates:
+            if isinstance(cand, type) and issubclass(cand, BaseModel) and isinstance(part, str):
+                fld = cand.model_fields.get(part)
+                if fld is None:
+                    fld = next(
+                        (f for f in cand.model_fields.values() if f.alias == part),
+                        None,
+                    )
+                if fld is not None:
+                    nxt.extend(_unwrap(fld.annotation))
+            else:
+                origin = typing.get_origin(cand)
+                if origin is dict:
+                    nxt.extend(_unwrap(typing.get_args(cand)[1]))
+                elif origin is list and isinstance(part, int):
+                    nxt.extend(_unwrap(typing.get_args(cand)[0]))
+        candidates = nxt
+    keys: list[str] = []
+    for cand in candidates:
+        if isinstance(cand, type) and issubclass(cand, BaseModel):
+            keys.extend(f.alias or name for name, f in cand.model_fields.items())
+    return keys

@@ -1,0 +1,257 @@
+"""The spec language (v1): pydantic models, exported as JSON Schema.
+
+Every model forbids unknown keys. Names that end up in generated code (fields,
+the project name) are validated identifiers. Cross-field rules live in
+``checks.py`` so that each problem is reported with its own location.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+)
+
+IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+# Names the prompt template gets from the label schema; inputs may not shadow them.
+RESERVED_TEMPLATE_NAMES = frozenset(
+    {"fields", "groups", "n_fields", "na_token", "answer_format", "field_names", "loop", "self"}
+)
+
+
+def _identifier(value: str) -> str:
+    if not IDENTIFIER_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a safe name: use lowercase letters, digits and _, "
+            "starting with a letter (at most 64 characters)"
+        )
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        raise ValueError(f"{value!r} is a Python keyword")
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
+GroupName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9 _-]{0,63}$"),
+]
+OneLine = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\r\n]*$")]
+Text = Annotated[str, StringConstraints(max_length=100_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+# --------------------------------------------------------------------------- data
+
+
+class InputField(Strict):
+    """One input column of the source data."""
+
+    type: Literal["string", "text", "integer", "number", "boolean"] = Field(
+        "string", description="'text' is long free text (a poem, an article); 'string' is short."
+    )
+    required: bool = Field(True, description="Rows without this field are rejected.")
+    description: Text | None = None
+    max_chars: int | None = Field(None, gt=0, description="Reject rows whose value is longer.")
+
+
+class DataSection(Strict):
+    source: Annotated[str, StringConstraints(min_length=1, max_length=1000)] = Field(
+        description="JSONL or CSV file, relative to the spec file."
+    )
+    format: Literal["jsonl", "csv"] | None = Field(
+        None, description="Defaults to the source file's extension."
+    )
+    id_field: Identifier = Field("id", description="Unique row id column.")
+    labels_key: Identifier | None = Field(
+        None,
+        description="Key of a nested object holding the labels; by default labels are top-level columns.",
+    )
+    inputs: dict[Identifier, InputField] = Field(min_length=1)
+    max_reject_share: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="The data step fails when a larger share of rows is rejected.",
+    )
+
+
+# ------------------------------------------------------------------------- labels
+
+
+class LabelField(Strict):
+    type: Literal["categorical", "string", "integer", "number", "boolean"]
+    values: list[OneLine] | None = Field(
+        None, description="Allowed values of a categorical field, in display order."
+    )
+    group: GroupName | None = Field(None, description="Heading the field is listed under.")
+    description: Text | None = None
+    allow_na: bool = Field(True, description="Whether the not-applicable token is a valid answer.")
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+class MultiFieldLabels(Strict):
+    na_token: OneLine | None = Field(
+        "N/A", description="What the model answers when a field does not apply."
+    )
+    fields: dict[Identifier, LabelField] = Field(min_length=1)
+
+
+# ------------------------------------------------------------------------- prompt
+
+
+class PromptSection(Strict):
+    system: Text | None = Field(None, description="System message (chat models).")
+    template: Text = Field(
+        description=(
+            "Jinja2 template of the user message. It sees the input fields by name and, "
+            "from the label schema: fields, field_names, groups, n_fields, na_token, answer_format."
+        )
+    )
+    completion_format: Literal["key_value", "json"] = Field(
+        "key_value", description="key_value: one 'field: value' line per field; json: one object."
+    )
+
+
+class SplitSection(Strict):
+    train: float = Field(ge=0.0, le=1.0)
+    valid: float = Field(ge=0.0, le=1.0)
+    test: float = Field(0.0, ge=0.0, le=1.0)
+    seed: int = 42
+    stratify_by: Identifier | None = Field(
+        None, description="A categorical label or input field to stratify on."
+    )
+    eval_on: Literal["valid", "test"] | None = Field(
+        None, description="Held-out split for eval; default test when it is non-empty, else valid."
+    )
+
+
+class ModelSection(Strict):
+    base: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\r\n]*$")] = (
+        Field(description="Hugging Face model id or local path of the base model.")
+    )
+    tokenizer: (
+        Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\r\n]*$")]
+        | None
+    ) = Field(None, description="Tokenizer id or path; defaults to the base model's.")
+    max_seq_length: int = Field(ge=16, le=1_048_576)
+    chat_template: bool = Field(True, description="Wrap examples in the tokenizer's chat template.")
+
+
+# ----------------------------------------------------------------------- training
+
+
+class LoraSection(Strict):
+    rank: int = Field(gt=0, le=4096)
+    alpha: float = Field(gt=0)
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    layers: int | Literal["all"] = Field(
+        "all", description="Adapt the last N transformer blocks, or all of them."
+    )
+
+
+class TrainingSection(Strict):
+    backend: Literal["mlx"] = "mlx"
+    lora: LoraSection
+    steps: int | None = Field(None, gt=0, description="Optimizer updates (give steps or epochs).")
+    epochs: float | None = Field(None, gt=0, description="Passes over the train split.")
+    batch_size: int = Field(4, gt=0, le=4096)
+    grad_accumulation: int = Field(1, gt=0, le=4096)
+    learning_rate: float = Field(gt=0, lt=1)
+    warmup_steps: int = Field(0, ge=0)
+    lr_schedule: Literal["constant", "cosine", "linear"] = "constant"
+    eval_every: int = Field(200, gt=0, description="Optimizer steps between validations.")
+    save_every: int = Field(100, gt=0, description="Optimizer steps between checkpoints.")
+    seed: int | None = Field(None, description="Defaults to split.seed.")
+    grad_checkpoint: bool = False
+
+
+class EvalSection(Strict):
+    max_new_tokens: int = Field(512, gt=0, le=65536)
+    checkpoint_every: int = Field(
+        100, gt=0, description="Predictions are flushed to disk at least this often."
+    )
+
+
+class Threshold(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    metric: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")] = (
+        Field(description="A metric name, e.g. mean_field_accuracy or field_accuracy.period.")
+    )
+    pass_: float = Field(alias="pass", description="PASS at or beyond this value.")
+    review: float | None = Field(
+        None, description="REVIEW at or beyond this value (but short of pass); FAIL below it."
+    )
+
+
+class AcceptanceSection(Strict):
+    thresholds: list[Threshold] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------- spec
+
+
+class SpecBase(Strict):
+    version: Literal[1] = 1
+    name: Identifier = Field(description="Project name; the default output is generated/<name>/.")
+    description: Text | None = None
+    data: DataSection
+    prompt: PromptSection
+    split: SplitSection
+    model: ModelSection
+    training: TrainingSection
+    eval: EvalSection = EvalSection()
+    acceptance: AcceptanceSection
+
+
+class MultiFieldSpec(SpecBase):
+    """Several labelled fields answered as text by an LLM (seed 000)."""
+
+    kind: Literal["multi_field"]
+    labels: MultiFieldLabels
+
+
+# The task kinds form a discriminated union on ``kind``; new kinds are added here.
+SPEC_KINDS: tuple[type[SpecBase], ...] = (MultiFieldSpec,)
+KIND_NAMES = tuple(k.model_fields["kind"].annotation.__args__[0] for k in SPEC_KINDS)
+
+if len(SPEC_KINDS) == 1:
+    SpecType = SPEC_KINDS[0]
+else:  # pragma: no cover - exercised once a second kind exists
+    from typing import Union
+
+    SpecType = Annotated[Union[SPEC_KINDS], Field(discriminator="kind")]  # noqa: UP007
+
+SPEC_ADAPTER: TypeAdapter = TypeAdapter(SpecType)
+
+
+def json_schema() -> dict:
+    schema = SPEC_ADAPTER.json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://distillgen.dev/schema/spec-v1.json"
+    schema["title"] = "distillgen task spec (v1)"
+    return schema
+
+
+# Metrics each kind computes: name -> (higher_is_better, description).
+MULTI_FIELD_METRICS: dict[str, tuple[bool, str]] = {
+    "mean_field_accuracy": (True, "mean over fields of the share of examples answered correctly"),
+    "min_field_accuracy": (True, "accuracy of the weakest field"),
+    "exact_match": (True, "share of examples with every field correct"),
+    "parse_rate": (True, "share of answers parsed completely"),
+    "field_accuracy": (True, "accuracy of one field: field_accuracy.<field>"),
+    "macro_f1": (True, "macro-F1 of one categorical field: macro_f1.<field>"),
+}
