@@ -141,7 +141,7 @@ FIELDS = [
         "type": "categorical",
         "group": "RHETORICAL",
         "values": ["first", "second", "third"],
-        "description": None,
+        "description": "the grammatical person that dominates the poem's discourse (I/we, you/thou, he/she/it)",
         "allow_na": True,
         "minimum": None,
         "maximum": None,
