@@ -101,7 +101,7 @@ def schema() -> None:
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--rows", default=24, show_default=True, help="Source rows to use.")
+@click.option("--rows", default=30, show_default=True, help="Source rows to use.")
 @click.option("--steps", default=4, show_default=True, help="Training steps.")
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Work in this directory and keep it (default: a temporary one).")

@@ -114,6 +114,10 @@ def _coerce(name: str, raw):
         raise LabelError(f"{name}: expected a single value, got {type(raw).__name__}")
     if not isinstance(raw, str):
         return coerce(spec, raw)
+    if not raw.strip():
+        # In an answer, an empty value is more often a cut-off than a deliberate
+        # "does not apply": only an explicit not-applicable token counts as one.
+        raise LabelError(f"{name}: empty value")
     try:
         return coerce(spec, raw.strip())
     except LabelError:

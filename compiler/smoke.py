@@ -1,0 +1,184 @@
+"""`distillgen smoke`: run a spec's generated project end to end on a tiny model.
+
+Builds a tiny random model and tokenizer locally, compiles the spec into a
+scratch directory with the sample of the data and that model, and runs every
+step of the generated project (data, train, eval, accept) plus its own tests,
+on CPU. A FAIL decision from an untrained tiny model is a correct result; a
+crash, a missing file or a step failing is not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .compile import compile_spec
+from .ir import Overrides
+from .load import read_spec
+from .writer import write_project
+
+ACCEPT_DECISIONS = {0: "PASS", 3: "REVIEW", 4: "FAIL"}
+
+
+def _sample_source(source: Path, fmt: str, rows: int, dest: Path) -> Path:
+    """The first ``rows`` records of the source (CSV keeps its header)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(source, "rb") as src, open(dest, "wb") as out:
+        taken = 0
+        if fmt == "csv":
+            out.write(src.readline())
+        for line in src:
+            if not line.strip():
+                continue
+            out.write(line if line.endswith(b"\n") else line + b"\n")
+            taken += 1
+            if taken >= rows:
+                break
+    return dest
+
+
+def _step_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    env["HF_HUB_OFFLINE"] = "1"
+    env["TRANSFORMERS_OFFLINE"] = "1"
+    env["PYTHONHASHSEED"] = env.get("PYTHONHASHSEED", "0")
+    return env
+
+
+def run_smoke(
+    spec_path: Path,
+    *,
+    rows: int = 30,
+    steps: int = 4,
+    keep: Path | None = None,
+    echo: Callable[[str], None] = print,
+) -> bool:
+    started = time.perf_counter()
+    loaded = read_spec(spec_path)
+    spec = loaded.spec
+    workdir_obj = None
+    if keep is None:
+        workdir_obj = tempfile.TemporaryDirectory(prefix="distillgen-smoke-")
+        work = Path(workdir_obj.name)
+    else:
+        work = keep.resolve()
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+    try:
+        return _run(loaded, spec, spec_path, work, rows, steps, echo, started)
+    finally:
+        if workdir_obj is not None:
+            workdir_obj.cleanup()
+
+
+def _run(loaded, spec, spec_path, work, rows, steps, echo, started) -> bool:
+    from .tiny import build_tiny_model
+
+    source = loaded.path.parent / spec.data.source
+    fmt = spec.data.format or source.suffix.lower().lstrip(".")
+    sample = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
+
+    t0 = time.perf_counter()
+    texts = sample.read_text(encoding="utf-8", errors="replace").splitlines()
+    texts.append(spec.prompt.template)
+    model_dir = build_tiny_model(work / "model", texts)
+    echo(f"smoke: tiny model and tokenizer built in {time.perf_counter() - t0:.1f}s ({model_dir})")
+
+    overrides = Overrides(
+        source=sample,
+        model_base=str(model_dir),
+        steps=steps,
+        batch_size=2,
+        lora_layers="all",
+        max_new_tokens=64,
+        eval_every=steps,
+        save_every=steps,
+    )
+    project_dir = work / "project"
+    _, _, files = compile_spec(spec_path, project_dir, overrides)
+    write_project(files, project_dir)
+    echo(f"smoke: compiled {spec_path} into {project_dir} ({len(files)} files)")
+
+    python = sys.executable
+    env = _step_env()
+    plan = [
+        ("data", [python, "-m", "pipeline.data"]),
+        ("train", [python, "-m", "pipeline.train"]),
+        ("eval", [python, "-m", "pipeline.evaluate", "generate"]),
+        ("score", [python, "-m", "pipeline.evaluate", "score"]),
+        ("accept", [python, "-m", "pipeline.accept"]),
+        ("tests", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]),
+    ]
+    if shutil.which("make"):
+        plan[:5] = [
+            ("data", ["make", "data", f"PYTHON={python}"]),
+            ("train", ["make", "train", f"PYTHON={python}"]),
+            ("eval", ["make", "eval", f"PYTHON={python}"]),
+            # Not through make: make reports its own status 2 for any failing recipe,
+            # and accept's exit status (0 PASS, 3 REVIEW, 4 FAIL) is what is checked.
+            ("accept", [python, "-m", "pipeline.accept"]),
+        ]
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    ok = True
+    for name, command in plan:
+        t0 = time.perf_counter()
+        log = logs / f"{name}.log"
+        with open(log, "w", encoding="utf-8") as handle:
+            proc = subprocess.run(
+                command, cwd=project_dir, env=env, stdout=handle, stderr=subprocess.STDOUT
+            )
+        elapsed = time.perf_counter() - t0
+        note, step_ok = _judge(name, proc.returncode, project_dir)
+        echo(f"smoke: {name:<6} {'ok ' if step_ok else 'FAILED'} {elapsed:6.1f}s  {note}")
+        if not step_ok:
+            tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
+            echo("\n".join("    " + line for line in tail))
+            ok = False
+            break
+    total = time.perf_counter() - started
+    echo(f"smoke: {'passed' if ok else 'FAILED'} in {total:.1f}s")
+    return ok
+
+
+def _judge(name: str, code: int, project: Path) -> tuple[str, bool]:
+    work = project / "work"
+    if name == "data":
+        stats_path = work / "data" / "stats.json"
+        if code != 0 or not stats_path.is_file():
+            return f"exit {code}", False
+        stats = json.loads(stats_path.read_text(encoding="utf-8"))
+        counts = ", ".join(f"{k} {v['examples']}" for k, v in stats["splits"].items())
+        return f"{stats['accepted']} examples ({counts}), {stats['rejected']} rejected", True
+    if name == "train":
+        adapter = work / "adapters" / "adapters.safetensors"
+        return (f"adapter {adapter.stat().st_size} bytes", True) if code == 0 and adapter.is_file() else (
+            f"exit {code}, adapter {'present' if adapter.is_file() else 'missing'}",
+            False,
+        )
+    if name in ("eval", "score"):
+        metrics_path = work / "eval" / "metrics.json"
+        if code != 0 or not metrics_path.is_file():
+            return f"exit {code}", False
+        m = json.loads(metrics_path.read_text(encoding="utf-8"))
+        a = m["answers"]
+        return (
+            f"{m['examples']} answers: {a['parsed']} parsed, {a['partial']} partial, "
+            f"{a['unparseable']} unparseable, {a['truncated']} truncated",
+            True,
+        )
+    if name == "accept":
+        decision = ACCEPT_DECISIONS.get(code)
+        if decision is None or not (work / "accept" / "accept.json").is_file():
+            return f"exit {code}", False
+        return f"decision {decision} (an untrained tiny model is expected to FAIL)", True
+    return f"exit {code}", code == 0
