@@ -240,14 +240,17 @@ class _Checker:
                 self.add(path, f"template syntax error: {exc.message}",
                          line_col=self._template_pos(path, exc.lineno))
                 continue
-            for name in sorted(names - declared):
+            undeclared = sorted(names - declared)
+            for name in undeclared:
                 import difflib
 
                 close = difflib.get_close_matches(name, sorted(declared), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 self.add(path, f"template uses undeclared name {name!r}{hint}",
-                         line_col=self._template_pos(path, _line_of(source, name)))
+                         line_col=self._template_pos(path, _line_of(source, name), source, name))
             self._check_hand_written(path, source, fields)
+            if undeclared:
+                continue
             ctx = {n: _SAMPLE_INPUT[f.type] for n, f in spec.data.inputs.items()}
             ctx.update(schema_context(fields, spec.labels.na_token, spec.prompt.completion_format))
             try:
@@ -277,7 +280,9 @@ class _Checker:
                 path,
                 f"the template lists label fields by hand ({', '.join(sorted(listed)[:3])}, ...); "
                 "loop over `fields` or `groups` so the list always matches the schema",
-                line_col=self._template_pos(path, _line_of(source, sorted(listed)[0])),
+                line_col=self._template_pos(
+                    path, _line_of(source, sorted(listed)[0]), source, sorted(listed)[0]
+                ),
             )
         m = re.search(r"\b(\d+)\s+(?:metadata\s+)?(?:dimensions|fields|labels|categories)\b", literal)
         if m:
@@ -285,16 +290,25 @@ class _Checker:
                 path,
                 f"the template states a count by hand ({m.group(0)!r}); use {{{{ n_fields }}}} "
                 f"(the schema has {len(fields)} fields)",
-                line_col=self._template_pos(path, _line_of(source, m.group(0))),
+                line_col=self._template_pos(path, _line_of(source, m.group(0)), source, m.group(0)),
             )
 
-    def _template_pos(self, path: tuple, template_line: int | None) -> tuple[int, int]:
+    def _template_pos(
+        self, path: tuple, template_line: int | None, source: str = "", needle: str = ""
+    ) -> tuple[int, int]:
+        """Where line ``template_line`` of a block-scalar template sits in the spec file."""
         start = self.loaded.located.block_start.get(path)
         if start is None or template_line is None:
             return self.loaded.located.position(path)
         line = start + template_line - 1
         indent = _indent_of(self.loaded.text, line)
-        return (line, indent + 1)
+        offset = 0
+        if needle:
+            text_line = source.splitlines()[template_line - 1]
+            found = text_line.find(needle)
+            offset = max(found, 0) - (len(text_line) - len(text_line.lstrip(" ")))
+            offset = max(offset, 0)
+        return (line, indent + offset + 1)
 
     # ----------------------------------------------------------- acceptance
 
@@ -312,8 +326,8 @@ class _Checker:
 
                 close = difflib.get_close_matches(name, list(S.MULTI_FIELD_METRICS), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.add(base + ("metric",), f"unknown metric {name!r}{hint}; known: "
-                         + ", ".join(S.MULTI_FIELD_METRICS))
+                self.add(base + ("metric",), f"unknown metric {name!r}{hint} (known: "
+                         + ", ".join(S.MULTI_FIELD_METRICS) + ")")
                 continue
             needs_arg = name in ("field_accuracy", "macro_f1")
             if needs_arg and not arg:

@@ -71,7 +71,18 @@ def problem_at(loaded_or_located, display: str, path: tuple, message: str, *, ke
 def _problems_from_validation(exc: ValidationError, located: Located, display: str):
     problems = []
     multi_kind = len(S.SPEC_KINDS) > 1
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # A missing key whose name an unknown sibling key nearly spells is one mistake
+    # (a typo), reported once at the typo.
+    typo_targets = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(err["loc"][1:] if multi_kind else err["loc"])
+            allowed = _allowed_keys(loc[:-1], located.data)
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+            if close:
+                typo_targets.add(loc[:-1] + (close[0],))
+    for err in errors:
         loc = list(err["loc"])
         if multi_kind and loc and loc[0] in S.KIND_NAMES:
             loc = loc[1:]
@@ -94,6 +105,8 @@ def _problems_from_validation(exc: ValidationError, located: Located, display: s
             elif allowed:
                 message += f"; expected one of: {', '.join(sorted(allowed))}"
         elif etype == "missing":
+            if path in typo_targets:
+                continue
             message = f"missing required key {path[-1]!r}"
             line, col = located.position(path[:-1])
             problems.append(Problem(display, line, col, dotted(path), message))
@@ -103,7 +116,7 @@ def _problems_from_validation(exc: ValidationError, located: Located, display: s
             options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
             close = difflib.get_close_matches(str(err["input"]), options, n=1, cutoff=0.6)
             message = f"{err['input']!r} is not allowed; expected {expected}"
-            if close:
+            if close and len(options) > 1:
                 message += f"; did you mean {close[0]!r}?"
         elif etype == "union_tag_invalid" or etype == "union_tag_not_found":
             message = f"unknown task kind; expected one of: {', '.join(S.KIND_NAMES)}"

@@ -78,6 +78,8 @@ def load_yaml(text: str, filename: str) -> tuple[Located | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = _pos(mark) if mark else (1, 1)
         msg = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        if exc.context_mark is not None and mark is not exc.context_mark:
+            msg += f" (the construct started at line {exc.context_mark.line + 1})"
         return None, [Problem(filename, line, col, "", f"invalid YAML: {msg}")]
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
         return None, [Problem(filename, 1, 1, "", f"invalid YAML: {exc}")]
@@ -163,8 +165,13 @@ def _convert(node, path, located, problems, filename, loader, budget):
 
 def _bad_tag(node, path, problems, filename):
     line, col = _pos(node.start_mark)
+    tag = node.tag
+    if tag.startswith("tag:yaml.org,2002:"):
+        tag = "!!" + tag[len("tag:yaml.org,2002:") :]
     problems.append(
-        Problem(filename, line, col, _dotted(path), f"YAML tag {node.tag!r} is not allowed")
+        Problem(
+            filename, line, col, _dotted(path), f"YAML tag {tag!r} is not allowed (plain data only)"
+        )
     )
     return None
 

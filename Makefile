@@ -1,0 +1,39 @@
+# distillgen: set-up, build, tests and golden records.
+#   make build    install into .venv (first run) and compile specs/poetry.yaml
+#   make test     install into .venv (first run) and run the whole test suite
+#   make golden   regenerate generated/ and the error snapshots (review the diff!)
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup build test golden lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU build of torch first, so nothing pulls a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[run,dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+build: setup
+	$(VENV)/bin/distillgen build specs/poetry.yaml
+
+test: setup
+	$(PY) -m pytest
+
+golden: setup
+	for spec in specs/*.yaml; do $(VENV)/bin/distillgen build $$spec || exit 1; done
+	$(VENV)/bin/distillgen schema > specs/distillgen.schema.json
+	DISTILLGEN_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q tests/test_bad_specs.py
+
+lint: setup
+	$(VENV)/bin/ruff check compiler tests
+	$(VENV)/bin/ruff format --check compiler tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info

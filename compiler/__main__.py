@@ -1,0 +1,5 @@
+"""`python -m distillgen`."""
+
+from .cli import main
+
+main()
