@@ -45,3 +45,11 @@ def build_into(spec: Path, out: Path, overrides=None) -> dict[str, str]:
     _, _, files = compile_spec(spec, out, overrides)
     write_project(files, out)
     return files
+
+
+# Property tests: a fixed derandomized run in CI (no flakes), random exploration locally.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")

@@ -60,7 +60,8 @@ def coerce(field: dict, raw, *, strict: bool = False):
         if not isinstance(raw, str):
             raise LabelError(f"{name}: expected text, got {type(raw).__name__}")
         value = raw.strip()
-        if strict and schema.COMPLETION_FORMAT == "key_value" and ("\n" in value or "\r" in value):
+        if strict and schema.COMPLETION_FORMAT == "key_value" and len(value.splitlines()) > 1:
+            # Any line boundary (\n, \r, \x85, \u2028, ...) would split the answer line.
             raise LabelError(f"{name}: multi-line text cannot be written as a key: value line")
         return value
     if kind == "boolean":

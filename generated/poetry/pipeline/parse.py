@@ -21,7 +21,8 @@ _LINE_RE = re.compile(
     r"^\s*(?:[-*+\u2022]\s+|\d+[.)]\s+)?[*_`]*\s*([A-Za-z][A-Za-z0-9 _\-]{0,80}?)\s*[*_`]*\s*[:=]\s?(.*)$"
 )
 _JSON_PAIR_RE = re.compile(
-    r'"([^"\\]{1,80})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)'
+    r'"([^"\\]{1,80})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)',
+    re.IGNORECASE,
 )
 _KEYS = {name.replace("_", " "): name for name in schema.FIELD_NAMES}
 
@@ -56,7 +57,8 @@ def _clean_scalar(text: str) -> str:
 
 
 def _strip_fences(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not _FENCE_RE.match(line))
+    # Split on \n only: a JSON string may hold other line separators (\x85, \u2028).
+    return "\n".join(line for line in text.split("\n") if not _FENCE_RE.match(line))
 
 
 def _raw_pairs_key_value(text: str) -> dict:
@@ -100,8 +102,11 @@ def _raw_pairs_json(text: str) -> dict:
         name = _field_key(m.group(1))
         if name is None:
             continue
+        literal = m.group(2)
+        if literal.lower() in ("true", "false", "null"):
+            literal = literal.lower()
         try:
-            value = json.loads(m.group(2))
+            value = json.loads(literal)
         except ValueError:
             continue
         found.setdefault(name, []).append(value)

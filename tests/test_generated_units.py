@@ -1,0 +1,111 @@
+"""Units of the generated project: split, prompt parity with the compiler, metrics, acceptance."""
+
+from __future__ import annotations
+
+import pytest
+
+from distillgen.load import read_spec
+from distillgen.prompting import make_env, schema_context
+from distillgen.checks import field_dicts
+
+from .conftest import FIXTURES, ROOT, build_into, load_generated
+
+
+@pytest.fixture(scope="module")
+def poetry(tmp_path_factory):
+    return load_generated(ROOT / "generated" / "poetry")
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mini") / "out"
+    build_into(FIXTURES / "mini" / "mini.yaml", out)
+    return load_generated(out)
+
+
+def test_split_is_exact_stable_and_independent_of_order(poetry):
+    assign = poetry["split"].assign
+    keys = [(f"id{i}", "") for i in range(397)]
+    first = assign(keys, {"train": 0.9, "valid": 0.1, "test": 0.0}, 42)
+    assert first.count("valid") == 40 and first.count("train") == 357  # seed 000's 357/40
+    shuffled = list(reversed(keys))
+    second = dict(zip(shuffled, assign(shuffled, {"train": 0.9, "valid": 0.1, "test": 0.0}, 42)))
+    assert all(second[k] == s for k, s in zip(keys, first))
+    other_seed = assign(keys, {"train": 0.9, "valid": 0.1, "test": 0.0}, 43)
+    assert other_seed != first
+
+
+def test_split_stratifies(poetry):
+    assign = poetry["split"].assign
+    keys = [(f"id{i}", "rare" if i < 20 else "common") for i in range(200)]
+    result = assign(keys, {"train": 0.8, "valid": 0.1, "test": 0.1}, 1)
+    rare = [s for (k, st), s in zip(keys, result) if st == "rare"]
+    assert rare.count("valid") == 2 and rare.count("test") == 2
+    assert result.count("valid") == 20 and result.count("test") == 20
+
+
+def test_prompt_rendering_matches_the_compiler(poetry):
+    loaded = read_spec(ROOT / "specs" / "poetry.yaml")
+    spec = loaded.spec
+    row = {"title": "T", "author": "A", "year": None, "poem": "line one\nline two"}
+    ctx = {**row, **schema_context(field_dicts(spec), spec.labels.na_token, spec.prompt.completion_format)}
+    expected = make_env().from_string(spec.prompt.template).render(ctx)
+    assert poetry["prompts"].user_prompt(row) == expected
+
+
+def test_poetry_prompt_counts_fields_from_the_schema(poetry):
+    text = poetry["prompts"].user_prompt({"title": "T", "author": "A", "year": 1800, "poem": "p"})
+    n = len(poetry["schema"].FIELDS)
+    assert n == 21
+    assert f"across {n} metadata dimensions" in text
+    assert f"following {n} fields" in text
+    for name in poetry["schema"].FIELD_NAMES:
+        assert f"- {name}\n" in text
+        assert f"{name}: [value]" in text
+    assert "HISTORICAL:" in text and "RHETORICAL:" in text and "FORMAL:" in text
+
+
+def test_sandbox_blocks_escapes_and_huge_output(mini):
+    from jinja2.sandbox import SecurityError
+
+    env = mini["prompts"].make_env()
+    with pytest.raises(SecurityError):
+        env.from_string("{{ ''.__class__.__mro__ }}").render()
+    with pytest.raises(SecurityError):
+        env.from_string("{{ 'a' * 10000000 }}").render()
+
+
+def test_metrics_separate_unreadable_from_wrong(mini):
+    parse, metrics = mini["parse"], mini["metrics"]
+    gold = {"sentiment": "positive", "topic": "kitchen", "stars": 5, "score": 0.9, "sarcastic": False}
+    right = parse.parse("sentiment: positive\ntopic: kitchen\nstars: 5\nscore: 0.9\nsarcastic: false")
+    wrong = parse.parse("sentiment: negative\ntopic: kitchen\nstars: 5\nscore: 0.9\nsarcastic: false")
+    garbage = parse.parse("I'd rather not say.")
+    m = metrics.compute([gold, gold, gold], [right, wrong, garbage])
+    s = m["summary"]
+    assert s["parse_rate"] == pytest.approx(2 / 3)
+    assert s["exact_match"] == pytest.approx(1 / 3)
+    sent = m["fields"]["sentiment"]
+    assert sent["accuracy"] == pytest.approx(1 / 3)
+    assert sent["accuracy_when_parsed"] == pytest.approx(1 / 2)
+    assert sent["confusion"] == {"positive": {"<unparsed>": 1, "negative": 1, "positive": 1}}
+    assert m["answers"] == {"parsed": 2, "partial": 0, "unparseable": 1, "truncated": 0, "missing": 0}
+    assert s["mean_field_accuracy"] == pytest.approx((1 / 3 + 4 * 2 / 3) / 5)
+
+
+def test_metrics_with_no_examples_cannot_pass(mini):
+    m = mini["metrics"].compute([], [])
+    assert m["summary"]["mean_field_accuracy"] is None
+    result = mini["accept"].judge(m["summary"])
+    assert result["decision"] == "FAIL"
+    assert all(r["reason"] == "could not be computed" for r in result["rules"])
+
+
+def test_acceptance_bands(mini):
+    judge = mini["accept"].judge
+    assert judge({"mean_field_accuracy": 0.85, "parse_rate": 0.99})["decision"] == "PASS"
+    assert judge({"mean_field_accuracy": 0.7, "parse_rate": 0.99})["decision"] == "REVIEW"
+    assert judge({"mean_field_accuracy": 0.5, "parse_rate": 0.99})["decision"] == "FAIL"
+    # parse_rate has no review band: short of pass is FAIL
+    assert judge({"mean_field_accuracy": 0.85, "parse_rate": 0.9})["decision"] == "FAIL"
+    assert judge({"mean_field_accuracy": float("nan"), "parse_rate": 0.99})["decision"] == "FAIL"
