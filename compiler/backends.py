@@ -58,7 +58,12 @@ def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[d
             _fmt(scale),
             "mlx-lm takes scale = alpha / rank (it has no alpha key)",
         ),
-        Row("training.lora.dropout", _fmt(lora["dropout"]), "lora_parameters.dropout", _fmt(lora["dropout"])),
+        Row(
+            "training.lora.dropout",
+            _fmt(lora["dropout"]),
+            "lora_parameters.dropout",
+            _fmt(lora["dropout"]),
+        ),
         Row(
             "training.lora.layers",
             _fmt(lora["layers"]),
@@ -91,7 +96,14 @@ def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[d
             )
         )
     cfg["learning_rate"] = t["learning_rate"]
-    rows.append(Row("training.learning_rate", _fmt(t["learning_rate"]), "learning_rate", _fmt(t["learning_rate"])))
+    rows.append(
+        Row(
+            "training.learning_rate",
+            _fmt(t["learning_rate"]),
+            "learning_rate",
+            _fmt(t["learning_rate"]),
+        )
+    )
     schedule = lr_schedule(t, t["steps"])
     if schedule is not None:
         cfg["lr_schedule"] = schedule
@@ -118,9 +130,27 @@ def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[d
         }
     )
     rows += [
-        Row("training.eval_every", _fmt(t["eval_every"]), "steps_per_eval", _fmt(cfg["steps_per_eval"]), "in micro-batches"),
-        Row("training.save_every", _fmt(t["save_every"]), "save_every", _fmt(cfg["save_every"]), "in micro-batches"),
-        Row("model.max_seq_length", _fmt(model["max_seq_length"]), "max_seq_length", _fmt(model["max_seq_length"]), "the data step refuses longer examples; mlx-lm would cut them"),
+        Row(
+            "training.eval_every",
+            _fmt(t["eval_every"]),
+            "steps_per_eval",
+            _fmt(cfg["steps_per_eval"]),
+            "in micro-batches",
+        ),
+        Row(
+            "training.save_every",
+            _fmt(t["save_every"]),
+            "save_every",
+            _fmt(cfg["save_every"]),
+            "in micro-batches",
+        ),
+        Row(
+            "model.max_seq_length",
+            _fmt(model["max_seq_length"]),
+            "max_seq_length",
+            _fmt(model["max_seq_length"]),
+            "the data step refuses longer examples; mlx-lm would cut them",
+        ),
         Row("(always)", "loss on the completion only", "mask_prompt", "true"),
         Row("training.seed", _fmt(t["seed"]), "seed", _fmt(t["seed"])),
     ]

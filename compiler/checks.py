@@ -132,11 +132,15 @@ class _Checker:
                             f"value {v!r} is the not-applicable token; remove it and use allow_na",
                         )
             elif f.values is not None:
-                self.add(base + ("values",), f"'values' only applies to categorical fields, not {f.type}")
+                self.add(
+                    base + ("values",), f"'values' only applies to categorical fields, not {f.type}"
+                )
             if f.type not in ("integer", "number"):
                 for bound in ("minimum", "maximum"):
                     if getattr(f, bound) is not None:
-                        self.add(base + (bound,), f"{bound!r} only applies to integer and number fields")
+                        self.add(
+                            base + (bound,), f"{bound!r} only applies to integer and number fields"
+                        )
             elif f.minimum is not None and f.maximum is not None and f.minimum >= f.maximum:
                 self.add(base + ("maximum",), "maximum must be greater than minimum")
             if f.allow_na and na is None and "allow_na" in f.model_fields_set:
@@ -160,7 +164,10 @@ class _Checker:
         fmt = self.spec.data.format
         suffix = posix.suffix.lower()
         if fmt is None and suffix not in (".jsonl", ".csv"):
-            self.add(path, f"cannot tell the format from {posix.suffix or 'no extension'!r}; set data.format")
+            self.add(
+                path,
+                f"cannot tell the format from {posix.suffix or 'no extension'!r}; set data.format",
+            )
         spec_dir = self.loaded.path.parent.resolve()
         target = (spec_dir / Path(*posix.parts)).resolve()
         if not target.is_relative_to(spec_dir):
@@ -179,20 +186,27 @@ class _Checker:
             self.add(("split", "train"), "the train share must be positive")
         eval_on = sp.eval_on or ("test" if sp.test > 0 else "valid")
         if getattr(sp, eval_on) <= 0:
-            self.add(("split", "eval_on") if sp.eval_on else ("split",),
-                     f"eval runs on the {eval_on} split, whose share is 0")
+            self.add(
+                ("split", "eval_on") if sp.eval_on else ("split",),
+                f"eval runs on the {eval_on} split, whose share is 0",
+            )
         if sp.stratify_by is not None:
             name = sp.stratify_by
             labels = self.spec.labels.fields
             inputs = self.spec.data.inputs
             if name in labels:
                 if labels[name].type not in ("categorical", "boolean"):
-                    self.add(("split", "stratify_by"),
-                             f"cannot stratify by {name!r}: it is a {labels[name].type} field, not categorical")
+                    self.add(
+                        ("split", "stratify_by"),
+                        f"cannot stratify by {name!r}: it is a {labels[name].type} field, "
+                        "not categorical",
+                    )
             elif name in inputs:
                 if inputs[name].type not in ("string", "boolean", "integer"):
-                    self.add(("split", "stratify_by"),
-                             f"cannot stratify by input {name!r} of type {inputs[name].type}")
+                    self.add(
+                        ("split", "stratify_by"),
+                        f"cannot stratify by input {name!r} of type {inputs[name].type}",
+                    )
             else:
                 self.add(("split", "stratify_by"), self._unknown_field(name))
 
@@ -237,8 +251,11 @@ class _Checker:
             try:
                 names = undeclared_names(env, source)
             except TemplateSyntaxError as exc:
-                self.add(path, f"template syntax error: {exc.message}",
-                         line_col=self._template_pos(path, exc.lineno))
+                self.add(
+                    path,
+                    f"template syntax error: {exc.message}",
+                    line_col=self._template_pos(path, exc.lineno),
+                )
                 continue
             undeclared = sorted(names - declared)
             for name in undeclared:
@@ -246,8 +263,11 @@ class _Checker:
 
                 close = difflib.get_close_matches(name, sorted(declared), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.add(path, f"template uses undeclared name {name!r}{hint}",
-                         line_col=self._template_pos(path, _line_of(source, name), source, name))
+                self.add(
+                    path,
+                    f"template uses undeclared name {name!r}{hint}",
+                    line_col=self._template_pos(path, _line_of(source, name), source, name),
+                )
             self._check_hand_written(path, source, fields)
             if undeclared:
                 continue
@@ -269,12 +289,11 @@ class _Checker:
     def _check_hand_written(self, path: tuple, source: str, fields: list[dict]) -> None:
         """Counts and field lists must come from the schema, not be typed by hand."""
         env = make_env()
-        literal = "".join(
-            node.data
-            for node in env.parse(source).find_all(_template_data_type())
-        )
+        literal = "".join(node.data for node in env.parse(source).find_all(_template_data_type()))
         names = {f["name"] for f in fields}
-        listed = [n for n in names if re.search(rf"(?m)^\s*(?:[-*]\s*)?{re.escape(n)}\s*(?::|$)", literal)]
+        listed = [
+            n for n in names if re.search(rf"(?m)^\s*(?:[-*]\s*)?{re.escape(n)}\s*(?::|$)", literal)
+        ]
         if len(listed) >= 2:
             self.add(
                 path,
@@ -284,7 +303,9 @@ class _Checker:
                     path, _line_of(source, sorted(listed)[0]), source, sorted(listed)[0]
                 ),
             )
-        m = re.search(r"\b(\d+)\s+(?:metadata\s+)?(?:dimensions|fields|labels|categories)\b", literal)
+        m = re.search(
+            r"\b(\d+)\s+(?:metadata\s+)?(?:dimensions|fields|labels|categories)\b", literal
+        )
         if m:
             self.add(
                 path,
@@ -326,8 +347,12 @@ class _Checker:
 
                 close = difflib.get_close_matches(name, list(S.MULTI_FIELD_METRICS), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.add(base + ("metric",), f"unknown metric {name!r}{hint} (known: "
-                         + ", ".join(S.MULTI_FIELD_METRICS) + ")")
+                self.add(
+                    base + ("metric",),
+                    f"unknown metric {name!r}{hint} (known: "
+                    + ", ".join(S.MULTI_FIELD_METRICS)
+                    + ")",
+                )
                 continue
             needs_arg = name in ("field_accuracy", "macro_f1")
             if needs_arg and not arg:
@@ -337,17 +362,27 @@ class _Checker:
             elif arg and arg not in fields:
                 self.add(base + ("metric",), self._unknown_field(arg))
             elif name == "macro_f1" and fields[arg].type != "categorical":
-                self.add(base + ("metric",), f"macro_f1 needs a categorical field; {arg!r} is {fields[arg].type}")
+                self.add(
+                    base + ("metric",),
+                    f"macro_f1 needs a categorical field; {arg!r} is {fields[arg].type}",
+                )
             higher = S.MULTI_FIELD_METRICS[name][0]
             for bound in ("pass_", "review"):
                 value = getattr(th, bound)
                 if value is not None and not (0.0 <= value <= 1.0):
-                    self.add(base + (bound.rstrip("_"),), f"{th.metric} is a share; {value} is outside 0..1")
+                    self.add(
+                        base + (bound.rstrip("_"),),
+                        f"{th.metric} is a share; {value} is outside 0..1",
+                    )
             if th.review is not None:
                 if higher and th.review > th.pass_:
-                    self.add(base + ("review",), "the review band must be at or below the pass threshold")
+                    self.add(
+                        base + ("review",), "the review band must be at or below the pass threshold"
+                    )
                 if not higher and th.review < th.pass_:
-                    self.add(base + ("review",), "the review band must be at or above the pass threshold")
+                    self.add(
+                        base + ("review",), "the review band must be at or above the pass threshold"
+                    )
 
 
 def _template_data_type():

@@ -32,8 +32,12 @@ def main() -> None:
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output directory (default: generated/<spec name>/).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output directory (default: generated/<spec name>/).",
+)
 def build(spec: Path, out: Path | None) -> None:
     """Validate SPEC and compile it into a project."""
     from .compile import compile_spec
@@ -73,8 +77,9 @@ def check(spec: Path, out: Path | None) -> None:
     click.echo(diff, nl=False)
     for line in summary:
         click.echo(line, err=True)
-    click.echo(f"{out_dir} differs from what {spec} compiles to; run `distillgen build {spec}`",
-               err=True)
+    click.echo(
+        f"{out_dir} differs from what {spec} compiles to; run `distillgen build {spec}`", err=True
+    )
     sys.exit(EXIT_DRIFT)
 
 
@@ -103,8 +108,12 @@ def schema() -> None:
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--rows", default=30, show_default=True, help="Source rows to use.")
 @click.option("--steps", default=4, show_default=True, help="Training steps.")
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Work in this directory and keep it (default: a temporary one).")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Work in this directory and keep it (default: a temporary one).",
+)
 def smoke(spec: Path, rows: int, steps: int, keep: Path | None) -> None:
     """Run SPEC's generated project end to end on a tiny local model, on CPU."""
     from .smoke import run_smoke

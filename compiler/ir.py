@@ -60,7 +60,9 @@ class Project:
 
 
 def _rel(target: Path, start: Path) -> str:
-    return PurePosixPath(Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()).as_posix()
+    return PurePosixPath(
+        Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
+    ).as_posix()
 
 
 def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Project:
@@ -97,7 +99,9 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         "batch_size": ov.batch_size or t.batch_size,
         "grad_accumulation": t.grad_accumulation,
         "learning_rate": t.learning_rate,
-        "warmup_steps": 0 if ov.steps is not None and t.warmup_steps >= ov.steps else t.warmup_steps,
+        "warmup_steps": 0
+        if ov.steps is not None and t.warmup_steps >= ov.steps
+        else t.warmup_steps,
         "lr_schedule": t.lr_schedule,
         "eval_every": ov.eval_every or t.eval_every,
         "save_every": ov.save_every or t.save_every,

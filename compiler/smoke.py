@@ -161,9 +161,13 @@ def _judge(name: str, code: int, project: Path) -> tuple[str, bool]:
         return f"{stats['accepted']} examples ({counts}), {stats['rejected']} rejected", True
     if name == "train":
         adapter = work / "adapters" / "adapters.safetensors"
-        return (f"adapter {adapter.stat().st_size} bytes", True) if code == 0 and adapter.is_file() else (
-            f"exit {code}, adapter {'present' if adapter.is_file() else 'missing'}",
-            False,
+        return (
+            (f"adapter {adapter.stat().st_size} bytes", True)
+            if code == 0 and adapter.is_file()
+            else (
+                f"exit {code}, adapter {'present' if adapter.is_file() else 'missing'}",
+                False,
+            )
         )
     if name in ("eval", "score"):
         metrics_path = work / "eval" / "metrics.json"

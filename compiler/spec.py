@@ -76,7 +76,9 @@ class DataSection(Strict):
     id_field: Identifier = Field("id", description="Unique row id column.")
     labels_key: Identifier | None = Field(
         None,
-        description="Key of a nested object holding the labels; by default labels are top-level columns.",
+        description=(
+            "Key of a nested object holding the labels; by default labels are top-level columns."
+        ),
     )
     inputs: dict[Identifier, InputField] = Field(min_length=1)
     max_reject_share: float = Field(

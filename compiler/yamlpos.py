@@ -85,7 +85,9 @@ def load_yaml(text: str, filename: str) -> tuple[Located | None, list[Problem]]:
         return None, [Problem(filename, 1, 1, "", f"invalid YAML: {exc}")]
     if len(nodes) != 1 or nodes[0] is None:
         count = "no document" if not nodes or nodes[0] is None else f"{len(nodes)} documents"
-        return None, [Problem(filename, 1, 1, "", f"a spec is exactly one YAML document; found {count}")]
+        return None, [
+            Problem(filename, 1, 1, "", f"a spec is exactly one YAML document; found {count}")
+        ]
     located = Located(data=None)
     problems: list[Problem] = []
     loader = yaml.SafeLoader("")
@@ -128,7 +130,9 @@ def _convert(node, path, located, problems, filename, loader, budget):
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 line, col = _pos(key_node.start_mark)
                 problems.append(
-                    Problem(filename, line, col, _dotted(path), "mapping keys must be plain strings")
+                    Problem(
+                        filename, line, col, _dotted(path), "mapping keys must be plain strings"
+                    )
                 )
                 continue
             key = key_node.value

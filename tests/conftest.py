@@ -29,7 +29,16 @@ def load_generated(project_dir: Path):
     try:
         modules = {
             name: importlib.import_module(f"pipeline.{name}")
-            for name in ("schema", "labels", "parse", "prompts", "split", "metrics", "accept", "data")
+            for name in (
+                "schema",
+                "labels",
+                "parse",
+                "prompts",
+                "split",
+                "metrics",
+                "accept",
+                "data",
+            )
         }
     finally:
         sys.path.remove(str(project_dir))
@@ -53,3 +62,13 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     _hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A tiny random model + tokenizer trained on the fixture and poetry texts."""
+    from distillgen.tiny import build_tiny_model
+
+    texts = (FIXTURES / "mini" / "data" / "mini.jsonl").read_text(encoding="utf-8").splitlines()
+    texts += (ROOT / "specs" / "data" / "poetry.jsonl").read_text(encoding="utf-8").splitlines()
+    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", texts)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from distillgen.cli import main
 
 from .conftest import ROOT, UPDATE_SNAPSHOTS
@@ -51,5 +50,7 @@ def test_problems_are_sorted_by_position(in_repo):
 def test_python_tag_payload_never_runs(in_repo, tmp_path):
     canary = Path("/tmp/pwned")
     canary.unlink(missing_ok=True)
-    CliRunner().invoke(main, ["build", "tests/bad_specs/python_tag.yaml", "--out", str(tmp_path / "o")])
+    CliRunner().invoke(
+        main, ["build", "tests/bad_specs/python_tag.yaml", "--out", str(tmp_path / "o")]
+    )
     assert not canary.exists()

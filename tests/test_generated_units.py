@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
+from distillgen.checks import field_dicts
 from distillgen.load import read_spec
 from distillgen.prompting import make_env, schema_context
-from distillgen.checks import field_dicts
 
 from .conftest import FIXTURES, ROOT, build_into, load_generated
 
@@ -29,8 +28,10 @@ def test_split_is_exact_stable_and_independent_of_order(poetry):
     first = assign(keys, {"train": 0.9, "valid": 0.1, "test": 0.0}, 42)
     assert first.count("valid") == 40 and first.count("train") == 357  # seed 000's 357/40
     shuffled = list(reversed(keys))
-    second = dict(zip(shuffled, assign(shuffled, {"train": 0.9, "valid": 0.1, "test": 0.0}, 42)))
-    assert all(second[k] == s for k, s in zip(keys, first))
+    second = dict(
+        zip(shuffled, assign(shuffled, {"train": 0.9, "valid": 0.1, "test": 0.0}, 42), strict=True)
+    )
+    assert all(second[k] == s for k, s in zip(keys, first, strict=True))
     other_seed = assign(keys, {"train": 0.9, "valid": 0.1, "test": 0.0}, 43)
     assert other_seed != first
 
@@ -39,7 +40,7 @@ def test_split_stratifies(poetry):
     assign = poetry["split"].assign
     keys = [(f"id{i}", "rare" if i < 20 else "common") for i in range(200)]
     result = assign(keys, {"train": 0.8, "valid": 0.1, "test": 0.1}, 1)
-    rare = [s for (k, st), s in zip(keys, result) if st == "rare"]
+    rare = [s for (k, st), s in zip(keys, result, strict=True) if st == "rare"]
     assert rare.count("valid") == 2 and rare.count("test") == 2
     assert result.count("valid") == 20 and result.count("test") == 20
 
@@ -48,7 +49,10 @@ def test_prompt_rendering_matches_the_compiler(poetry):
     loaded = read_spec(ROOT / "specs" / "poetry.yaml")
     spec = loaded.spec
     row = {"title": "T", "author": "A", "year": None, "poem": "line one\nline two"}
-    ctx = {**row, **schema_context(field_dicts(spec), spec.labels.na_token, spec.prompt.completion_format)}
+    ctx = {
+        **row,
+        **schema_context(field_dicts(spec), spec.labels.na_token, spec.prompt.completion_format),
+    }
     expected = make_env().from_string(spec.prompt.template).render(ctx)
     assert poetry["prompts"].user_prompt(row) == expected
 
@@ -77,9 +81,19 @@ def test_sandbox_blocks_escapes_and_huge_output(mini):
 
 def test_metrics_separate_unreadable_from_wrong(mini):
     parse, metrics = mini["parse"], mini["metrics"]
-    gold = {"sentiment": "positive", "topic": "kitchen", "stars": 5, "score": 0.9, "sarcastic": False}
-    right = parse.parse("sentiment: positive\ntopic: kitchen\nstars: 5\nscore: 0.9\nsarcastic: false")
-    wrong = parse.parse("sentiment: negative\ntopic: kitchen\nstars: 5\nscore: 0.9\nsarcastic: false")
+    gold = {
+        "sentiment": "positive",
+        "topic": "kitchen",
+        "stars": 5,
+        "score": 0.9,
+        "sarcastic": False,
+    }
+    right = parse.parse(
+        "sentiment: positive\ntopic: kitchen\nstars: 5\nscore: 0.9\nsarcastic: false"
+    )
+    wrong = parse.parse(
+        "sentiment: negative\ntopic: kitchen\nstars: 5\nscore: 0.9\nsarcastic: false"
+    )
     garbage = parse.parse("I'd rather not say.")
     m = metrics.compute([gold, gold, gold], [right, wrong, garbage])
     s = m["summary"]
@@ -89,7 +103,13 @@ def test_metrics_separate_unreadable_from_wrong(mini):
     assert sent["accuracy"] == pytest.approx(1 / 3)
     assert sent["accuracy_when_parsed"] == pytest.approx(1 / 2)
     assert sent["confusion"] == {"positive": {"<unparsed>": 1, "negative": 1, "positive": 1}}
-    assert m["answers"] == {"parsed": 2, "partial": 0, "unparseable": 1, "truncated": 0, "missing": 0}
+    assert m["answers"] == {
+        "parsed": 2,
+        "partial": 0,
+        "unparseable": 1,
+        "truncated": 0,
+        "missing": 0,
+    }
     assert s["mean_field_accuracy"] == pytest.approx((1 / 3 + 4 * 2 / 3) / 5)
 
 

@@ -48,7 +48,9 @@ def raw_rows(draw, schema):
     return {f["name"]: draw(raw_value(f)) for f in schema.FIELDS}
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_accepted_labels_round_trip(project, data):
     schema, labels, parse = project["schema"], project["labels"], project["parse"]
@@ -71,10 +73,18 @@ def test_every_type_is_accepted_somewhere(project):
         {"sentiment": "Positive", "topic": "a: b", "stars": 5, "score": 0.1, "sarcastic": "yes"}
     )
     assert problems == []
-    assert values == {"sentiment": "positive", "topic": "a: b", "stars": 5, "score": 0.1, "sarcastic": True}
+    assert values == {
+        "sentiment": "positive",
+        "topic": "a: b",
+        "stars": 5,
+        "score": 0.1,
+        "sarcastic": True,
+    }
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.one_of(st.text(), st.binary().map(lambda b: b.decode("latin-1"))))
 def test_parser_never_raises_on_arbitrary_text(project, text):
     parse = project["parse"]
@@ -93,7 +103,9 @@ def near_misses(draw, schema, labels):
         if f["type"] == "categorical":
             values[f["name"]] = draw(st.sampled_from(f["values"]))
         elif f["type"] == "string":
-            values[f["name"]] = draw(st.text(alphabet="abc xyz", min_size=1, max_size=8).map(str.strip).filter(bool))
+            values[f["name"]] = draw(
+                st.text(alphabet="abc xyz", min_size=1, max_size=8).map(str.strip).filter(bool)
+            )
         elif f["type"] == "integer":
             values[f["name"]] = draw(st.integers(1, 5))
         elif f["type"] == "number":
@@ -117,7 +129,9 @@ def near_misses(draw, schema, labels):
     return mutation, values, text
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_near_miss_answers_are_classified(project, data):
     parse = project["parse"]
@@ -125,7 +139,10 @@ def test_near_miss_answers_are_classified(project, data):
     result = parse.parse(text)
     if mutation in ("fence", "case", "prose", "repeat"):
         assert result.status == parse.PARSED, (mutation, text, result.problems)
-        expected = {k: (v.upper().casefold() if isinstance(v, str) and mutation == "case" else v) for k, v in values.items()}
+        expected = {
+            k: (v.upper().casefold() if isinstance(v, str) and mutation == "case" else v)
+            for k, v in values.items()
+        }
         if mutation == "case":
             for name, value in result.values.items():
                 if isinstance(value, str):

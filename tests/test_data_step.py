@@ -1,0 +1,207 @@
+"""The generated data step on dirty data, with a real (tiny) tokenizer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from distillgen.ir import Overrides
+
+from .conftest import FIXTURES, build_into, load_generated
+
+CLEAN = (FIXTURES / "mini" / "data" / "mini.jsonl").read_bytes()
+
+
+def make_project(tmp_path, tiny_model, source_bytes: bytes, *, reject_share=None, max_len=None):
+    base = tmp_path / "spec"
+    shutil.copytree(FIXTURES / "mini", base)
+    text = (base / "mini.yaml").read_text(encoding="utf-8")
+    if reject_share is not None:
+        text = text.replace("    source_name:", "    source_name:").replace(
+            "  source: data/mini.jsonl\n",
+            f"  source: data/mini.jsonl\n  max_reject_share: {reject_share}\n",
+        )
+    if max_len is not None:
+        text = text.replace("max_seq_length: 512", f"max_seq_length: {max_len}")
+    (base / "mini.yaml").write_text(text, encoding="utf-8")
+    source = base / "data" / "input.jsonl"
+    source.write_bytes(source_bytes)
+    out = tmp_path / "project"
+    build_into(base / "mini.yaml", out, Overrides(source=source, model_base=str(tiny_model)))
+    return load_generated(out), out, source
+
+
+DIRTY_ROWS = [
+    (b'{"id": "bad-json", "text": "unterminated', "invalid JSON"),
+    (b'["not", "an", "object"]', "a row must be a JSON object"),
+    (b'{"id": "utf8", "text": "caf\xe9", "sentiment": "positive"}', "invalid UTF-8"),
+    (
+        b'{"id": "no-text", "sentiment": "positive", "topic": "t", "stars": 3, "score": 0.5, "sarcastic": false}',
+        "text: missing",
+    ),
+    (
+        b'{"id": "empty", "text": "   ", "sentiment": "positive", "topic": "t", "stars": 3, "score": 0.5, "sarcastic": false}',
+        "text: empty text",
+    ),
+    (
+        b'{"id": "bad-cat", "text": "x1", "sentiment": "ecstatic", "topic": "t", "stars": 3, "score": 0.5, "sarcastic": false}',
+        "sentiment: 'ecstatic' is not an allowed value",
+    ),
+    (
+        b'{"id": "bad-int", "text": "x2", "sentiment": "positive", "topic": "t", "stars": "many", "score": 0.5, "sarcastic": false}',
+        "stars: expected an integer",
+    ),
+    (
+        b'{"id": "range", "text": "x3", "sentiment": "positive", "topic": "t", "stars": 9, "score": 0.5, "sarcastic": false}',
+        "stars: 9 is outside [1.0, 5.0]",
+    ),
+    (
+        b'{"id": "na-required", "text": "x4", "sentiment": "positive", "topic": "t", "stars": 3, "score": null, "sarcastic": false}',
+        "score: a value is required",
+    ),
+    (
+        b'{"id": "no-label", "text": "x5", "sentiment": "positive", "stars": 3, "score": 0.5, "sarcastic": false}',
+        "topic: missing label",
+    ),
+    (
+        b'{"id": "bad-bool", "text": "x6", "sentiment": "positive", "topic": "t", "stars": 3, "score": 0.5, "sarcastic": "perhaps"}',
+        "sarcastic: expected true or false",
+    ),
+    (
+        b'{"id": "multiline", "text": "x7", "sentiment": "positive", "topic": "two\\nlines", "stars": 3, "score": 0.5, "sarcastic": false}',
+        "multi-line text",
+    ),
+    (
+        b'{"id": "r00", "text": "x8", "sentiment": "positive", "topic": "t", "stars": 3, "score": 0.5, "sarcastic": false}',
+        "duplicate id (first at row 1)",
+    ),
+    (
+        b'{"id": "same-text", "text": "The kettle boils in two minutes and looks great.", "source_name": "shop", "sentiment": "positive", "topic": "t", "stars": 3, "score": 0.5, "sarcastic": false}',
+        "same prompt text as row 1",
+    ),
+    (
+        b'{"text": "no id", "sentiment": "positive", "topic": "t", "stars": 3, "score": 0.5, "sarcastic": false}',
+        "id: missing",
+    ),
+]
+
+
+def test_bad_rows_are_quarantined_with_row_and_reason(tmp_path, tiny_model):
+    dirty = CLEAN + b"\n".join(row for row, _ in DIRTY_ROWS) + b"\n"
+    mods, out, source = make_project(tmp_path, tiny_model, dirty, reject_share=0.9)
+    stats = mods["data"].build(source, out / "work" / "data", str(tiny_model))
+    assert stats["rows"] == 20 + len(DIRTY_ROWS)
+    assert stats["accepted"] == 20
+    assert stats["rejected"] == len(DIRTY_ROWS)
+    rejects = [
+        json.loads(line)
+        for line in (out / "work" / "data" / "rejects.jsonl").read_text().splitlines()
+    ]
+    assert [r["row"] for r in rejects] == list(range(21, 21 + len(DIRTY_ROWS)))
+    for reject, (_, reason) in zip(rejects, DIRTY_ROWS, strict=True):
+        assert any(reason in r for r in reject["reasons"]), (reason, reject)
+    written = sum(
+        len((out / "work" / "data" / f"{s}.jsonl").read_text().splitlines())
+        for s in ("train", "valid")
+    )
+    assert written == 20  # every accepted row is in exactly one split
+
+
+def test_too_many_rejects_fail_the_step_and_write_no_splits(tmp_path, tiny_model):
+    dirty = CLEAN + DIRTY_ROWS[5][0] + b"\n"
+    mods, out, source = make_project(tmp_path, tiny_model, dirty)  # max_reject_share 0
+    with pytest.raises(mods["data"].DataError, match=r"1 of 21 rows rejected \(4.8%\)"):
+        mods["data"].build(source, out / "work" / "data", str(tiny_model))
+    data_dir = out / "work" / "data"
+    assert (data_dir / "rejects.jsonl").is_file()
+    assert not (data_dir / "train.jsonl").exists()
+    assert sorted(p.name for p in data_dir.iterdir()) == ["rejects.jsonl"]
+
+
+def test_over_long_examples_stop_the_step_by_name(tmp_path, tiny_model):
+    long_row = json.dumps(
+        {
+            "id": "essay",
+            "text": "word " * 600,
+            "sentiment": "neutral",
+            "topic": "t",
+            "stars": 3,
+            "score": 0.5,
+            "sarcastic": False,
+        }
+    ).encode()
+    mods, out, source = make_project(tmp_path, tiny_model, CLEAN + long_row + b"\n")
+    with pytest.raises(mods["data"].DataError) as err:
+        mods["data"].build(source, out / "work" / "data", str(tiny_model))
+    message = str(err.value)
+    assert "do not fit max_seq_length=512" in message
+    assert "row 21 (id 'essay')" in message
+    assert "nothing is truncated" in message
+    assert not (out / "work" / "data" / "train.jsonl").exists()
+
+
+def test_split_too_small_for_a_batch_is_named(tmp_path, tiny_model):
+    few = b"\n".join(CLEAN.splitlines()[:4]) + b"\n"
+    mods, out, source = make_project(tmp_path, tiny_model, few)
+    with pytest.raises(
+        mods["data"].DataError, match="valid split has 1 examples, fewer than batch_size=2"
+    ):
+        mods["data"].build(source, out / "work" / "data", str(tiny_model))
+
+
+def test_clean_data_writes_mlx_chat_records_and_stats(tmp_path, tiny_model):
+    mods, out, source = make_project(tmp_path, tiny_model, CLEAN)
+    data_dir = out / "work" / "data"
+    stats = mods["data"].build(source, data_dir, str(tiny_model))
+    assert stats["splits"]["train"]["examples"] == 16
+    assert stats["splits"]["valid"]["examples"] == 4
+    assert stats["splits"]["valid"]["labels"]["sentiment"]
+    record = json.loads((data_dir / "train.jsonl").read_text().splitlines()[0])
+    roles = [m["role"] for m in record["messages"]]
+    assert roles == ["system", "user", "assistant"]
+    gold = json.loads((data_dir / "train.gold.jsonl").read_text().splitlines()[0])
+    assert set(gold["labels"]) == {"sentiment", "topic", "stars", "score", "sarcastic"}
+    again = tmp_path / "again"
+    mods["data"].build(source, again, str(tiny_model))
+    for name in ("train.jsonl", "valid.jsonl", "train.gold.jsonl", "stats.json"):
+        if name == "stats.json":
+            a, b = json.loads((data_dir / name).read_text()), json.loads((again / name).read_text())
+            assert a["splits"] == b["splits"]
+        else:
+            assert (data_dir / name).read_bytes() == (again / name).read_bytes()
+
+
+def test_csv_source(tmp_path, tiny_model):
+    rows = [json.loads(line) for line in CLEAN.decode().splitlines()]
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(
+        buf,
+        fieldnames=[
+            "id",
+            "text",
+            "source_name",
+            "sentiment",
+            "topic",
+            "stars",
+            "score",
+            "sarcastic",
+        ],
+    )
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in writer.fieldnames})
+    base = tmp_path / "spec"
+    shutil.copytree(FIXTURES / "mini", base)
+    (base / "data" / "mini.csv").write_text(buf.getvalue(), encoding="utf-8")
+    text = (base / "mini.yaml").read_text().replace("data/mini.jsonl", "data/mini.csv")
+    (base / "mini.yaml").write_text(text)
+    out = tmp_path / "project"
+    build_into(base / "mini.yaml", out, Overrides(model_base=str(tiny_model)))
+    mods = load_generated(out)
+    assert mods["schema"].SOURCE_FORMAT == "csv"
+    stats = mods["data"].build(base / "data" / "mini.csv", out / "work" / "data", str(tiny_model))
+    assert stats["accepted"] == 20 and stats["rejected"] == 0

@@ -1,0 +1,97 @@
+"""End to end: `distillgen smoke specs/poetry.yaml` on a tiny model with mlx[cpu] and mlx-lm,
+then mlx-lm's own dataset code over the files the data step wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import types
+
+import pytest
+
+from .conftest import ROOT, load_generated
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    keep = tmp_path_factory.mktemp("smoke") / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "distillgen", "smoke", "specs/poetry.yaml", "--keep", str(keep)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONHASHSEED="0"),
+        timeout=600,
+    )
+    return proc, keep
+
+
+def test_smoke_passes_every_step(smoke_run):
+    proc, keep = smoke_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    for step in ("data", "train", "eval", "accept", "tests"):
+        assert f"smoke: {step:<6} ok" in out, out
+    assert "smoke: passed" in out
+    project = keep / "project" / "work"
+    assert (project / "adapters" / "adapters.safetensors").is_file()
+    metrics = json.loads((project / "eval" / "metrics.json").read_text())
+    assert metrics["examples"] == 3
+    predictions = (project / "eval" / "predictions.jsonl").read_text().splitlines()
+    assert len(predictions) == 3
+    decision = json.loads((project / "accept" / "accept.json").read_text())["decision"]
+    assert decision in ("PASS", "REVIEW", "FAIL")
+
+
+def test_mlx_dataset_code_masks_exactly_the_prompt(smoke_run):
+    proc, keep = smoke_run
+    assert proc.returncode == 0
+    from mlx_lm.tuner.datasets import create_dataset
+    from mlx_lm.utils import load_tokenizer
+
+    model_dir = keep / "model"
+    project = keep / "project"
+    tokenizer = load_tokenizer(model_dir)
+    records = [
+        json.loads(line)
+        for line in (project / "work" / "data" / "train.jsonl").read_text().splitlines()
+    ]
+    dataset = create_dataset(records, tokenizer, types.SimpleNamespace(mask_prompt=True))
+    mods = load_generated(project)
+    audit = mods["data"].TokenAudit(str(model_dir))
+    ours = audit.lengths([r["messages"] for r in records])
+    eos = tokenizer.eos_token_id
+    for record, (n_prompt, n_total) in zip(records, ours, strict=True):
+        tokens, offset = dataset.process(record)
+        assert len(tokens) == n_total  # the audit measures what mlx-lm trains on
+        assert offset == n_prompt  # loss starts exactly at the answer
+        assert tokens[-1] == eos  # the answer ends with EOS: the model learns to stop
+        answer = tokenizer.decode(tokens[offset:])
+        assert answer == record["messages"][-1]["content"] + tokenizer.eos_token
+
+
+def test_eval_resumes_without_duplicates(smoke_run):
+    """Cut the predictions file mid-line; a rerun completes it with no duplicate or gap."""
+    proc, keep = smoke_run
+    assert proc.returncode == 0
+    project = keep / "project"
+    predictions = project / "work" / "eval" / "predictions.jsonl"
+    lines = predictions.read_bytes().splitlines(keepends=True)
+    predictions.write_bytes(lines[0] + lines[1][: len(lines[1]) // 2])
+    subprocess.run(
+        [sys.executable, "-m", "pipeline.evaluate", "generate"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
+    ids = [json.loads(line)["id"] for line in predictions.read_text().splitlines()]
+    gold = [
+        json.loads(line)["id"]
+        for line in (project / "work" / "data" / "valid.gold.jsonl").read_text().splitlines()
+    ]
+    assert ids == gold
