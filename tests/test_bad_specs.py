@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from distillgen.cli import main
 
 from .conftest import ROOT, UPDATE_SNAPSHOTS

@@ -6,6 +6,7 @@ import json
 import shutil
 
 from click.testing import CliRunner
+
 from distillgen.cli import main
 
 from .conftest import FIXTURES

@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+
 from distillgen.ir import Overrides
 
 from .conftest import FIXTURES, build_into, load_generated

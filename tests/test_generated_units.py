@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from distillgen.checks import field_dicts
 from distillgen.load import read_spec
 from distillgen.prompting import make_env, schema_context

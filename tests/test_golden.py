@@ -7,6 +7,7 @@ On a mismatch the unified diff is shown. To refresh after an intended change:
 from __future__ import annotations
 
 import pytest
+
 from distillgen.compile import compile_spec
 from distillgen.writer import diff_project
 

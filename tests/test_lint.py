@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+
 from distillgen.render import _ruff_bin
 
 from .conftest import FIXTURES, ROOT, build_into

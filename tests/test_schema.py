@@ -7,6 +7,7 @@ import json
 import jsonschema
 import pytest
 import yaml
+
 from distillgen.spec import json_schema
 
 from .conftest import ROOT

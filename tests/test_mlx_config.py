@@ -1,0 +1,99 @@
+"""The generated mlx-lm config against mlx-lm's own source, and the training translation."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+
+import yaml
+
+from distillgen.backends import mlx_config
+
+from .conftest import FIXTURES, ROOT, build_into
+
+
+def mlx_known_keys() -> set[str]:
+    from mlx_lm import lora
+
+    parser = lora.build_parser()
+    return set(lora.CONFIG_DEFAULTS) | {a.dest for a in parser._actions}
+
+
+def test_every_generated_key_is_one_mlx_lm_reads():
+    config = yaml.safe_load((ROOT / "generated/poetry/configs/mlx_lora.yaml").read_text())
+    unknown = set(config) - mlx_known_keys()
+    assert not unknown, f"mlx-lm would silently ignore {unknown}"
+    assert set(config["lora_parameters"]) == {"rank", "scale", "dropout"}
+
+
+def test_poetry_translation():
+    config = yaml.safe_load((ROOT / "generated/poetry/configs/mlx_lora.yaml").read_text())
+    assert config["lora_parameters"] == {"rank": 16, "scale": 2.0, "dropout": 0.05}
+    assert config["num_layers"] == 16
+    assert config["iters"] == 1000 and config["batch_size"] == 4
+    assert config["mask_prompt"] is True
+    assert config["lr_schedule"]["warmup"] == 100
+    assert config["max_seq_length"] == 2048
+
+
+def test_schedule_builds_in_mlx():
+    from mlx_lm.tuner.utils import build_schedule
+
+    t = {
+        "lora": {"rank": 8, "alpha": 16, "dropout": 0.0, "layers": "all"},
+        "steps": 50,
+        "epochs": None,
+        "batch_size": 2,
+        "grad_accumulation": 4,
+        "learning_rate": 1e-3,
+        "warmup_steps": 10,
+        "lr_schedule": "cosine",
+        "eval_every": 5,
+        "save_every": 10,
+        "seed": 1,
+        "grad_checkpoint": False,
+    }
+    config, rows = mlx_config(t, {"base": "m", "max_seq_length": 64}, "d", "a")
+    assert config["iters"] == 200  # 50 optimizer steps x 4 micro-batches
+    assert config["steps_per_eval"] == 20 and config["save_every"] == 40
+    assert config["num_layers"] == -1
+    assert config["lora_parameters"]["scale"] == 2.0
+    schedule = build_schedule(config["lr_schedule"])
+    assert float(schedule(0)) == 0.0
+    assert math.isclose(float(schedule(10)), 1e-3, rel_tol=1e-5)
+    assert float(schedule(50)) < 1e-5
+    assert any(r.backend_key == "lora_parameters.scale" for r in rows)
+
+
+def test_epochs_become_iterations_from_the_train_split(tmp_path):
+    base = tmp_path / "spec"
+    shutil.copytree(FIXTURES / "mini", base)
+    text = (base / "mini.yaml").read_text()
+    text = text.replace(
+        "  steps: 10\n", "  epochs: 3\n  grad_accumulation: 2\n  lr_schedule: cosine\n"
+    )
+    (base / "mini.yaml").write_text(text)
+    out = tmp_path / "project"
+    build_into(base / "mini.yaml", out)
+    static = yaml.safe_load((out / "configs" / "mlx_lora.yaml").read_text())
+    assert "iters" not in static
+    data = out / "work" / "data"
+    data.mkdir(parents=True)
+    (data / "train.jsonl").write_text("{}\n")
+    (data / "stats.json").write_text(json.dumps({"splits": {"train": {"examples": 17}}}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.train", "--dry-run"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    # ceil(17 / (2 x 2)) = 5 updates per epoch, x 3 epochs = 15 updates = 30 micro-batches
+    assert "-> 15 optimizer steps" in proc.stdout
+    resolved = yaml.safe_load((out / "work" / "mlx_lora.resolved.yaml").read_text())
+    assert resolved["iters"] == 30
+    assert resolved["lr_schedule"]["arguments"][1] == 15
+    assert "work/mlx_lora.resolved.yaml" in proc.stdout
