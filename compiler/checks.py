@@ -11,7 +11,7 @@ from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 
 from . import spec as S
 from .errors import Problem
-from .prompting import MAX_RENDER_CHARS, make_env, schema_context, undeclared_names
+from .prompting import make_env, schema_context, undeclared_names
 
 _SAMPLE_INPUT = {
     "string": "sample",
@@ -274,15 +274,13 @@ class _Checker:
             ctx = {n: _SAMPLE_INPUT[f.type] for n, f in spec.data.inputs.items()}
             ctx.update(schema_context(fields, spec.labels.na_token, spec.prompt.completion_format))
             try:
-                out = env.from_string(source).render(ctx)
+                out = env.render_bounded(env.from_string(source), ctx)
             except SecurityError as exc:
                 self.add(path, f"template refused by the sandbox: {exc}")
                 continue
             except (UndefinedError, TemplateError, TypeError, ValueError, ArithmeticError) as exc:
                 self.add(path, f"template fails on a sample row: {exc}")
                 continue
-            if len(out) > MAX_RENDER_CHARS:
-                self.add(path, f"template renders more than {MAX_RENDER_CHARS} characters")
             if key == "template" and not out.strip():
                 self.add(path, "template renders an empty prompt")
 

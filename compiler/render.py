@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -26,6 +27,7 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/configs/mlx_lora.yaml.j2", "configs/mlx_lora.yaml"),
     ("project/pipeline/__init__.py.j2", "pipeline/__init__.py"),
     ("project/pipeline/schema.py.j2", "pipeline/schema.py"),
+    ("project/pipeline/sandbox.py.j2", "pipeline/sandbox.py"),
     ("project/pipeline/prompts.py.j2", "pipeline/prompts.py"),
     ("project/pipeline/labels.py.j2", "pipeline/labels.py"),
     ("project/pipeline/parse.py.j2", "pipeline/parse.py"),
@@ -79,6 +81,20 @@ def _comment_safe(text: str) -> str:
     return json.dumps(text)
 
 
+def md_cell(value) -> str:
+    """Text safe inside a markdown table cell."""
+    text = "" if value is None else str(value)
+    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def md_code(value) -> str:
+    """Inline code whose fence is longer than any backtick run inside it."""
+    text = " ".join(str(value).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
@@ -91,7 +107,15 @@ def _environment() -> Environment:
     env.filters["py"] = py_literal
     env.filters["yaml"] = yaml_block
     env.filters["json"] = lambda v: json.dumps(v, ensure_ascii=False)
+    env.filters["md_cell"] = md_cell
+    env.filters["md_code"] = md_code
+    env.globals["shared_source"] = shared_source
     return env
+
+
+def shared_source(name: str) -> str:
+    """A compiler module that generated projects carry verbatim (see compiler/sandbox.py)."""
+    return (Path(__file__).resolve().parent / name).read_text(encoding="utf-8")
 
 
 def render_project(project: Project) -> dict[str, str]:

@@ -39,12 +39,41 @@ def _identifier(value: str) -> str:
     return value
 
 
+def _one_line(value: str) -> str:
+    if len(value.splitlines()) > 1 or "\n" in value or "\r" in value:
+        raise ValueError("must be a single line (no line breaks)")
+    return value
+
+
+_GROUP_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,63}$")
+_METRIC_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
+
+
+def _group(value: str) -> str:
+    if not _GROUP_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a group name: letters, digits, spaces, _ and -, "
+            "starting with a letter (at most 64 characters)"
+        )
+    return value
+
+
+def _metric(value: str) -> str:
+    if not _METRIC_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a metric name (like exact_match or field_accuracy.period)"
+        )
+    return value
+
+
 Identifier = Annotated[str, AfterValidator(_identifier)]
-GroupName = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9 _-]{0,63}$"),
+GroupName = Annotated[str, AfterValidator(_group)]
+OneLine = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_one_line)
 ]
-OneLine = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\r\n]*$")]
+OneLinePath = Annotated[
+    str, StringConstraints(min_length=1, max_length=500), AfterValidator(_one_line)
+]
 Text = Annotated[str, StringConstraints(max_length=100_000)]
 
 
@@ -141,13 +170,10 @@ class SplitSection(Strict):
 
 
 class ModelSection(Strict):
-    base: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\r\n]*$")] = (
-        Field(description="Hugging Face model id or local path of the base model.")
+    base: OneLinePath = Field(description="Hugging Face model id or local path of the base model.")
+    tokenizer: OneLinePath | None = Field(
+        None, description="Tokenizer id or path; defaults to the base model's."
     )
-    tokenizer: (
-        Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\r\n]*$")]
-        | None
-    ) = Field(None, description="Tokenizer id or path; defaults to the base model's.")
     max_seq_length: int = Field(ge=16, le=1_048_576)
     chat_template: bool = Field(True, description="Wrap examples in the tokenizer's chat template.")
 
@@ -190,8 +216,8 @@ class EvalSection(Strict):
 class Threshold(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    metric: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")] = (
-        Field(description="A metric name, e.g. mean_field_accuracy or field_accuracy.period.")
+    metric: Annotated[str, AfterValidator(_metric)] = Field(
+        description="A metric name, e.g. mean_field_accuracy or field_accuracy.period."
     )
     pass_: float = Field(alias="pass", description="PASS at or beyond this value.")
     review: float | None = Field(

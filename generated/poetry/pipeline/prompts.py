@@ -2,74 +2,12 @@
 # Do not edit: change the spec and run `distillgen build`.
 """The exact prompt text, identical at training and at inference.
 
-The spec's template runs in an immutable jinja2 sandbox with StrictUndefined:
-no attribute escapes, no file or module access, bounded output size.
+The spec's template runs in the bounded, immutable jinja2 sandbox of
+pipeline/sandbox.py with StrictUndefined.
 """
 
-import operator
-
-from jinja2 import StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-
 from pipeline import schema
-
-MAX_RENDER_CHARS = 1_000_000
-MAX_SEQUENCE_PRODUCT = 100_000
-
-
-class BoundedSandbox(ImmutableSandboxedEnvironment):
-    """Immutable sandbox that also refuses huge `*` and `**` results."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context, operator_name, left, right):
-        if operator_name == "*":
-            for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(times, int):
-                    if len(seq) * times > MAX_SEQUENCE_PRODUCT:
-                        raise SecurityError("template output would be too large")
-            return operator.mul(left, right)
-        if operator_name == "**":
-            if isinstance(right, int) and abs(right) > 100:
-                raise SecurityError("exponent too large in template")
-            return operator.pow(left, right)
-        return super().call_binop(context, operator_name, left, right)
-
-
-def make_env() -> BoundedSandbox:
-    return BoundedSandbox(
-        undefined=StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def answer_format(fields: list[dict], completion_format: str) -> str:
-    """The answer skeleton shown to the model (``answer_format`` in the template)."""
-    if completion_format == "json":
-        inner = ", ".join(f'"{f["name"]}": ...' for f in fields)
-        return "{" + inner + "}"
-    return "\n".join(f"{f['name']}: [value]" for f in fields)
-
-
-def schema_context(fields: list[dict], na_token, completion_format: str) -> dict:
-    groups: list[dict] = []
-    for f in fields:
-        if f["group"] is not None and all(g["name"] != f["group"] for g in groups):
-            groups.append({"name": f["group"], "fields": []})
-    for g in groups:
-        g["fields"] = [f for f in fields if f["group"] == g["name"]]
-    return {
-        "fields": fields,
-        "field_names": [f["name"] for f in fields],
-        "groups": groups,
-        "n_fields": len(fields),
-        "na_token": na_token,
-        "answer_format": answer_format(fields, completion_format),
-    }
-
+from pipeline.sandbox import make_env, schema_context
 
 _ENV = make_env()
 _SCHEMA = schema_context(schema.FIELDS, schema.NA_TOKEN, schema.COMPLETION_FORMAT)
@@ -77,23 +15,18 @@ _TEMPLATE = _ENV.from_string(schema.PROMPT_TEMPLATE)
 _SYSTEM = None if schema.SYSTEM_PROMPT is None else _ENV.from_string(schema.SYSTEM_PROMPT)
 
 
-def _render(template, inputs: dict) -> str:
-    text = template.render({**inputs, **_SCHEMA})
-    if len(text) > MAX_RENDER_CHARS:
-        raise SecurityError(f"prompt longer than {MAX_RENDER_CHARS} characters")
-    return text
-
-
 def user_prompt(inputs: dict) -> str:
     """The user message for one row's input fields."""
-    return _render(_TEMPLATE, inputs)
+    return _ENV.render_bounded(_TEMPLATE, {**inputs, **_SCHEMA})
 
 
 def prompt_messages(inputs: dict) -> list[dict]:
     """Chat messages up to (not including) the answer: what the model sees at eval."""
     messages = []
     if _SYSTEM is not None:
-        messages.append({"role": "system", "content": _render(_SYSTEM, inputs)})
+        messages.append(
+            {"role": "system", "content": _ENV.render_bounded(_SYSTEM, {**inputs, **_SCHEMA})}
+        )
     messages.append({"role": "user", "content": user_prompt(inputs)})
     return messages
 
