@@ -31,40 +31,113 @@ def payloads(canary: str) -> list[tuple[str, str, str]]:
     q = json.dumps  # a YAML double-quoted scalar is a JSON string
     return [
         ("base-python-expr", "base: tiny-local-model", f"base: {q(py)}"),
-        ("base-quote-break", "base: tiny-local-model", f"base: {q(chr(39) + '); ' + py + '; (' + chr(39))}"),
-        ("base-triple-quote", "base: tiny-local-model", f"base: {q(chr(34) * 3 + '; ' + py + '; ' + chr(34) * 3)}"),
-        ("base-backslashes", "base: tiny-local-model", f"base: {q(chr(92) * 3 + chr(39) + ' + ' + py + chr(92))}"),
+        (
+            "base-quote-break",
+            "base: tiny-local-model",
+            f"base: {q(chr(39) + '); ' + py + '; (' + chr(39))}",
+        ),
+        (
+            "base-triple-quote",
+            "base: tiny-local-model",
+            f"base: {q(chr(34) * 3 + '; ' + py + '; ' + chr(34) * 3)}",
+        ),
+        (
+            "base-backslashes",
+            "base: tiny-local-model",
+            f"base: {q(chr(92) * 3 + chr(39) + ' + ' + py + chr(92))}",
+        ),
         ("base-newline", "base: tiny-local-model", f"base: {q('x' + chr(10) + py)}"),
-        ("base-shell", "base: tiny-local-model", f"base: {q('$(' + touch + ')`' + touch + '`;' + touch)}"),
+        (
+            "base-shell",
+            "base: tiny-local-model",
+            f"base: {q('$(' + touch + ')`' + touch + '`;' + touch)}",
+        ),
         ("base-make", "base: tiny-local-model", f"base: {q('$(shell ' + touch + ')')}"),
         ("base-yaml-inject", "base: tiny-local-model", f"base: {q('x' + chr(10) + 'train: evil')}"),
         ("tokenizer-python", "max_seq_length: 512}", f"max_seq_length: 512, tokenizer: {q(py)}}}"),
-        ("value-python", "values: [positive, negative, neutral]", f"values: [positive, negative, neutral, {q(py)}]"),
-        ("value-pipe-markdown", "values: [positive, negative, neutral]", "values: [positive, negative, neutral, 'a | b ``` <script>']"),
-        ("value-newline", "values: [positive, negative, neutral]", f"values: [positive, negative, neutral, {q('a' + chr(10) + 'b')}]"),
-        ("value-long", "values: [positive, negative, neutral]", f"values: [positive, negative, neutral, {'x' * 5000}]"),
+        (
+            "value-python",
+            "values: [positive, negative, neutral]",
+            f"values: [positive, negative, neutral, {q(py)}]",
+        ),
+        (
+            "value-pipe-markdown",
+            "values: [positive, negative, neutral]",
+            "values: [positive, negative, neutral, 'a | b ``` <script>']",
+        ),
+        (
+            "value-newline",
+            "values: [positive, negative, neutral]",
+            f"values: [positive, negative, neutral, {q('a' + chr(10) + 'b')}]",
+        ),
+        (
+            "value-long",
+            "values: [positive, negative, neutral]",
+            f"values: [positive, negative, neutral, {'x' * 5000}]",
+        ),
         ("na-token-python", "na_token: N/A", f"na_token: {q(py)}"),
-        ("description-everything", "kind: multi_field", "kind: multi_field\ndescription: " + q("<!-- --> ``` $(" + touch + ") {{ 7*7 }} " + py + chr(10) + "# heading")),
-        ("field-description", "topic: {type: string}", f"topic: {{type: string, description: {q(py + chr(10) + '{{ x }}')}}}"),
-        ("template-globals", "Answer with", "{{ cycler.__init__.__globals__.os.popen('" + touch + "').read() }} Answer with"),
+        (
+            "description-everything",
+            "kind: multi_field",
+            "kind: multi_field\ndescription: "
+            + q("<!-- --> ``` $(" + touch + ") {{ 7*7 }} " + py + chr(10) + "# heading"),
+        ),
+        (
+            "field-description",
+            "topic: {type: string}",
+            f"topic: {{type: string, description: {q(py + chr(10) + '{{ x }}')}}}",
+        ),
+        (
+            "template-globals",
+            "Answer with",
+            "{{ cycler.__init__.__globals__.os.popen('" + touch + "').read() }} Answer with",
+        ),
         ("template-self", "Answer with", "{{ self.__init__.__globals__ }} Answer with"),
-        ("template-lipsum", "Answer with", "{{ lipsum.__globals__['os'].system('" + touch + "') }} Answer with"),
-        ("template-mro", "Answer with", "{{ ''.__class__.__mro__[1].__subclasses__() }} Answer with"),
-        ("template-nested-loops", "Answer with", "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}Answer with"),
+        (
+            "template-lipsum",
+            "Answer with",
+            "{{ lipsum.__globals__['os'].system('" + touch + "') }} Answer with",
+        ),
+        (
+            "template-mro",
+            "Answer with",
+            "{{ ''.__class__.__mro__[1].__subclasses__() }} Answer with",
+        ),
+        (
+            "template-nested-loops",
+            "Answer with",
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}Answer with",
+        ),
         ("template-huge-string", "Answer with", "{{ 'x' * 100000000 }}Answer with"),
         ("template-mutation", "Answer with", "{{ fields.append(1) }}Answer with"),
         ("template-python-text", "Answer with", py + " Answer with"),
-        ("system-shell", "system: You label short product reviews.", f"system: {q('$(' + touch + ') ' + py)}"),
+        (
+            "system-shell",
+            "system: You label short product reviews.",
+            f"system: {q('$(' + touch + ') ' + py)}",
+        ),
         ("name-injection", "name: mini", f"name: {q('mini' + chr(10) + py)}"),
         ("name-lookalike", "name: mini", "name: m\u0456ni"),
         ("field-lookalike", "    topic: {type: string}", "    t\u043epic: {type: string}"),
         ("field-dunder-import", "    topic: {type: string}", "    __import__: {type: string}"),
         ("input-shell", "    text: {type: text}", "    text;rm: {type: text}"),
-        ("group-injection", "sentiment: {type: categorical,", f"sentiment: {{group: {q('G' + chr(10) + py)}, type: categorical,"),
-        ("yaml-python-tag", "base: tiny-local-model", f"base: !!python/object/apply:os.system [{q(touch)}]"),
+        (
+            "group-injection",
+            "sentiment: {type: categorical,",
+            f"sentiment: {{group: {q('G' + chr(10) + py)}, type: categorical,",
+        ),
+        (
+            "yaml-python-tag",
+            "base: tiny-local-model",
+            f"base: !!python/object/apply:os.system [{q(touch)}]",
+        ),
         ("yaml-custom-tag", "base: tiny-local-model", "base: !evil x"),
         ("yaml-long-string", "base: tiny-local-model", "base: " + "x" * 200_000),
-        ("source-shell-name", "source: data/mini.jsonl", f"source: {q('data/$(' + touch + ').jsonl')}"),
+        (
+            "source-shell-name",
+            "source: data/mini.jsonl",
+            f"source: {q('data/$(' + touch + ').jsonl')}",
+        ),
         ("source-absolute", "source: data/mini.jsonl", "source: /etc/passwd"),
         ("metric-injection", "metric: parse_rate", f"metric: {q('parse_rate' + chr(10) + py)}"),
     ]
@@ -98,15 +171,24 @@ def test_hostile_spec(case, tmp_path, tiny_model):
     shutil.copytree(FIXTURES / "mini", base)
     text = (base / "mini.yaml").read_text(encoding="utf-8")
     assert old in text, case
-    text = text.replace(old, new, 1).replace(
-        "  source: data/mini.jsonl\n", "  source: data/mini.jsonl\n  max_reject_share: 0.99\n"
-    ) if case != "source-shell-name" else text.replace(old, new, 1)
+    text = (
+        text.replace(old, new, 1).replace(
+            "  source: data/mini.jsonl\n", "  source: data/mini.jsonl\n  max_reject_share: 0.99\n"
+        )
+        if case != "source-shell-name"
+        else text.replace(old, new, 1)
+    )
     if case == "source-shell-name":
         # A file name cannot hold the canary's absolute path: touch it relative to wherever
         # a shell would run, and look for it in each of those places below.
         text = text.replace(str(canary), CANARY_NAME)
         shutil.copy(base / "data" / "mini.jsonl", base / "data" / f"$(touch {CANARY_NAME}).jsonl")
-    places = [canary, base / CANARY_NAME, base / "data" / CANARY_NAME, tmp_path / "project" / CANARY_NAME]
+    places = [
+        canary,
+        base / CANARY_NAME,
+        base / "data" / CANARY_NAME,
+        tmp_path / "project" / CANARY_NAME,
+    ]
     spec = base / "mini.yaml"
     spec.write_text(text, encoding="utf-8")
     out = tmp_path / "project"
@@ -152,6 +234,11 @@ def test_control_the_payloads_do_fire_when_pasted_into_code(tmp_path):
     subprocess.run([sys.executable, "-c", naive], check=True)
     assert canary.exists()
     canary.unlink()
-    subprocess.run(["make", "-f", "-"], input=f"x := $(shell touch {canary})\nall:\n\t@true\n",
-                   text=True, check=True, capture_output=True)
+    subprocess.run(
+        ["make", "-f", "-"],
+        input=f"x := $(shell touch {canary})\nall:\n\t@true\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     assert canary.exists()
