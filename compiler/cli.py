@@ -64,10 +64,11 @@ def build(spec: Path, out: Path | None) -> None:
 def check(spec: Path, out: Path | None) -> None:
     """Exit 0 if the output directory is what SPEC compiles to; else 1 and a diff."""
     from .compile import compile_spec
-    from .writer import diff_project
+    from .writer import diff_project, recover
 
     try:
         _, out_dir, files = compile_spec(spec, out)
+        recover(out_dir)
     except SpecError as exc:
         _fail(exc)
     diff, summary = diff_project(files, out_dir)

@@ -68,9 +68,7 @@ def _metric(value: str) -> str:
 
 Identifier = Annotated[str, AfterValidator(_identifier)]
 GroupName = Annotated[str, AfterValidator(_group)]
-OneLine = Annotated[
-    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_one_line)
-]
+OneLine = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_one_line)]
 OneLinePath = Annotated[
     str, StringConstraints(min_length=1, max_length=500), AfterValidator(_one_line)
 ]

@@ -1,10 +1,11 @@
 """Writing a compiled project to disk, and comparing it with what is there.
 
-A build computes every file in memory first; only then is anything written.
-Each file is written to a temporary name and renamed into place, the manifest
-last. Files that the previous build made (its manifest lists them) and this one
-does not are removed; files a user added are reported, never deleted. Symlinks
-inside the output directory are refused.
+A build computes every file in memory first; only then is anything written. The
+new project is written whole to a staging directory beside the output, then
+swapped in with two renames; the files a user keeps there (work/, files added by
+hand) are carried over. Files that the previous build made (its manifest lists
+them) and this one does not are dropped; files a user added are reported, never
+deleted. Symlinks inside the output directory are refused.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,37 +79,99 @@ def check_output_dir(out: Path) -> None:
             )
 
 
+def _staging(out: Path) -> tuple[Path, Path]:
+    return (
+        out.parent / f".{out.name}.distillgen-new",
+        out.parent / f".{out.name}.distillgen-old",
+    )
+
+
+# Indirections so that tests can interrupt a build at every step.
+def _rename(src: Path, dst: Path) -> None:
+    os.rename(src, dst)
+
+
+def _rmtree(path: Path) -> None:
+    shutil.rmtree(path)
+
+
+def _user_entries(root: Path, generated: set[str]) -> list[str]:
+    """Paths under ``root`` that no build made, as whole directories where possible."""
+    entries: list[str] = []
+    for dirpath, dirs, names in os.walk(root):
+        rel_dir = Path(dirpath).relative_to(root)
+        keep_dirs = []
+        for d in sorted(dirs):
+            rel = (rel_dir / d).as_posix()
+            if not any(g.startswith(rel + "/") for g in generated):
+                entries.append(rel)  # nothing generated inside: carry it whole
+            else:
+                keep_dirs.append(d)
+        dirs[:] = keep_dirs
+        for name in sorted(names):
+            rel = (rel_dir / name).as_posix()
+            if rel not in generated and not name.endswith(".distillgen-tmp"):
+                entries.append(rel)
+    return entries
+
+
+def _carry(src_root: Path, dst_root: Path, entries: list[str]) -> None:
+    for rel in entries:
+        src, dst = src_root / rel, dst_root / rel
+        if not (src.exists() or src.is_symlink()) or dst.exists() or dst.is_symlink():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        _rename(src, dst)
+
+
+def recover(out: Path) -> None:
+    """Finish or undo a build that was interrupted (called before every build and check)."""
+    stage, old = _staging(out)
+    if old.exists():
+        if not out.exists():
+            _rename(old, out)  # interrupted between the two renames: restore the previous
+        else:
+            generated = _manifest_files(old) or set()
+            _carry(old, out, _user_entries(old, generated))
+            _rmtree(old)
+    if stage.exists():
+        _rmtree(stage)
+
+
 def write_project(files: dict[str, str], out: Path) -> WriteReport:
+    """Write atomically: at every moment ``out`` holds the whole previous project or the
+    whole new one (a crash between the two renames is undone by the next command)."""
+    recover(out)
     check_output_dir(out)
     previous = _manifest_files(out) or set()
     report = WriteReport()
-    targets = {rel: _safe_target(out, rel) for rel in files}
-    out.mkdir(parents=True, exist_ok=True)
+    stage, old = _staging(out)
+    for rel in files:
+        _safe_target(out, rel)
+    stage.mkdir(parents=True)
     for rel in sorted(files, key=lambda r: (r == MANIFEST, r)):
-        target = targets[rel]
-        data = files[rel].encode("utf-8")
-        if target.is_file() and target.read_bytes() == data:
-            report.unchanged.append(rel)
-            continue
+        target = stage / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.distillgen-tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        report.written.append(rel)
-    for rel in sorted(previous - set(files)):
-        target = out / rel
-        if target.is_file() and not target.is_symlink():
-            target.unlink()
-            report.removed.append(rel)
-            _prune_empty(target.parent, out)
-    report.foreign = sorted(_on_disk(out) - set(files) - previous)
+        target.write_bytes(files[rel].encode("utf-8"))
+        existing = out / rel
+        if existing.is_file() and existing.read_bytes() == files[rel].encode("utf-8"):
+            report.unchanged.append(rel)
+        else:
+            report.written.append(rel)
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _rename(stage, out)
+        return report
+    user = _user_entries(out, previous | set(files))
+    report.removed = sorted(rel for rel in previous - set(files) if (out / rel).is_file())
+    report.foreign = sorted(
+        rel for rel in _on_disk(out) if rel not in previous and rel not in files
+    )
+    _rename(out, old)
+    _rename(stage, out)
+    _carry(old, out, user)
+    _rmtree(old)
     return report
-
-
-def _prune_empty(directory: Path, stop: Path) -> None:
-    while directory != stop and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
-        directory = directory.parent
 
 
 def diff_project(files: dict[str, str], out: Path) -> tuple[str, list[str]]:
