@@ -88,7 +88,7 @@ DIRTY_ROWS = [
 ]
 
 
-def test_bad_rows_are_quarantined_with_row_and_reason(tmp_path, tiny_model):
+def test_bad_rows_are_quarantined_with_row_and_reason(tmp_path, tiny_model, capsys):
     dirty = CLEAN + b"\n".join(row for row, _ in DIRTY_ROWS) + b"\n"
     mods, out, source = make_project(tmp_path, tiny_model, dirty, reject_share=0.9)
     stats = mods["data"].build(source, out / "work" / "data", str(tiny_model))
@@ -107,6 +107,9 @@ def test_bad_rows_are_quarantined_with_row_and_reason(tmp_path, tiny_model):
         for s in ("train", "valid")
     )
     assert written == 20  # every accepted row is in exactly one split
+    printed = capsys.readouterr().out
+    assert f"{len(DIRTY_ROWS)} row(s) rejected" in printed
+    assert "invalid UTF-8" in printed and "duplicate id" in printed
 
 
 def test_too_many_rejects_fail_the_step_and_write_no_splits(tmp_path, tiny_model):

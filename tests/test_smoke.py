@@ -95,3 +95,52 @@ def test_eval_resumes_without_duplicates(smoke_run):
         for line in (project / "work" / "data" / "valid.gold.jsonl").read_text().splitlines()
     ]
     assert ids == gold
+
+
+def test_eval_killed_midway_resumes_without_duplicates_or_gaps(smoke_run, tmp_path):
+    """SIGKILL `evaluate generate` while it writes; the rerun completes the file exactly."""
+    import shutil
+    import signal
+    import time
+
+    proc, keep = smoke_run
+    assert proc.returncode == 0
+    project = tmp_path / "project"
+    shutil.copytree(keep / "project", project)
+    data = project / "work" / "data"
+    chats = (data / "valid.jsonl").read_text().splitlines()
+    golds = [json.loads(line) for line in (data / "valid.gold.jsonl").read_text().splitlines()]
+    n = 40
+    with open(data / "valid.jsonl", "w") as c, open(data / "valid.gold.jsonl", "w") as g:
+        for i in range(n):
+            c.write(chats[i % len(chats)] + "\n")
+            g.write(json.dumps({**golds[i % len(golds)], "id": f"ex{i:03d}"}) + "\n")
+    predictions = project / "work" / "eval" / "predictions.jsonl"
+    predictions.unlink()
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    command = [sys.executable, "-m", "pipeline.evaluate", "generate"]
+    child = subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if predictions.is_file() and len(predictions.read_bytes().splitlines()) >= 5:
+            break
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    partial = predictions.read_bytes().splitlines()
+    assert 5 <= len(partial) < n, "the kill must land midway"
+    subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
+    ids = [json.loads(line)["id"] for line in predictions.read_text().splitlines()]
+    assert ids == [f"ex{i:03d}" for i in range(n)]
+    subprocess.run(
+        [sys.executable, "-m", "pipeline.evaluate", "score"],
+        cwd=project,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    metrics = json.loads((project / "work" / "eval" / "metrics.json").read_text())
+    assert metrics["examples"] == n and metrics["answers"]["missing"] == 0
+    assert metrics["duplicate_ids"] == []

@@ -283,6 +283,10 @@ def build(source: Path, out: Path, tokenizer: str) -> dict:
             flush_audit()
 
     _write_jsonl(out / "rejects.jsonl", rejects)
+    if rejects:
+        print(f"data: {len(rejects)} row(s) rejected, written to {out / 'rejects.jsonl'}:")
+        for reason, count in reject_summary(rejects):
+            print(f"  {count:>6}  {reason}")
     problems = []
     if n_rows == 0:
         problems.append(f"{source} has no rows")
@@ -326,6 +330,19 @@ def build(source: Path, out: Path, tokenizer: str) -> dict:
     )
     _atomic_text(out / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
     return stats
+
+
+def reject_summary(rejects: list[dict]) -> list[tuple[str, int]]:
+    """How many rows each kind of problem rejected ("field: problem", values left out)."""
+    counts: dict[str, int] = {}
+    for reject in rejects:
+        for reason in reject["reasons"]:
+            kind = reason.split(" (")[0]
+            kind = kind if len(kind) <= 60 else kind[:57] + "..."
+            if "'" in kind:
+                kind = kind.split("'")[0].rstrip() + " ..."
+            counts[kind] = counts.get(kind, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _write_jsonl(path: Path, records) -> None:

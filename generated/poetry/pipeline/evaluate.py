@@ -46,9 +46,10 @@ def load_split(split: str = schema.EVAL_SPLIT) -> list[dict]:
     return examples
 
 
-def read_predictions(path: Path, *, repair: bool = False) -> dict:
-    """id -> prediction record. A torn last line (an interrupted write) is dropped
-    and, with ``repair``, cut off the file so that appending can resume."""
+def read_predictions(path: Path, *, repair: bool = False, duplicates: list | None = None) -> dict:
+    """id -> prediction record (the first one for an id; later ones are listed in
+    ``duplicates``). A torn last line (an interrupted write) is dropped and, with
+    ``repair``, cut off the file so that appending can resume."""
     found: dict = {}
     if not path.is_file():
         return found
@@ -67,7 +68,10 @@ def read_predictions(path: Path, *, repair: bool = False) -> dict:
                 break
             good_bytes += len(raw)
             if isinstance(record, dict) and "id" in record:
-                found.setdefault(str(record["id"]), record)
+                key = str(record["id"])
+                if key in found and duplicates is not None:
+                    duplicates.append(key)
+                found.setdefault(key, record)
     if repair and good_bytes != path.stat().st_size:
         with open(path, "r+b") as handle:
             handle.truncate(good_bytes)
@@ -113,7 +117,8 @@ def generate(adapter: Path, out: Path, limit: int | None = None) -> int:
 
 def score(predictions: Path, out: Path) -> dict:
     examples = load_split()
-    found = read_predictions(predictions)
+    duplicates: list = []
+    found = read_predictions(predictions, duplicates=duplicates)
     known = {e["id"] for e in examples}
     unknown = sorted(set(found) - known)
     golds, answers, scored = [], [], []
@@ -141,6 +146,7 @@ def score(predictions: Path, out: Path) -> dict:
     result["split"] = schema.EVAL_SPLIT
     result["predictions"] = str(predictions)
     result["unknown_ids"] = unknown
+    result["duplicate_ids"] = sorted(set(duplicates))
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(
         json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -181,6 +187,11 @@ def report(result: dict) -> str:
             f"| {name} | {_pct(entry['accuracy'])} | {entry['parsed']} | "
             f"{_pct(entry['accuracy_when_parsed'])} | {_pct(entry.get('macro_f1'))} |"
         )
+    if result["duplicate_ids"]:
+        lines += [
+            "",
+            f"Ids answered more than once (first answer scored): {', '.join(result['duplicate_ids'][:20])}",
+        ]
     if result["unknown_ids"]:
         lines += [
             "",
