@@ -242,3 +242,26 @@ def test_control_the_payloads_do_fire_when_pasted_into_code(tmp_path):
         capture_output=True,
     )
     assert canary.exists()
+
+
+def test_outcomes_match_the_snapshot(tmp_path):
+    """Every payload's outcome and full message, in one reviewable file (`make golden`)."""
+    from .conftest import ROOT, UPDATE_SNAPSHOTS
+
+    lines = []
+    for case, old, new in payloads("/tmp/" + CANARY_NAME):
+        base = tmp_path / case
+        shutil.copytree(FIXTURES / "mini", base)
+        text = (base / "mini.yaml").read_text(encoding="utf-8").replace(old, new, 1)
+        (base / "mini.yaml").write_text(text, encoding="utf-8")
+        try:
+            compile_spec(base / "mini.yaml", tmp_path / "out" / case)
+            lines.append(f"{case}: compiled")
+        except SpecError as exc:
+            lines.append(f"{case}: refused")
+            lines += [f"    {str(p).replace(str(base), '<spec>')}" for p in exc.problems]
+    snapshot = ROOT / "tests" / "hostile_outcomes.txt"
+    text = "\n".join(lines) + "\n"
+    if UPDATE_SNAPSHOTS:
+        snapshot.write_text(text, encoding="utf-8")
+    assert text == snapshot.read_text(encoding="utf-8")
