@@ -28,6 +28,30 @@ def _fmt(value) -> str:
     return str(value)
 
 
+class _Table:
+    """A backend config and its README table, built together so they cannot disagree."""
+
+    def __init__(self) -> None:
+        self.config: dict = {}
+        self.rows: list[Row] = []
+
+    def put(self, spec_key: str, spec_value, key: str, value, note: str = "", *, shown=None):
+        """Set ``key`` (dotted: nested) to ``value`` and record the row."""
+        node = self.config
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+        if spec_key:
+            self.rows.append(
+                Row(spec_key, _fmt(spec_value), key, _fmt(value if shown is None else shown), note)
+            )
+
+    def note(self, spec_key: str, spec_value, key: str, shown: str, note: str = "") -> None:
+        """A row for a value the config does not hold literally."""
+        self.rows.append(Row(spec_key, _fmt(spec_value), key, shown, note))
+
+
 def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[dict, list[Row]]:
     """mlx-lm 0.32 `mlx_lm.lora -c` config (keys checked against mlx_lm/lora.py).
 
@@ -37,124 +61,87 @@ def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[d
     """
     accum = t["grad_accumulation"]
     lora = t["lora"]
-    scale = lora["alpha"] / lora["rank"]
-    num_layers = -1 if lora["layers"] == "all" else lora["layers"]
-    cfg: dict = {
-        "model": model["base"],
-        "train": True,
-        "data": data_dir,
-        "fine_tune_type": "lora",
-        "num_layers": num_layers,
-        "lora_parameters": {"rank": lora["rank"], "scale": scale, "dropout": lora["dropout"]},
-        "batch_size": t["batch_size"],
-        "grad_accumulation_steps": accum,
-    }
-    rows = [
-        Row("training.lora.rank", _fmt(lora["rank"]), "lora_parameters.rank", _fmt(lora["rank"])),
-        Row(
-            "training.lora.alpha",
-            _fmt(lora["alpha"]),
-            "lora_parameters.scale",
-            _fmt(scale),
-            "mlx-lm takes scale = alpha / rank (it has no alpha key)",
-        ),
-        Row(
-            "training.lora.dropout",
-            _fmt(lora["dropout"]),
-            "lora_parameters.dropout",
-            _fmt(lora["dropout"]),
-        ),
-        Row(
-            "training.lora.layers",
-            _fmt(lora["layers"]),
-            "num_layers",
-            _fmt(num_layers),
-            "last N blocks; -1 is all (the key was lora_layers before mlx-lm 0.20)",
-        ),
-        Row("training.batch_size", _fmt(t["batch_size"]), "batch_size", _fmt(t["batch_size"])),
-        Row("training.grad_accumulation", _fmt(accum), "grad_accumulation_steps", _fmt(accum)),
-    ]
+    tb = _Table()
+    tb.put("model.base", model["base"], "model", model["base"])
+    tb.put("", None, "train", True)
+    tb.put("", None, "data", data_dir)
+    tb.put("", None, "fine_tune_type", "lora")
+    layers = -1 if lora["layers"] == "all" else lora["layers"]
+    tb.put(
+        "training.lora.layers",
+        lora["layers"],
+        "num_layers",
+        layers,
+        "last N blocks; -1 is all (the key was lora_layers before mlx-lm 0.20)",
+    )
+    tb.put("training.lora.rank", lora["rank"], "lora_parameters.rank", lora["rank"])
+    tb.put(
+        "training.lora.alpha",
+        lora["alpha"],
+        "lora_parameters.scale",
+        lora["alpha"] / lora["rank"],
+        "mlx-lm takes scale = alpha / rank (it has no alpha key)",
+    )
+    tb.put("training.lora.dropout", lora["dropout"], "lora_parameters.dropout", lora["dropout"])
+    tb.put("training.batch_size", t["batch_size"], "batch_size", t["batch_size"])
+    tb.put("training.grad_accumulation", accum, "grad_accumulation_steps", accum)
     if t["steps"] is not None:
-        cfg["iters"] = t["steps"] * accum
-        rows.append(
-            Row(
-                "training.steps",
-                _fmt(t["steps"]),
-                "iters",
-                _fmt(cfg["iters"]),
-                "mlx-lm iterations are micro-batches: steps x grad_accumulation",
-            )
+        tb.put(
+            "training.steps",
+            t["steps"],
+            "iters",
+            t["steps"] * accum,
+            "mlx-lm iterations are micro-batches: steps x grad_accumulation",
         )
     else:
-        rows.append(
-            Row(
-                "training.epochs",
-                _fmt(t["epochs"]),
-                "iters",
-                "from the train split size",
-                "pipeline/train.py: ceil(epochs x ceil(n_train / (batch x accum))) x accum",
-            )
+        tb.note(
+            "training.epochs",
+            t["epochs"],
+            "iters",
+            "from the train split size",
+            "pipeline/train.py: ceil(epochs x ceil(n_train / (batch x accum))) x accum",
         )
-    cfg["learning_rate"] = t["learning_rate"]
-    rows.append(
-        Row(
-            "training.learning_rate",
-            _fmt(t["learning_rate"]),
-            "learning_rate",
-            _fmt(t["learning_rate"]),
-        )
-    )
+    tb.put("training.learning_rate", t["learning_rate"], "learning_rate", t["learning_rate"])
     schedule = lr_schedule(t, t["steps"])
     if schedule is not None:
-        cfg["lr_schedule"] = schedule
-        rows.append(
-            Row(
-                "training.lr_schedule + warmup_steps",
-                f"{t['lr_schedule']}, {t['warmup_steps']}",
-                "lr_schedule",
-                f"{schedule['name']}, warmup {schedule.get('warmup', 0)}",
-                "counted in optimizer updates",
-            )
+        tb.put(
+            "training.lr_schedule + warmup_steps",
+            f"{t['lr_schedule']}, {t['warmup_steps']}",
+            "lr_schedule",
+            schedule,
+            "counted in optimizer updates",
+            shown=f"{schedule['name']}, warmup {schedule.get('warmup', 0)}",
         )
-    cfg.update(
-        {
-            "val_batches": -1,
-            "steps_per_report": min(10 * accum, max(accum, (t["steps"] or 10) * accum)),
-            "steps_per_eval": t["eval_every"] * accum,
-            "save_every": t["save_every"] * accum,
-            "adapter_path": adapter_dir,
-            "max_seq_length": model["max_seq_length"],
-            "grad_checkpoint": t["grad_checkpoint"],
-            "mask_prompt": True,
-            "seed": t["seed"],
-        }
+    tb.put("", None, "val_batches", -1)
+    tb.put("", None, "steps_per_report", min(10, t["steps"] or 10) * accum)
+    tb.put(
+        "training.eval_every",
+        t["eval_every"],
+        "steps_per_eval",
+        t["eval_every"] * accum,
+        "in micro-batches",
     )
-    rows += [
-        Row(
-            "training.eval_every",
-            _fmt(t["eval_every"]),
-            "steps_per_eval",
-            _fmt(cfg["steps_per_eval"]),
-            "in micro-batches",
-        ),
-        Row(
-            "training.save_every",
-            _fmt(t["save_every"]),
-            "save_every",
-            _fmt(cfg["save_every"]),
-            "in micro-batches",
-        ),
-        Row(
-            "model.max_seq_length",
-            _fmt(model["max_seq_length"]),
-            "max_seq_length",
-            _fmt(model["max_seq_length"]),
-            "the data step refuses longer examples; mlx-lm would cut them",
-        ),
-        Row("(always)", "loss on the completion only", "mask_prompt", "true"),
-        Row("training.seed", _fmt(t["seed"]), "seed", _fmt(t["seed"])),
-    ]
-    return cfg, rows
+    tb.put(
+        "training.save_every",
+        t["save_every"],
+        "save_every",
+        t["save_every"] * accum,
+        "in micro-batches",
+    )
+    tb.put("", None, "adapter_path", adapter_dir)
+    tb.put(
+        "model.max_seq_length",
+        model["max_seq_length"],
+        "max_seq_length",
+        model["max_seq_length"],
+        "the data step refuses longer examples; mlx-lm would cut them",
+    )
+    tb.put(
+        "training.grad_checkpoint", t["grad_checkpoint"], "grad_checkpoint", t["grad_checkpoint"]
+    )
+    tb.put("(always)", "loss on the completion only", "mask_prompt", True)
+    tb.put("training.seed", t["seed"], "seed", t["seed"])
+    return tb.config, tb.rows
 
 
 def lr_schedule(t: dict, steps: int | None) -> dict | None:
