@@ -121,3 +121,15 @@ def test_unreadable_spec_is_an_input_error(tmp_path):
     result = run("validate", tmp_path / "nope.yaml")
     assert result.exit_code == 2
     assert "cannot read spec" in result.stderr
+
+
+def test_data_source_symlinked_out_of_the_spec_directory_is_refused(tmp_path):
+    spec_dir = tmp_path / "specs"
+    shutil.copytree(FIXTURES / "mini", spec_dir)
+    outside = tmp_path / "secret.jsonl"
+    outside.write_text((spec_dir / "data" / "mini.jsonl").read_text())
+    (spec_dir / "data" / "mini.jsonl").unlink()
+    (spec_dir / "data" / "mini.jsonl").symlink_to(outside)
+    result = run("validate", spec_dir / "mini.yaml")
+    assert result.exit_code == 2
+    assert "data.source: the data source resolves outside the spec's directory (symlink?)" in result.stderr
