@@ -2,13 +2,14 @@
 #   make build    install into .venv (first run) and compile specs/poetry.yaml
 #   make test     install into .venv (first run) and run the whole test suite
 #   make golden   regenerate generated/ and the error snapshots (review the diff!)
+#   make bench    run the benchmarks (bench/run.py) and write BENCHMARKS.md
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup build test golden lint clean
+.PHONY: setup build test golden lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,9 @@ golden: setup
 	for spec in specs/*.yaml; do $(VENV)/bin/distillgen build $$spec || exit 1; done
 	$(VENV)/bin/distillgen schema > specs/distillgen.schema.json
 	DISTILLGEN_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q tests/test_bad_specs.py tests/test_hostile.py -k "snapshot or bad_spec"
+
+bench: setup
+	$(PY) bench/run.py
 
 lint: setup
 	$(VENV)/bin/ruff check compiler tests

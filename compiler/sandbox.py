@@ -11,6 +11,7 @@ stops once the output passes MAX_RENDER_CHARS.
 """
 
 import operator
+from itertools import islice
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
@@ -59,13 +60,16 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def render_bounded(self, template, context: dict) -> str:
         """Render, refusing output longer than MAX_RENDER_CHARS (checked as it streams)."""
         self.budget.left = MAX_LOOP_BUDGET
+        stream = template.generate(context)
         parts, size = [], 0
-        for chunk in template.generate(context):
-            size += len(chunk)
+        while True:
+            batch = "".join(islice(stream, 64))  # checked every 64 pieces of output
+            if not batch:
+                return "".join(parts)
+            size += len(batch)
             if size > MAX_RENDER_CHARS:
                 raise SecurityError(f"template output is longer than {MAX_RENDER_CHARS} characters")
-            parts.append(chunk)
-        return "".join(parts)
+            parts.append(batch)
 
 
 def make_env() -> BoundedSandbox:

@@ -132,4 +132,7 @@ def test_data_source_symlinked_out_of_the_spec_directory_is_refused(tmp_path):
     (spec_dir / "data" / "mini.jsonl").symlink_to(outside)
     result = run("validate", spec_dir / "mini.yaml")
     assert result.exit_code == 2
-    assert "data.source: the data source resolves outside the spec's directory (symlink?)" in result.stderr
+    assert (
+        "data.source: the data source resolves outside the spec's directory (symlink?)"
+        in result.stderr
+    )

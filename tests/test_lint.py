@@ -29,6 +29,6 @@ def test_generated_project_is_lint_clean(spec, tmp_path):
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
-def test_compiler_and_tests_are_lint_clean():
-    check = ruff("check", "--no-cache", "compiler", "tests", cwd=ROOT)
+def test_compiler_tests_and_bench_are_lint_clean():
+    check = ruff("check", "--no-cache", "compiler", "tests", "bench", cwd=ROOT)
     assert check.returncode == 0, check.stdout + check.stderr

@@ -153,3 +153,43 @@ def test_near_miss_answers_are_classified(project, data):
         assert result.status in (parse.PARSED, parse.PARTIAL, parse.UNPARSEABLE)
         missing = set(values) - set(result.values)
         assert missing <= set(result.problems) or "*" in result.problems
+
+
+@pytest.fixture(scope="module")
+def poetry():
+    from .conftest import ROOT
+
+    mods = load_generated(ROOT / "generated" / "poetry")
+    assert mods["parse"]._EXACT_RE is not None  # all-categorical: the fast path is on
+    return mods
+
+
+@st.composite
+def poetry_answers(draw, schema):
+    lines = []
+    for f in schema.FIELDS:
+        value = draw(st.sampled_from(f["values"] + [schema.NA_TOKEN]))
+        lines.append(f"{f['name']}: {value}")
+    text = "\n".join(lines)
+    if draw(st.booleans()):
+        text = text.upper() if draw(st.booleans()) else text.title()
+    before = draw(st.sampled_from(["", "```\n", "Answer:\n", "period: modern\n", "x" * 3 + "\n"]))
+    after = draw(st.sampled_from(["", "\n```", "\nDone.", "\nmeter: free_verse", " "]))
+    cut = draw(st.one_of(st.none(), st.integers(0, len(text))))
+    if cut is not None:
+        text = text[:cut]
+    return before + text + after
+
+
+@settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_fast_path_agrees_with_the_full_parser(poetry, data):
+    parse = poetry["parse"]
+    text = data.draw(poetry_answers(poetry["schema"]))
+    fast = parse.parse(text)
+    full = parse._parse_full(text)
+    assert (fast.status, fast.values, fast.problems) == (full.status, full.values, full.problems), (
+        text
+    )

@@ -2,7 +2,7 @@
 # Do not edit: change the spec and run `distillgen build`.
 """Step 1, data: read the source, check every row, render, split, audit, write.
 
-    python -m pipeline.data [--source FILE] [--out DIR]
+    python -m pipeline.data [--source FILE] [--out DIR] [--workers N]
 
 Rows that fail a check go to rejects.jsonl with their row number and reason;
 the step fails when more than MAX_REJECT_SHARE of the rows are rejected. Every
@@ -12,28 +12,52 @@ example longer than MAX_SEQ_LENGTH stops the step by name (nothing is ever
 truncated). Output: {train,valid,test}.jsonl in mlx-lm's chat format, the gold
 labels beside them, rejects.jsonl and stats.json. Exit status: 0 written,
 1 the data failed a check (nothing but rejects.jsonl written), 2 bad arguments.
+
+Speed: rows are checked, rendered, parsed back and measured in chunks of
+CHUNK_ROWS by --workers processes (default: one per core, at most 8); the
+source is streamed, so memory stays flat as it grows (a few hundred bytes per
+row are kept for the split). The output is the same for any number of workers.
 """
 
 import argparse
+import bisect
 import csv
 import hashlib
 import io
 import json
 import math
+import multiprocessing
 import os
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
+try:
+    import orjson
+
+    def dumps(obj) -> bytes:
+        return orjson.dumps(obj)
+
+    loads = orjson.loads
+except ImportError:  # the standard library writes the same JSON, only slower
+
+    def dumps(obj) -> bytes:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    loads = json.loads
+
 from pipeline import schema
-from pipeline.labels import check_labels, render_completion
+from pipeline.labels import check_labels, format_value, render_completion
 from pipeline.parse import PARSED, parse
 from pipeline.prompts import training_messages
 from pipeline.split import SPLITS, assign
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "work" / "data"
-AUDIT_BATCH = 256  # rows per tokenizer call
+CHUNK_ROWS = 256  # rows per worker task and per tokenizer call
+AUDIT_BATCH = CHUNK_ROWS
+SEPARATOR = b"\x1f"  # between the chat and gold records of a spool line (JSON escapes it)
 
 
 class DataError(Exception):
@@ -44,32 +68,42 @@ class DataError(Exception):
 
 
 def read_rows(path: Path):
-    """Yield (row number, row dict or None, problem or None) for every record."""
+    """Yield (row number, raw JSONL line or CSV row dict, problem or None) per record."""
     if schema.SOURCE_FORMAT == "csv":
         yield from _read_csv(path)
     else:
         yield from _read_jsonl(path)
 
 
+def iter_rows(path: Path):
+    """Yield (row number, row dict or None, problem or None) per record, decoded."""
+    for number, payload, problem in read_rows(path):
+        if problem is None and isinstance(payload, bytes):
+            payload, problem = decode_line(payload)
+        yield number, payload, problem
+
+
 def _read_jsonl(path: Path):
+    """Raw lines: they are decoded where they are checked (in the workers)."""
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, None, f"invalid UTF-8 at byte {exc.start}"
-                continue
-            try:
-                row = json.loads(text)
-            except ValueError as exc:
-                yield number, None, f"invalid JSON: {exc}"
-                continue
-            if not isinstance(row, dict):
-                yield number, None, f"a row must be a JSON object, not {type(row).__name__}"
-                continue
-            yield number, row, None
+            if raw.strip():
+                yield number, raw, None
+
+
+def decode_line(raw: bytes):
+    """(row dict, None) or (None, problem) for one JSONL line."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"invalid UTF-8 at byte {exc.start}"
+    try:
+        row = loads(text)
+    except ValueError as exc:
+        return None, f"invalid JSON: {exc}"
+    if not isinstance(row, dict):
+        return None, f"a row must be a JSON object, not {type(row).__name__}"
+    return row, None
 
 
 def _read_csv(path: Path):
@@ -175,112 +209,201 @@ class TokenAudit:
         self.tokenizer = AutoTokenizer.from_pretrained(name)
         if not getattr(self.tokenizer, "chat_template", None):
             raise DataError(f"the tokenizer of {name!r} has no chat template")
+        self.backend = getattr(self.tokenizer, "backend_tokenizer", None)
 
     def lengths(self, conversations: list[list[dict]]) -> list[tuple[int, int]]:
-        """(prompt tokens, total tokens) per conversation."""
+        """(prompt tokens, total tokens) per conversation.
+
+        The total is the length of the whole chat-templated example, as the trainer
+        tokenizes it. The prompt is everything before the answer's text; its token
+        count is read off the same encoding's offsets (one encode per example).
+        """
         tok = self.tokenizer
         full = tok.apply_chat_template(conversations, tokenize=False)
-        prompts = tok.apply_chat_template(
-            [c[:-1] for c in conversations], tokenize=False, add_generation_prompt=True
+        if self.backend is None:  # a tokenizer without offsets: encode the prompts too
+            prompts = tok.apply_chat_template(
+                [c[:-1] for c in conversations], tokenize=False, add_generation_prompt=True
+            )
+            ids = tok(full + prompts, add_special_tokens=False)["input_ids"]
+            n = len(conversations)
+            return [(len(ids[n + i]), len(ids[i])) for i in range(n)]
+        encodings = self.backend.encode_batch(full, add_special_tokens=False)
+        result = []
+        for conversation, text, encoding in zip(conversations, full, encodings, strict=True):
+            answer = conversation[-1]["content"]
+            cut = text.rfind(answer) if answer else -1
+            if cut < 0:  # the template rewrote the answer: measure the prompt itself
+                prompt = tok.apply_chat_template(
+                    conversation[:-1], tokenize=False, add_generation_prompt=True
+                )
+                n_prompt = len(self.backend.encode(prompt, add_special_tokens=False).ids)
+            else:
+                n_prompt = bisect.bisect_left([start for start, _ in encoding.offsets], cut)
+            result.append((n_prompt, len(encoding.ids)))
+        return result
+
+
+# ---------------------------------------------------------------- one chunk
+
+_AUDIT: TokenAudit | None = None  # set in each worker (and in the main process)
+
+
+def _set_audit(audit: TokenAudit | None) -> None:
+    global _AUDIT
+    _AUDIT = audit
+
+
+def process_record(number: int, payload, problem):
+    """Check, render and parse back one record.
+
+    Returns ("reject", row, id, reasons) or ("ok", row, id, text key, stratum,
+    spool bytes, messages).
+    """
+    if problem is not None:
+        return ("reject", number, None, [problem])
+    row = payload
+    if isinstance(payload, bytes):
+        row, problem = decode_line(payload)
+        if problem is not None:
+            return ("reject", number, None, [problem])
+    row_id, inputs, labels, problems = check_row(row)
+    if problems:
+        return ("reject", number, row_id, problems)
+    try:
+        completion = render_completion(labels)
+        messages = training_messages(inputs, completion)
+    except Exception as exc:  # noqa: BLE001 - the template's failure is this row's
+        return ("reject", number, row_id, [f"prompt template failed: {exc}"])
+    back = parse(completion)
+    if back.status != PARSED or back.values != labels:
+        return (
+            "reject",
+            number,
+            row_id,
+            [f"completion does not parse back to its labels: {back.problems}"],
         )
-        ids = tok(full + prompts, add_special_tokens=False)["input_ids"]
-        n = len(conversations)
-        return [(len(ids[n + i]), len(ids[i])) for i in range(n)]
+    try:
+        prompt_bytes = dumps(messages[:-1])
+        record = dumps({"messages": messages}) + SEPARATOR + dumps({"id": row_id, "labels": labels})
+    except (TypeError, ValueError, UnicodeEncodeError) as exc:
+        return ("reject", number, row_id, [f"text cannot be written as UTF-8 JSON: {exc}"])
+    text_key = hashlib.blake2b(prompt_bytes, digest_size=16).digest()
+    return ("ok", number, row_id, text_key, stratum_of(inputs, labels), record, messages)
+
+
+def process_chunk(chunk: list) -> list:
+    """Process records; with an audit, replace each row's messages by its token lengths."""
+    results = [process_record(*item) for item in chunk]
+    accepted = [i for i, r in enumerate(results) if r[0] == "ok"]
+    lengths = (
+        _AUDIT.lengths([results[i][6] for i in accepted])
+        if _AUDIT is not None and accepted
+        else None
+    )
+    for position, i in enumerate(accepted):
+        results[i] = results[i][:6] + ((lengths[position] if lengths else None),)
+    return results
+
+
+def _chunks(items, size: int):
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _processed(source: Path, audit: TokenAudit | None, workers: int):
+    """Chunk results in source order; at most 2 x workers chunks in flight."""
+    chunks = _chunks(read_rows(source), CHUNK_ROWS)
+    _set_audit(audit)
+    if workers <= 1:
+        yield from map(process_chunk, chunks)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with context.Pool(workers, initializer=_set_audit, initargs=(audit,)) as pool:
+        in_flight: deque = deque()
+        for chunk in chunks:
+            in_flight.append(pool.apply_async(process_chunk, (chunk,)))
+            if len(in_flight) >= 2 * workers:
+                yield in_flight.popleft().get()
+        while in_flight:
+            yield in_flight.popleft().get()
 
 
 # -------------------------------------------------------------------- the step
 
 
-def build(source: Path, out: Path, tokenizer: str) -> dict:
-    """Run the whole data step; return the statistics. Raises DataError."""
+def build(source: Path, out: Path, tokenizer: str | None, workers: int = 1) -> dict:
+    """Run the whole data step; return the statistics. Raises DataError.
+
+    ``tokenizer=None`` skips the token audit; only the benchmarks do that, to time
+    the audit apart. The command line always audits.
+    """
     if not source.is_file():
         raise DataError(f"source file not found: {source}")
     out.mkdir(parents=True, exist_ok=True)
-    audit = TokenAudit(tokenizer)
+    if workers > 1:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the workers are the parallelism
+    audit = TokenAudit(tokenizer) if tokenizer is not None else None
     rejects: list[dict] = []
     keys: list[tuple[str, str]] = []
-    rows: list[int] = []
     lengths: list[tuple[int, int]] = []
     too_long: list[str] = []
     seen_ids: dict[str, int] = {}
-    seen_text: dict[str, int] = {}
+    seen_text: dict[bytes, int] = {}
     n_rows = 0
     spool_path = out / ".spool.jsonl"
-    pending: list[tuple[int, list[dict]]] = []
-
-    def flush_audit() -> None:
-        for (index, _), (n_prompt, n_total) in zip(
-            pending, audit.lengths([c for _, c in pending]), strict=True
-        ):
-            lengths[index] = (n_prompt, n_total)
-            if n_total > schema.MAX_SEQ_LENGTH or n_total <= n_prompt:
-                too_long.append(
-                    f"row {rows[index]} (id {keys[index][0]!r}): {n_total} tokens"
-                    + ("" if n_total > n_prompt else ", no completion tokens")
-                )
-        pending.clear()
-
-    with open(spool_path, "w", encoding="utf-8") as spool:
-        for number, row, problem in read_rows(source):
-            n_rows += 1
-            if problem is not None:
-                rejects.append({"row": number, "id": None, "reasons": [problem]})
-                continue
-            row_id, inputs, labels, problems = check_row(row)
-            if row_id is not None and row_id in seen_ids:
-                problems.append(f"duplicate id (first at row {seen_ids[row_id]})")
-            if problems:
-                rejects.append({"row": number, "id": row_id, "reasons": problems})
-                continue
-            try:
-                completion = render_completion(labels)
-                messages = training_messages(inputs, completion)
-            except Exception as exc:  # noqa: BLE001 - the template's failure is this row's
-                rejects.append(
-                    {"row": number, "id": row_id, "reasons": [f"prompt template failed: {exc}"]}
-                )
-                continue
-            back = parse(completion)
-            if back.status != PARSED or back.values != labels:
-                rejects.append(
-                    {
-                        "row": number,
-                        "id": row_id,
-                        "reasons": [
-                            f"completion does not parse back to its labels: {back.problems}"
-                        ],
-                    }
-                )
-                continue
-            text_key = hashlib.sha256(
-                json.dumps(messages[:-1], ensure_ascii=False).encode()
-            ).hexdigest()
-            if text_key in seen_text:
-                rejects.append(
-                    {
-                        "row": number,
-                        "id": row_id,
-                        "reasons": [f"same prompt text as row {seen_text[text_key]}"],
-                    }
-                )
-                continue
-            seen_ids[row_id] = number
-            seen_text[text_key] = number
-            index = len(keys)
-            keys.append((row_id, stratum_of(inputs, labels)))
-            rows.append(number)
-            lengths.append((0, 0))
-            spool.write(
-                json.dumps(
-                    {"id": row_id, "messages": messages, "labels": labels}, ensure_ascii=False
-                )
-                + "\n"
-            )
-            pending.append((index, messages))
-            if len(pending) >= AUDIT_BATCH:
-                flush_audit()
-        if pending:
-            flush_audit()
+    with open(spool_path, "wb") as spool:
+        for results in _processed(source, audit, workers):
+            for result in results:
+                n_rows += 1
+                if result[0] == "reject":
+                    _, number, row_id, reasons = result
+                    if row_id is not None and row_id in seen_ids:
+                        reasons = [*reasons, f"duplicate id (first at row {seen_ids[row_id]})"]
+                    rejects.append({"row": number, "id": row_id, "reasons": reasons})
+                    continue
+                _, number, row_id, text_key, stratum, record, measured = result
+                if row_id in seen_ids:
+                    rejects.append(
+                        {
+                            "row": number,
+                            "id": row_id,
+                            "reasons": [f"duplicate id (first at row {seen_ids[row_id]})"],
+                        }
+                    )
+                    continue
+                if text_key in seen_text:
+                    rejects.append(
+                        {
+                            "row": number,
+                            "id": row_id,
+                            "reasons": [f"same prompt text as row {seen_text[text_key]}"],
+                        }
+                    )
+                    continue
+                seen_ids[row_id] = number
+                seen_text[text_key] = number
+                keys.append((row_id, stratum))
+                spool.write(record + b"\n")
+                n_prompt, n_total = measured if measured is not None else (0, 0)
+                lengths.append((n_prompt, n_total))
+                if measured is not None and (
+                    n_total > schema.MAX_SEQ_LENGTH or n_total <= n_prompt
+                ):
+                    too_long.append(
+                        f"row {number} (id {row_id!r}): {n_total} tokens"
+                        + ("" if n_total > n_prompt else ", no completion tokens")
+                    )
 
     _write_jsonl(out / "rejects.jsonl", rejects)
     if rejects:
@@ -355,35 +478,33 @@ def _atomic_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+CATEGORY_FIELDS = [f["name"] for f in schema.FIELDS if f["type"] in ("categorical", "boolean")]
+
+
 def _write_splits(out: Path, spool_path: Path, splits: list[str], lengths) -> dict:
     handles, tmp_paths = {}, []
     for name in SPLITS:
         for suffix in (".jsonl", ".gold.jsonl"):
             target = out / f"{name}{suffix}"
             tmp = target.with_name(target.name + ".tmp")
-            handles[(name, suffix)] = open(tmp, "w", encoding="utf-8")
+            handles[(name, suffix)] = open(tmp, "wb")
             tmp_paths.append((tmp, target))
     per_split = {name: {"examples": 0, "tokens": [], "labels": {}} for name in SPLITS}
     try:
-        with open(spool_path, encoding="utf-8") as spool:
+        with open(spool_path, "rb") as spool:
             for index, line in enumerate(spool):
-                record = json.loads(line)
+                chat, gold = line.rstrip(b"\n").split(SEPARATOR)
                 name = splits[index]
-                handles[(name, ".jsonl")].write(
-                    json.dumps({"messages": record["messages"]}, ensure_ascii=False) + "\n"
-                )
-                handles[(name, ".gold.jsonl")].write(
-                    json.dumps({"id": record["id"], "labels": record["labels"]}, ensure_ascii=False)
-                    + "\n"
-                )
+                handles[(name, ".jsonl")].write(chat + b"\n")
+                handles[(name, ".gold.jsonl")].write(gold + b"\n")
                 entry = per_split[name]
                 entry["examples"] += 1
                 entry["tokens"].append(lengths[index])
-                for field in schema.FIELDS:
-                    if field["type"] in ("categorical", "boolean"):
-                        value = record["labels"][field["name"]]
-                        shown = schema.NA_TOKEN if value is None else str(value)
-                        counts = entry["labels"].setdefault(field["name"], {})
+                if CATEGORY_FIELDS:
+                    labels = loads(gold)["labels"]
+                    for field in CATEGORY_FIELDS:
+                        shown = format_value(labels[field])
+                        counts = entry["labels"].setdefault(field, {})
                         counts[shown] = counts.get(shown, 0) + 1
     finally:
         for handle in handles.values():
@@ -449,10 +570,16 @@ def main(argv=None) -> int:
     parser.add_argument("--source", type=Path, default=ROOT / schema.SOURCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--tokenizer", default=schema.TOKENIZER)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="processes that check and measure rows (default: one per core, at most 8)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        stats = build(args.source, args.out, args.tokenizer)
+        stats = build(args.source, args.out, args.tokenizer, args.workers)
     except DataError as exc:
         print(f"data: FAILED\n{exc}", file=sys.stderr)
         return 1

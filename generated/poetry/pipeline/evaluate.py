@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from pipeline import metrics, schema
-from pipeline.parse import parse
+from pipeline.parse import parse_all
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "work" / "data"
@@ -121,19 +121,17 @@ def score(predictions: Path, out: Path) -> dict:
     found = read_predictions(predictions, duplicates=duplicates)
     known = {e["id"] for e in examples}
     unknown = sorted(set(found) - known)
-    golds, answers, scored = [], [], []
+    records = [found.get(example["id"]) for example in examples]
+    answers = parse_all(None if r is None else r.get("output") for r in records)
+    golds, scored = [], []
     truncated = missing = 0
-    for example in examples:
-        record = found.get(example["id"])
+    for example, record, answer in zip(examples, records, answers, strict=True):
         if record is None:
             missing += 1
-            answer = parse(None)
             answer.problems = {"*": "no prediction for this id"}
         else:
-            answer = parse(record.get("output"))
             truncated += record.get("finish") == "length"
         golds.append(example["labels"])
-        answers.append(answer)
         scored.append(
             {
                 "id": example["id"],

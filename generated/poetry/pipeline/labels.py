@@ -32,6 +32,8 @@ CATEGORIES = {
     for f in schema.FIELDS
     if f["type"] == "categorical"
 }
+# Exact spellings, checked first (the common case) before normalising.
+EXACT = {f["name"]: frozenset(f["values"]) for f in schema.FIELDS if f["type"] == "categorical"}
 
 
 class LabelError(ValueError):
@@ -45,6 +47,8 @@ def coerce(field: dict, raw, *, strict: bool = False):
     completions, which could not be read back.
     """
     name, kind = field["name"], field["type"]
+    if kind == "categorical" and raw in EXACT[name]:
+        return raw
     if raw is None or (isinstance(raw, str) and raw.strip().casefold() in NA_FORMS):
         if field["allow_na"]:
             return None

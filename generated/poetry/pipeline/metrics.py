@@ -7,13 +7,23 @@ An answer that could not be read for a field counts as wrong for that field
 formatting failures are never mistaken for wrong answers or hidden by them.
 """
 
+import operator
+from collections import Counter
+
 from pipeline import schema
 from pipeline.parse import PARSED, PARTIAL, UNPARSEABLE
 
 UNREAD = "<unparsed>"
 
 
+_UNREAD_VALUE = object()  # a field the parser could not read
+
+
 def _label(value) -> str:
+    if value is _UNREAD_VALUE:
+        return UNREAD
+    if type(value) is str:
+        return value
     if value is None:
         return schema.NA_TOKEN
     if isinstance(value, bool):
@@ -27,13 +37,20 @@ def _same(field: dict, gold, pred) -> bool:
     return gold == pred and type(gold) is type(pred)
 
 
-def _f1_table(golds: list[str], preds: list[str]) -> tuple[float | None, dict]:
-    classes = sorted(set(golds) | (set(preds) - {UNREAD}))
+def _f1_table(confusion: dict) -> tuple[float | None, dict]:
+    """Macro-F1 and per-class scores from {gold: {predicted: count}}."""
+    predicted_totals: dict = {}
+    for row in confusion.values():
+        for pred, count in row.items():
+            predicted_totals[pred] = predicted_totals.get(pred, 0) + count
+    classes = sorted(set(confusion) | (set(predicted_totals) - {UNREAD}))
     per_class, f1s = {}, []
     for c in classes:
-        tp = sum(1 for g, p in zip(golds, preds, strict=True) if g == c and p == c)
-        fp = sum(1 for g, p in zip(golds, preds, strict=True) if g != c and p == c)
-        fn = sum(1 for g, p in zip(golds, preds, strict=True) if g == c and p != c)
+        row = confusion.get(c, {})
+        tp = row.get(c, 0)
+        support = sum(row.values())
+        fp = predicted_totals.get(c, 0) - tp
+        fn = support - tp
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -41,7 +58,7 @@ def _f1_table(golds: list[str], preds: list[str]) -> tuple[float | None, dict]:
             "precision": round(precision, 6),
             "recall": round(recall, 6),
             "f1": round(f1, 6),
-            "support": tp + fn,
+            "support": support,
         }
         f1s.append(f1)
     return (sum(f1s) / len(f1s) if f1s else None), per_class
@@ -51,37 +68,41 @@ def compute(golds: list[dict], parsed: list, truncated: int = 0, missing: int = 
     """Metrics for gold label dicts and their Parsed answers (same order)."""
     n = len(golds)
     statuses = [p.status for p in parsed]
+    if len(parsed) != n:
+        raise ValueError(f"{n} gold examples but {len(parsed)} answers")
+    answers = [p.values for p in parsed]
     fields = {}
     all_correct = [True] * n
     for field in schema.FIELDS:
         name = field["name"]
-        correct = read = 0
-        gold_labels, pred_labels = [], []
-        for i, (gold, answer) in enumerate(zip(golds, parsed, strict=True)):
-            ok = name in answer.values and _same(field, gold[name], answer.values[name])
-            if name in answer.values:
-                read += 1
-                correct += ok
-            if not ok:
-                all_correct[i] = False
-            gold_labels.append(_label(gold[name]))
-            pred_labels.append(_label(answer.values[name]) if name in answer.values else UNREAD)
+        gold_col = [g[name] for g in golds]
+        got_col = [a.get(name, _UNREAD_VALUE) for a in answers]
+        if field["type"] == "string":
+            ok = [
+                got is not _UNREAD_VALUE and _same(field, gold, got)
+                for gold, got in zip(gold_col, got_col, strict=True)
+            ]
+        else:
+            # Parsed values have the field's own type (labels.coerce), so == is exact.
+            ok = list(map(operator.eq, gold_col, got_col))
+        read = n - got_col.count(_UNREAD_VALUE)
+        correct = sum(ok)
+        all_correct = list(map(operator.and_, all_correct, ok))
         entry = {
             "accuracy": correct / n if n else None,
             "parsed": read,
             "accuracy_when_parsed": correct / read if read else None,
         }
         if field["type"] in ("categorical", "boolean"):
-            macro, per_class = _f1_table(gold_labels, pred_labels)
             confusion: dict = {}
-            for g, p in zip(gold_labels, pred_labels, strict=True):
-                confusion.setdefault(g, {})
-                confusion[g][p] = confusion[g].get(p, 0) + 1
+            for (gold, got), count in Counter(zip(gold_col, got_col, strict=True)).items():
+                row = confusion.setdefault(_label(gold), {})
+                row[_label(got)] = row.get(_label(got), 0) + count
+            confusion = {g: dict(sorted(r.items())) for g, r in sorted(confusion.items())}
+            macro, per_class = _f1_table(confusion)
             entry["macro_f1"] = macro
             entry["per_class"] = per_class
-            entry["confusion"] = {
-                g: dict(sorted(row.items())) for g, row in sorted(confusion.items())
-            }
+            entry["confusion"] = confusion
         fields[name] = entry
     accuracies = [f["accuracy"] for f in fields.values()]
     summary = {

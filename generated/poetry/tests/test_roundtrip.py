@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import schema
-from pipeline.data import check_row, read_rows
+from pipeline.data import check_row, iter_rows
 from pipeline.labels import render_completion
 from pipeline.parse import PARSED, PARTIAL, UNPARSEABLE, parse
 
@@ -38,7 +38,7 @@ def test_every_source_row_round_trips():
     if not SOURCE.is_file():
         pytest.skip(f"source data not found: {SOURCE}")
     checked = 0
-    for number, row, problem in read_rows(SOURCE):
+    for number, row, problem in iter_rows(SOURCE):
         if problem:
             continue
         _, _, labels, problems = check_row(row)
