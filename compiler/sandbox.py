@@ -57,9 +57,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             return operator.pow(left, right)
         return super().call_binop(context, operator_name, left, right)
 
-    def render_bounded(self, template, context: dict) -> str:
-        """Render, refusing output longer than MAX_RENDER_CHARS (checked as it streams)."""
-        self.budget.left = MAX_LOOP_BUDGET
+    def render_bounded(self, template, context: dict, reset: bool = True) -> str:
+        """Render, refusing output longer than MAX_RENDER_CHARS (checked as it streams).
+        ``reset`` starts a new loop budget (one per prompt)."""
+        if reset:
+            self.budget.left = MAX_LOOP_BUDGET
         stream = template.generate(context)
         parts, size = [], 0
         while True:
@@ -70,6 +72,86 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             if size > MAX_RENDER_CHARS:
                 raise SecurityError(f"template output is longer than {MAX_RENDER_CHARS} characters")
             parts.append(batch)
+
+
+# Statements whose effect can reach past themselves: a template that has any of these
+# is always rendered whole.
+_STATEFUL = (
+    "Assign",
+    "AssignBlock",
+    "Macro",
+    "CallBlock",
+    "Block",
+    "Extends",
+    "Include",
+    "Import",
+    "FromImport",
+    "With",
+    "Scope",
+    "ScopedEvalContextModifier",
+    "FilterBlock",
+)
+
+
+class PromptTemplate:
+    """A template rendered in pieces: the top-level pieces that do not read the row's
+    inputs are rendered once, the rest per row. For templates with assignments, macros,
+    blocks or includes it renders the template whole. Either way the output is the
+    same as rendering the whole template (the generated tests check it)."""
+
+    def __init__(self, env: BoundedSandbox, source: str, inputs, constants: dict) -> None:
+        from jinja2 import nodes
+
+        self.env = env
+        self.constants = constants
+        self.whole = env.from_string(source)
+        tree = env.parse(source)
+        stateful = tuple(getattr(nodes, name) for name in _STATEFUL if hasattr(nodes, name))
+        self.pieces = None
+        if any(True for _ in tree.find_all(stateful)):
+            return
+        inputs = set(inputs)
+        pieces: list = []
+        for node in tree.body:
+            children = node.nodes if isinstance(node, nodes.Output) else [node]
+            for child in children:
+                found = [child, *child.find_all(nodes.Name)]  # find_all skips the node itself
+                names = {n.name for n in found if isinstance(n, nodes.Name)}
+                if isinstance(child, nodes.Name) and child.name in inputs:
+                    pieces.append((child.name,))  # a bare {{ input }}: str() of the value
+                    continue
+                if isinstance(child, nodes.Node) and not isinstance(child, nodes.Stmt):
+                    child = nodes.Output([child])
+                compiled = env.from_string(nodes.Template([child]))
+                if names & inputs:
+                    pieces.append(compiled)
+                else:
+                    text = env.render_bounded(compiled, dict(constants))
+                    if pieces and type(pieces[-1]) is str:
+                        pieces[-1] += text
+                    else:
+                        pieces.append(text)
+        self.pieces = pieces
+
+    def render(self, inputs: dict) -> str:
+        context = {**inputs, **self.constants}
+        if self.pieces is None:
+            return self.env.render_bounded(self.whole, context)
+        self.env.budget.left = MAX_LOOP_BUDGET
+        out, size = [], 0
+        for piece in self.pieces:
+            kind = type(piece)
+            if kind is str:
+                text = piece
+            elif kind is tuple:
+                text = str(context[piece[0]])  # what jinja prints for a defined value
+            else:
+                text = self.env.render_bounded(piece, context, False)
+            size += len(text)
+            if size > MAX_RENDER_CHARS:
+                raise SecurityError(f"template output is longer than {MAX_RENDER_CHARS} characters")
+            out.append(text)
+        return "".join(out)
 
 
 def make_env() -> BoundedSandbox:

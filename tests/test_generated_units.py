@@ -130,3 +130,36 @@ def test_acceptance_bands(mini):
     # parse_rate has no review band: short of pass is FAIL
     assert judge({"mean_field_accuracy": 0.85, "parse_rate": 0.9})["decision"] == "FAIL"
     assert judge({"mean_field_accuracy": float("nan"), "parse_rate": 0.99})["decision"] == "FAIL"
+
+
+PIECE_TEMPLATES = [
+    "Title: {{ title }}\n{% for g in groups %}{{ g.name }}:\n"
+    "{% for f in g.fields %}- {{ f.name }}\n{% endfor %}{% endfor %}",
+    "{{ title | upper }} {{ n_fields }} {% if title %}yes{% else %}no{% endif %}",
+    "{{ answer_format }}{{ title }}{{ author }}{{ year }}",
+    "{% set x = title %}{{ x }} {{ n_fields }}",
+    "{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(title) }}{{ m(n_fields) }}",
+    "{% for f in fields %}{{ loop.index }}{{ title if loop.first }}{% endfor %}",
+    "{{ poem }}{# comment #}{% raw %}{{ not a tag }}{% endraw %}{{ na_token }}",
+    "{% if year is none %}unknown{% else %}{{ year + 1 }}{% endif %}",
+    "{{ field_names | join(', ') }} {{ year }}",
+]
+
+
+@pytest.mark.parametrize("source", PIECE_TEMPLATES)
+def test_piecewise_prompt_rendering_equals_whole_rendering(source):
+    from distillgen.sandbox import PromptTemplate, make_env
+
+    loaded = read_spec(ROOT / "specs" / "poetry.yaml")
+    spec = loaded.spec
+    constants = schema_context(
+        field_dicts(spec), spec.labels.na_token, spec.prompt.completion_format
+    )
+    env = make_env()
+    template = PromptTemplate(env, source, ["title", "author", "year", "poem"], constants)
+    for row in (
+        {"title": "T", "author": "A", "year": 1800, "poem": "p\nq"},
+        {"title": "", "author": "B", "year": None, "poem": "{{ x }}"},
+    ):
+        whole = env.from_string(source).render({**row, **constants})
+        assert template.render(row) == whole

@@ -59,6 +59,23 @@ CHUNK_ROWS = 256  # rows per worker task and per tokenizer call
 AUDIT_BATCH = CHUNK_ROWS
 SEPARATOR = b"\x1f"  # between the chat and gold records of a spool line (JSON escapes it)
 
+# Categorical and boolean labels are counted per split; each row keeps them as indices.
+CATEGORY_FIELDS = [f["name"] for f in schema.FIELDS if f["type"] in ("categorical", "boolean")]
+CATEGORY_VALUES = {
+    f["name"]: (list(f["values"]) if f["type"] == "categorical" else [False, True])
+    + ([None] if f["allow_na"] else [])
+    for f in schema.FIELDS
+    if f["name"] in CATEGORY_FIELDS
+}
+CATEGORY_INDEX = {
+    name: {value: i for i, value in enumerate(values)} for name, values in CATEGORY_VALUES.items()
+}
+# bytes when every index fits in one (the usual case; a few bytes per row), else a tuple.
+_PACK = bytes if all(len(v) <= 256 for v in CATEGORY_VALUES.values()) else tuple
+CATEGORY_NAMES = {
+    name: [format_value(value) for value in values] for name, values in CATEGORY_VALUES.items()
+}
+
 
 class DataError(Exception):
     """The data cannot be used as it is; the message says where and why."""
@@ -288,7 +305,8 @@ def process_record(number: int, payload, problem):
     except (TypeError, ValueError, UnicodeEncodeError) as exc:
         return ("reject", number, row_id, [f"text cannot be written as UTF-8 JSON: {exc}"])
     text_key = hashlib.blake2b(prompt_bytes, digest_size=16).digest()
-    return ("ok", number, row_id, text_key, stratum_of(inputs, labels), record, messages)
+    shown = _PACK(CATEGORY_INDEX[name][labels[name]] for name in CATEGORY_FIELDS)
+    return ("ok", number, row_id, text_key, stratum_of(inputs, labels), (record, shown), messages)
 
 
 def process_chunk(chunk: list) -> list:
@@ -356,6 +374,7 @@ def build(source: Path, out: Path, tokenizer: str | None, workers: int = 1) -> d
     audit = TokenAudit(tokenizer) if tokenizer is not None else None
     rejects: list[dict] = []
     keys: list[tuple[str, str]] = []
+    label_index: list = []  # per accepted row: its categorical labels, as indices
     lengths: list[tuple[int, int]] = []
     too_long: list[str] = []
     seen_ids: dict[str, int] = {}
@@ -372,7 +391,7 @@ def build(source: Path, out: Path, tokenizer: str | None, workers: int = 1) -> d
                         reasons = [*reasons, f"duplicate id (first at row {seen_ids[row_id]})"]
                     rejects.append({"row": number, "id": row_id, "reasons": reasons})
                     continue
-                _, number, row_id, text_key, stratum, record, measured = result
+                _, number, row_id, text_key, stratum, (record, shown), measured = result
                 if row_id in seen_ids:
                     rejects.append(
                         {
@@ -394,6 +413,7 @@ def build(source: Path, out: Path, tokenizer: str | None, workers: int = 1) -> d
                 seen_ids[row_id] = number
                 seen_text[text_key] = number
                 keys.append((row_id, stratum))
+                label_index.append(shown)
                 spool.write(record + b"\n")
                 n_prompt, n_total = measured if measured is not None else (0, 0)
                 lengths.append((n_prompt, n_total))
@@ -440,7 +460,7 @@ def build(source: Path, out: Path, tokenizer: str | None, workers: int = 1) -> d
         spool_path.unlink()
         raise DataError("\n".join(problems))
 
-    stats = _write_splits(out, spool_path, splits, lengths)
+    stats = _write_splits(out, spool_path, splits, lengths, label_index)
     stats.update(
         {
             "source": str(source),
@@ -478,20 +498,17 @@ def _atomic_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-CATEGORY_FIELDS = [f["name"] for f in schema.FIELDS if f["type"] in ("categorical", "boolean")]
-
-
-def _write_splits(out: Path, spool_path: Path, splits: list[str], lengths) -> dict:
+def _write_splits(out: Path, spool_path: Path, splits: list[str], lengths, label_index) -> dict:
     handles, tmp_paths = {}, []
     for name in SPLITS:
         for suffix in (".jsonl", ".gold.jsonl"):
             target = out / f"{name}{suffix}"
             tmp = target.with_name(target.name + ".tmp")
-            handles[(name, suffix)] = open(tmp, "wb")
+            handles[(name, suffix)] = open(tmp, "wb", buffering=1 << 20)
             tmp_paths.append((tmp, target))
-    per_split = {name: {"examples": 0, "tokens": [], "labels": {}} for name in SPLITS}
+    per_split = {name: {"examples": 0, "tokens": [], "keys": []} for name in SPLITS}
     try:
-        with open(spool_path, "rb") as spool:
+        with open(spool_path, "rb", buffering=1 << 20) as spool:
             for index, line in enumerate(spool):
                 chat, gold = line.rstrip(b"\n").split(SEPARATOR)
                 name = splits[index]
@@ -500,12 +517,7 @@ def _write_splits(out: Path, spool_path: Path, splits: list[str], lengths) -> di
                 entry = per_split[name]
                 entry["examples"] += 1
                 entry["tokens"].append(lengths[index])
-                if CATEGORY_FIELDS:
-                    labels = loads(gold)["labels"]
-                    for field in CATEGORY_FIELDS:
-                        shown = format_value(labels[field])
-                        counts = entry["labels"].setdefault(field, {})
-                        counts[shown] = counts.get(shown, 0) + 1
+                entry["keys"].append(label_index[index])
     finally:
         for handle in handles.values():
             handle.close()
@@ -525,9 +537,33 @@ def _write_splits(out: Path, spool_path: Path, splits: list[str], lengths) -> di
             "tokens": _summary(totals),
             "prompt_tokens": _summary(sorted(p for p, _ in entry["tokens"])),
             "completion_tokens": _summary(sorted(t - p for p, t in entry["tokens"])),
-            "labels": {k: dict(sorted(v.items())) for k, v in sorted(entry["labels"].items())},
+            "labels": _label_counts(entry["keys"]),
         }
     return stats
+
+
+def _label_counts(keys: list) -> dict:
+    """{field: {value: rows}} from the rows' label index keys."""
+    table: dict = {}
+    if _PACK is bytes:  # one byte per field and row: count each column at C speed
+        block, width = b"".join(keys), len(CATEGORY_FIELDS)
+        for position, name in enumerate(CATEGORY_FIELDS):
+            column = block[position::width]
+            table[name] = {
+                CATEGORY_NAMES[name][index]: column.count(index)
+                for index in range(len(CATEGORY_NAMES[name]))
+            }
+    else:
+        for position, name in enumerate(CATEGORY_FIELDS):
+            column = [key[position] for key in keys]
+            table[name] = {
+                shown: column.count(index) for index, shown in enumerate(CATEGORY_NAMES[name])
+            }
+    return {
+        name: dict(sorted((k, v) for k, v in values.items() if v))
+        for name, values in sorted(table.items())
+        if any(values.values())
+    }
 
 
 def _summary(values: list[int]) -> dict:

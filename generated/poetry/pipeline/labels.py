@@ -143,4 +143,14 @@ def render_completion(values: dict) -> str:
             value = values[name]
             obj[name] = schema.NA_TOKEN if value is None else value
         return json.dumps(obj, ensure_ascii=False)
-    return "\n".join(f"{name}: {format_value(values[name])}" for name in schema.FIELD_NAMES)
+    return "\n".join(
+        [
+            prefix + (value if type(value) is str else format_value(value))
+            for prefix, value in zip(
+                _PREFIXES, map(values.__getitem__, schema.FIELD_NAMES), strict=True
+            )
+        ]
+    )
+
+
+_PREFIXES = [f"{name}: " for name in schema.FIELD_NAMES]

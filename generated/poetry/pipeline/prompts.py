@@ -7,26 +7,29 @@ pipeline/sandbox.py with StrictUndefined.
 """
 
 from pipeline import schema
-from pipeline.sandbox import make_env, schema_context
+from pipeline.sandbox import PromptTemplate, make_env, schema_context
 
 _ENV = make_env()
 _SCHEMA = schema_context(schema.FIELDS, schema.NA_TOKEN, schema.COMPLETION_FORMAT)
-_TEMPLATE = _ENV.from_string(schema.PROMPT_TEMPLATE)
-_SYSTEM = None if schema.SYSTEM_PROMPT is None else _ENV.from_string(schema.SYSTEM_PROMPT)
+_INPUTS = [field["name"] for field in schema.INPUTS]
+_TEMPLATE = PromptTemplate(_ENV, schema.PROMPT_TEMPLATE, _INPUTS, _SCHEMA)
+_SYSTEM = (
+    None
+    if schema.SYSTEM_PROMPT is None
+    else PromptTemplate(_ENV, schema.SYSTEM_PROMPT, _INPUTS, _SCHEMA)
+)
 
 
 def user_prompt(inputs: dict) -> str:
     """The user message for one row's input fields."""
-    return _ENV.render_bounded(_TEMPLATE, {**inputs, **_SCHEMA})
+    return _TEMPLATE.render(inputs)
 
 
 def prompt_messages(inputs: dict) -> list[dict]:
     """Chat messages up to (not including) the answer: what the model sees at eval."""
     messages = []
     if _SYSTEM is not None:
-        messages.append(
-            {"role": "system", "content": _ENV.render_bounded(_SYSTEM, {**inputs, **_SCHEMA})}
-        )
+        messages.append({"role": "system", "content": _SYSTEM.render(inputs)})
     messages.append({"role": "user", "content": user_prompt(inputs)})
     return messages
 

@@ -34,6 +34,25 @@ def example_labels(i: int) -> dict:
     return values
 
 
+def test_prompt_pieces_render_as_the_whole_template():
+    from pipeline import prompts
+
+    inputs = {}
+    for i, field in enumerate(schema.INPUTS):
+        inputs[field["name"]] = {
+            "string": f"value {i}",
+            "text": f"line one {i}\nline two",
+            "integer": 1900 + i,
+            "number": 0.5 + i,
+            "boolean": i % 2 == 0,
+        }[field["type"]]
+    for template in (prompts._TEMPLATE, prompts._SYSTEM):
+        if template is None:
+            continue
+        whole = template.env.render_bounded(template.whole, {**inputs, **template.constants})
+        assert template.render(inputs) == whole
+
+
 def test_every_source_row_round_trips():
     if not SOURCE.is_file():
         pytest.skip(f"source data not found: {SOURCE}")
