@@ -30,7 +30,8 @@ def normalize_value(value: str) -> str:
 class _Checker:
     def __init__(self, loaded) -> None:
         self.loaded = loaded
-        self.spec: S.MultiFieldSpec = loaded.spec
+        self.spec = loaded.spec
+        self.fields = S.label_fields(loaded.spec)  # the label schema, whatever the kind
         self.problems: list[Problem] = []
 
     def add(self, path: tuple, message: str, *, key: bool = False, line_col=None) -> None:
@@ -48,6 +49,7 @@ class _Checker:
         self.check_data_source()
         self.check_split()
         self.check_training()
+        self.check_format()
         self.check_template()
         self.check_acceptance()
         return self.problems
@@ -57,7 +59,12 @@ class _Checker:
     def check_names(self) -> None:
         spec = self.spec
         inputs = spec.data.inputs
-        labels = spec.labels.fields
+        labels = self.fields
+        label_path = (
+            (lambda n: ("labels", "field"))
+            if spec.kind == "classification"
+            else (lambda n: ("labels", "fields", n))
+        )
         for name in inputs:
             if name in S.RESERVED_TEMPLATE_NAMES:
                 self.add(
@@ -67,9 +74,9 @@ class _Checker:
                 )
             if name in labels:
                 self.add(
-                    ("labels", "fields", name),
+                    label_path(name),
                     f"{name!r} is both an input field and a label field",
-                    key=True,
+                    key=spec.kind != "classification",
                 )
         if spec.data.id_field in inputs:
             self.add(
@@ -79,9 +86,9 @@ class _Checker:
             )
         if spec.data.id_field in labels:
             self.add(
-                ("labels", "fields", spec.data.id_field),
+                label_path(spec.data.id_field),
                 f"the id field {spec.data.id_field!r} cannot also be a label field",
-                key=True,
+                key=spec.kind != "classification",
             )
         if spec.data.labels_key is not None and spec.data.labels_key in inputs:
             self.add(
@@ -92,6 +99,17 @@ class _Checker:
     # --------------------------------------------------------------- labels
 
     def check_labels(self) -> None:
+        if self.spec.kind == "classification":
+            self._check_values(("labels", "classes"), self.spec.labels.classes, None)
+            if self.spec.labels.baseline.enabled is False and any(
+                t.metric.startswith("baseline") or t.metric == "macro_f1_gain"
+                for t in self.spec.acceptance.thresholds
+            ):
+                self.add(
+                    ("labels", "baseline", "enabled"),
+                    "acceptance uses the baseline, which is switched off",
+                )
+            return
         labels = self.spec.labels
         na = labels.na_token
         grouped = [name for name, f in labels.fields.items() if f.group is not None]
@@ -109,28 +127,7 @@ class _Checker:
                 if not f.values:
                     self.add(base, "a categorical field needs 'values'", key=True)
                     continue
-                if len(f.values) < 2:
-                    self.add(base + ("values",), "a categorical field needs at least 2 values")
-                seen: dict[str, int] = {}
-                for i, v in enumerate(f.values):
-                    norm = normalize_value(v)
-                    if v != v.strip():
-                        self.add(base + ("values", i), f"value {v!r} has surrounding spaces")
-                    if not norm:
-                        self.add(base + ("values", i), "empty categorical value")
-                    elif norm in seen:
-                        self.add(
-                            base + ("values", i),
-                            f"duplicate value {v!r} (same as {f.values[seen[norm]]!r} "
-                            "ignoring case, spaces, - and _)",
-                        )
-                    else:
-                        seen[norm] = i
-                    if na is not None and norm == normalize_value(na):
-                        self.add(
-                            base + ("values", i),
-                            f"value {v!r} is the not-applicable token; remove it and use allow_na",
-                        )
+                self._check_values(base + ("values",), f.values, na)
             elif f.values is not None:
                 self.add(
                     base + ("values",), f"'values' only applies to categorical fields, not {f.type}"
@@ -145,6 +142,31 @@ class _Checker:
                 self.add(base + ("maximum",), "maximum must be greater than minimum")
             if f.allow_na and na is None and "allow_na" in f.model_fields_set:
                 self.add(base + ("allow_na",), "allow_na: true needs labels.na_token")
+
+    def _check_values(self, path: tuple, values: list[str], na: str | None) -> None:
+        """Categorical values: at least 2, unique ignoring case/spaces/-/_, not the NA token."""
+        if len(values) < 2:
+            self.add(path, "a categorical field needs at least 2 values")
+        seen: dict[str, int] = {}
+        for i, v in enumerate(values):
+            norm = normalize_value(v)
+            if v != v.strip():
+                self.add(path + (i,), f"value {v!r} has surrounding spaces")
+            if not norm:
+                self.add(path + (i,), "empty categorical value")
+            elif norm in seen:
+                self.add(
+                    path + (i,),
+                    f"duplicate value {v!r} (same as {values[seen[norm]]!r} "
+                    "ignoring case, spaces, - and _)",
+                )
+            else:
+                seen[norm] = i
+            if na is not None and norm == normalize_value(na):
+                self.add(
+                    path + (i,),
+                    f"value {v!r} is the not-applicable token; remove it and use allow_na",
+                )
 
     # ----------------------------------------------------------------- data
 
@@ -192,7 +214,7 @@ class _Checker:
             )
         if sp.stratify_by is not None:
             name = sp.stratify_by
-            labels = self.spec.labels.fields
+            labels = self.fields
             inputs = self.spec.data.inputs
             if name in labels:
                 if labels[name].type not in ("categorical", "boolean"):
@@ -213,12 +235,19 @@ class _Checker:
     def _unknown_field(self, name: str) -> str:
         import difflib
 
-        known = list(self.spec.labels.fields) + list(self.spec.data.inputs)
+        known = list(self.fields) + list(self.spec.data.inputs)
         msg = f"{name!r} is not a declared field"
         close = difflib.get_close_matches(name, known, n=1)
         return msg + (f"; did you mean {close[0]!r}?" if close else "")
 
     # ------------------------------------------------------------- training
+
+    def check_format(self) -> None:
+        if S.completion_format(self.spec) == "label" and len(self.fields) != 1:
+            self.add(
+                ("prompt", "completion_format"),
+                "completion_format: label writes one value; this spec has several fields",
+            )
 
     def check_training(self) -> None:
         t = self.spec.training
@@ -241,7 +270,8 @@ class _Checker:
         spec = self.spec
         env = make_env()
         fields = field_dicts(spec)
-        ctx_names = set(schema_context(fields, spec.labels.na_token, spec.prompt.completion_format))
+        na, fmt = S.na_token(spec), S.completion_format(spec)
+        ctx_names = set(schema_context(fields, na, fmt))
         declared = set(spec.data.inputs) | ctx_names
         for key in ("template", "system"):
             source = getattr(spec.prompt, key)
@@ -272,7 +302,7 @@ class _Checker:
             if undeclared:
                 continue
             ctx = {n: _SAMPLE_INPUT[f.type] for n, f in spec.data.inputs.items()}
-            ctx.update(schema_context(fields, spec.labels.na_token, spec.prompt.completion_format))
+            ctx.update(schema_context(fields, na, fmt))
             try:
                 out = env.render_bounded(env.from_string(source), ctx)
             except SecurityError as exc:
@@ -332,7 +362,14 @@ class _Checker:
     # ----------------------------------------------------------- acceptance
 
     def check_acceptance(self) -> None:
-        fields = self.spec.labels.fields
+        fields = self.fields
+        known = S.metrics_for(self.spec.kind)
+        classification = self.spec.kind == "classification"
+        classes = {}
+        if classification:
+            classes = {
+                re.sub(r"[^a-z0-9_]+", "_", c.casefold()): c for c in self.spec.labels.classes
+            }
         seen = set()
         for i, th in enumerate(self.spec.acceptance.thresholds):
             base = ("acceptance", "thresholds", i)
@@ -340,38 +377,51 @@ class _Checker:
             if th.metric in seen:
                 self.add(base + ("metric",), f"metric {th.metric!r} has two thresholds")
             seen.add(th.metric)
-            if name not in S.MULTI_FIELD_METRICS:
+            if name not in known:
                 import difflib
 
-                close = difflib.get_close_matches(name, list(S.MULTI_FIELD_METRICS), n=1)
+                close = difflib.get_close_matches(name, list(known), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 self.add(
                     base + ("metric",),
-                    f"unknown metric {name!r}{hint} (known: "
-                    + ", ".join(S.MULTI_FIELD_METRICS)
-                    + ")",
+                    f"unknown metric {name!r}{hint} (known: " + ", ".join(known) + ")",
                 )
                 continue
-            needs_arg = name in ("field_accuracy", "macro_f1")
+            if classification:
+                needs_arg = name in ("recall", "precision")
+                what = "class"
+            else:
+                needs_arg = name in ("field_accuracy", "macro_f1")
+                what = "field"
             if needs_arg and not arg:
-                self.add(base + ("metric",), f"{name} needs a field: {name}.<field>")
+                self.add(base + ("metric",), f"{name} needs a {what}: {name}.<{what}>")
             elif not needs_arg and arg:
-                self.add(base + ("metric",), f"{name} takes no field")
-            elif arg and arg not in fields:
+                self.add(base + ("metric",), f"{name} takes no {what}")
+            elif classification and arg and arg not in classes:
+                import difflib
+
+                close = difflib.get_close_matches(arg, list(classes), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.add(
+                    base + ("metric",),
+                    f"{arg!r} is not a class{hint} (classes as metric names: {', '.join(classes)})",
+                )
+            elif not classification and arg and arg not in fields:
                 self.add(base + ("metric",), self._unknown_field(arg))
-            elif name == "macro_f1" and fields[arg].type != "categorical":
+            elif not classification and name == "macro_f1" and fields[arg].type != "categorical":
                 self.add(
                     base + ("metric",),
                     f"macro_f1 needs a categorical field; {arg!r} is {fields[arg].type}",
                 )
-            higher = S.MULTI_FIELD_METRICS[name][0]
+            lowest = -1.0 if name == "macro_f1_gain" else 0.0
             for bound in ("pass_", "review"):
                 value = getattr(th, bound)
-                if value is not None and not (0.0 <= value <= 1.0):
+                if value is not None and not (lowest <= value <= 1.0):
                     self.add(
                         base + (bound.rstrip("_"),),
-                        f"{th.metric} is a share; {value} is outside 0..1",
+                        f"{th.metric} is a share; {value} is outside {lowest:g}..1",
                     )
+            higher = known[name][0]
             if th.review is not None:
                 if higher and th.review > th.pass_:
                     self.add(
@@ -413,9 +463,9 @@ def field_dicts(spec) -> list[dict]:
             "group": f.group,
             "values": list(f.values) if f.values is not None else None,
             "description": f.description,
-            "allow_na": f.allow_na and spec.labels.na_token is not None,
+            "allow_na": f.allow_na and S.na_token(spec) is not None,
         }
-        for name, f in spec.labels.fields.items()
+        for name, f in S.label_fields(spec).items()
     ]
 
 

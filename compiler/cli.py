@@ -94,7 +94,10 @@ def validate(spec: Path) -> None:
         loaded = read_spec(spec)
     except SpecError as exc:
         _fail(exc)
-    click.echo(f"{spec}: ok ({loaded.spec.kind}, {len(loaded.spec.labels.fields)} label fields)")
+    from .spec import label_fields
+
+    n = len(label_fields(loaded.spec))
+    click.echo(f"{spec}: ok ({loaded.spec.kind}, {n} label field{'s' if n != 1 else ''})")
 
 
 @main.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -55,6 +56,7 @@ class Project:
     training: dict
     eval: dict
     acceptance: list[dict]
+    task: dict = field(default_factory=dict)  # what only this kind has
     backend_config: dict = field(default_factory=dict)
     backend_table: list[Row] = field(default_factory=list)
 
@@ -67,13 +69,14 @@ def _rel(target: Path, start: Path) -> str:
 
 def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Project:
     ov = overrides or Overrides()
-    spec: S.MultiFieldSpec = loaded.spec
+    spec = loaded.spec
     spec_dir = loaded.path.parent
     source_path = ov.source if ov.source is not None else spec_dir / spec.data.source
     fmt = spec.data.format or PurePosixPath(str(source_path)).suffix.lower().lstrip(".")
 
     fields = field_dicts(spec)
-    for f, (_, lf) in zip(fields, spec.labels.fields.items(), strict=True):
+    label_fields = S.label_fields(spec)
+    for f, (_, lf) in zip(fields, label_fields.items(), strict=True):
         f["minimum"] = lf.minimum
         f["maximum"] = lf.maximum
     groups: list[str] = []
@@ -85,7 +88,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
     eval_split = sp.eval_on or ("test" if sp.test > 0 else "valid")
     stratify_kind = None
     if sp.stratify_by is not None:
-        stratify_kind = "label" if sp.stratify_by in spec.labels.fields else "input"
+        stratify_kind = "label" if sp.stratify_by in label_fields else "input"
 
     t = spec.training
     lora = t.lora.model_dump()
@@ -133,12 +136,12 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         source_format=fmt,
         max_reject_share=spec.data.max_reject_share,
         fields=fields,
-        na_token=spec.labels.na_token,
+        na_token=S.na_token(spec),
         groups=groups,
         prompt={
             "system": spec.prompt.system,
             "template": spec.prompt.template,
-            "completion_format": spec.prompt.completion_format,
+            "completion_format": S.completion_format(spec),
         },
         split={
             "train": sp.train,
@@ -160,11 +163,22 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
                 "metric": th.metric,
                 "pass": th.pass_,
                 "review": th.review,
-                "higher_is_better": S.MULTI_FIELD_METRICS[th.metric.partition(".")[0]][0],
+                "higher_is_better": S.metrics_for(spec.kind)[th.metric.partition(".")[0]][0],
             }
             for th in spec.acceptance.thresholds
         ],
     )
+    if spec.kind == "classification":
+        labels = spec.labels
+        project.task = {
+            "field": labels.field,
+            "classes": list(labels.classes),
+            # class -> the name it has in metric names (recall.<name>)
+            "metric_names": {c: re.sub(r"[^a-z0-9_]+", "_", c.casefold()) for c in labels.classes},
+            "balance": labels.balance,
+            "baseline": labels.baseline.enabled,
+            "ngram_max": labels.baseline.ngram_max,
+        }
     project.backend_config, project.backend_table = mlx_config(
         training, model, data_dir="work/data", adapter_dir="work/adapters"
     )

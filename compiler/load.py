@@ -118,8 +118,16 @@ def _problems_from_validation(exc: ValidationError, located: Located, display: s
             message = f"{err['input']!r} is not allowed; expected {expected}"
             if close and len(options) > 1:
                 message += f"; did you mean {close[0]!r}?"
-        elif etype == "union_tag_invalid" or etype == "union_tag_not_found":
-            message = f"unknown task kind; expected one of: {', '.join(S.KIND_NAMES)}"
+        elif etype == "union_tag_invalid":
+            tag = str(err.get("ctx", {}).get("tag", ""))
+            path = ("kind",)
+            message = f"unknown task kind {tag!r}; expected one of: {', '.join(S.KIND_NAMES)}"
+            close = difflib.get_close_matches(tag, list(S.KIND_NAMES), n=1, cutoff=0.6)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        elif etype == "union_tag_not_found":
+            path = ("kind",)
+            message = f"missing required key 'kind' (one of: {', '.join(S.KIND_NAMES)})"
         problems.append(problem_at(located, display, path, message, key=is_key))
     return problems
 

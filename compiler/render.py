@@ -37,6 +37,7 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/metrics.py.j2", "pipeline/metrics.py"),
     ("project/pipeline/evaluate.py.j2", "pipeline/evaluate.py"),
     ("project/pipeline/accept.py.j2", "pipeline/accept.py"),
+    ("project/pipeline/baseline.py.j2", "pipeline/baseline.py"),
     ("project/tests/__init__.py.j2", "tests/__init__.py"),
     ("project/tests/test_roundtrip.py.j2", "tests/test_roundtrip.py"),
     ("project/tests/test_accept.py.j2", "tests/test_accept.py"),
@@ -138,6 +139,8 @@ def render_project(project: Project) -> dict[str, str]:
     }
     files: dict[str, str] = {}
     for template, out in PROJECT_FILES:
+        if out == "pipeline/baseline.py" and not project.task.get("baseline"):
+            continue
         text = env.get_template(template).render(context)
         files[out] = text.rstrip("\n") + "\n"
     files = format_python(files)

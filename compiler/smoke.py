@@ -158,7 +158,14 @@ def _judge(name: str, code: int, project: Path) -> tuple[str, bool]:
             return f"exit {code}", False
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
         counts = ", ".join(f"{k} {v['examples']}" for k, v in stats["splits"].items())
-        return f"{stats['accepted']} examples ({counts}), {stats['rejected']} rejected", True
+        note = f"{stats['accepted']} examples ({counts}), {stats['rejected']} rejected"
+        baseline = work / "baseline" / "metrics.json"
+        if (project / "pipeline" / "baseline.py").is_file():
+            if not baseline.is_file():
+                return note + "; the baseline did not run", False
+            macro = json.loads(baseline.read_text(encoding="utf-8"))["summary"]["macro_f1"]
+            note += f"; baseline macro-F1 {macro:.2f}"
+        return note, True
     if name == "train":
         adapter = work / "adapters" / "adapters.safetensors"
         return (

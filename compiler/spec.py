@@ -141,6 +141,25 @@ class MultiFieldLabels(Strict):
 # ------------------------------------------------------------------------- prompt
 
 
+class BaselineSection(Strict):
+    enabled: bool = Field(True, description="Train the classical baseline after the data step.")
+    ngram_max: int = Field(3, ge=1, le=5, description="TF-IDF word n-grams 1..ngram_max.")
+
+
+class ClassificationLabels(Strict):
+    field: Identifier = Field("label", description="Column holding the class.")
+    classes: list[OneLine] = Field(min_length=2, max_length=1000)
+    description: Text | None = None
+    balance: Literal["none", "oversample"] = Field(
+        "none",
+        description=(
+            "oversample: repeat minority-class examples in the train split up to the "
+            "largest class (the baseline uses balanced class weights either way)."
+        ),
+    )
+    baseline: BaselineSection = BaselineSection()
+
+
 class PromptSection(Strict):
     system: Text | None = Field(None, description="System message (chat models).")
     template: Text = Field(
@@ -149,8 +168,12 @@ class PromptSection(Strict):
             "from the label schema: fields, field_names, groups, n_fields, na_token, answer_format."
         )
     )
-    completion_format: Literal["key_value", "json"] = Field(
-        "key_value", description="key_value: one 'field: value' line per field; json: one object."
+    completion_format: Literal["key_value", "json", "label"] | None = Field(
+        None,
+        description=(
+            "key_value: one 'field: value' line per field; json: one object; label: the "
+            "class alone (classification). Default: label for classification, else key_value."
+        ),
     )
 
 
@@ -250,16 +273,18 @@ class MultiFieldSpec(SpecBase):
     labels: MultiFieldLabels
 
 
+class ClassificationSpec(SpecBase):
+    """One label from a fixed set of classes, often imbalanced (seed 002)."""
+
+    kind: Literal["classification"]
+    labels: ClassificationLabels
+
+
 # The task kinds form a discriminated union on ``kind``; new kinds are added here.
-SPEC_KINDS: tuple[type[SpecBase], ...] = (MultiFieldSpec,)
+SPEC_KINDS: tuple[type[SpecBase], ...] = (MultiFieldSpec, ClassificationSpec)
 KIND_NAMES = tuple(k.model_fields["kind"].annotation.__args__[0] for k in SPEC_KINDS)
 
-if len(SPEC_KINDS) == 1:
-    SpecType = SPEC_KINDS[0]
-else:  # pragma: no cover - exercised once a second kind exists
-    from typing import Union
-
-    SpecType = Annotated[Union[SPEC_KINDS], Field(discriminator="kind")]  # noqa: UP007
+SpecType = Annotated[MultiFieldSpec | ClassificationSpec, Field(discriminator="kind")]
 
 SPEC_ADAPTER: TypeAdapter = TypeAdapter(SpecType)
 
@@ -272,6 +297,35 @@ def json_schema() -> dict:
     return schema
 
 
+def label_fields(spec) -> dict[str, LabelField]:
+    """The label schema as fields, whatever the kind."""
+    if spec.kind == "classification":
+        labels = spec.labels
+        return {
+            labels.field: LabelField(
+                type="categorical",
+                values=list(labels.classes),
+                description=labels.description,
+                allow_na=False,
+            )
+        }
+    return dict(spec.labels.fields)
+
+
+def na_token(spec) -> str | None:
+    return None if spec.kind == "classification" else spec.labels.na_token
+
+
+def completion_format(spec) -> str:
+    if spec.prompt.completion_format is not None:
+        return spec.prompt.completion_format
+    return "label" if spec.kind == "classification" else "key_value"
+
+
+def metrics_for(kind: str) -> dict[str, tuple[bool, str]]:
+    return CLASSIFICATION_METRICS if kind == "classification" else MULTI_FIELD_METRICS
+
+
 # Metrics each kind computes: name -> (higher_is_better, description).
 MULTI_FIELD_METRICS: dict[str, tuple[bool, str]] = {
     "mean_field_accuracy": (True, "mean over fields of the share of examples answered correctly"),
@@ -280,4 +334,15 @@ MULTI_FIELD_METRICS: dict[str, tuple[bool, str]] = {
     "parse_rate": (True, "share of answers parsed completely"),
     "field_accuracy": (True, "accuracy of one field: field_accuracy.<field>"),
     "macro_f1": (True, "macro-F1 of one categorical field: macro_f1.<field>"),
+}
+
+CLASSIFICATION_METRICS: dict[str, tuple[bool, str]] = {
+    "accuracy": (True, "share of examples with the right class"),
+    "macro_f1": (True, "mean F1 over classes (minority classes count as much as the majority)"),
+    "weighted_f1": (True, "F1 averaged with class support as weights"),
+    "parse_rate": (True, "share of answers naming exactly one class"),
+    "recall": (True, "recall of one class: recall.<class>"),
+    "precision": (True, "precision of one class: precision.<class>"),
+    "baseline_macro_f1": (True, "macro-F1 of the TF-IDF + logistic regression baseline"),
+    "macro_f1_gain": (True, "LLM macro-F1 minus the baseline's"),
 }

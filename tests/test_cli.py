@@ -114,7 +114,12 @@ def test_schema_prints_json_schema():
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
     assert schema["title"] == "distillgen task spec (v1)"
-    assert "labels" in schema["properties"]
+    kinds = {
+        d["properties"]["kind"]["const"]
+        for d in schema["$defs"].values()
+        if "kind" in d.get("properties", {})
+    }
+    assert kinds == {"multi_field", "classification"}
 
 
 def test_unreadable_spec_is_an_input_error(tmp_path):

@@ -144,3 +144,30 @@ def test_eval_killed_midway_resumes_without_duplicates_or_gaps(smoke_run, tmp_pa
     metrics = json.loads((project / "work" / "eval" / "metrics.json").read_text())
     assert metrics["examples"] == n and metrics["answers"]["missing"] == 0
     assert metrics["duplicate_ids"] == []
+
+
+def test_classification_smoke_with_baseline_and_oversampling(tmp_path):
+    keep = tmp_path / "tox"
+    proc = subprocess.run(
+        [sys.executable, "-m", "distillgen", "smoke", "specs/toxicity.yaml", "--keep", str(keep)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "baseline macro-F1" in proc.stdout
+    work = keep / "project" / "work"
+    golds = [
+        json.loads(line)["labels"]["label"]
+        for line in (work / "data" / "train.gold.jsonl").read_text().splitlines()
+    ]
+    counts = {label: golds.count(label) for label in set(golds)}
+    assert len(set(counts.values())) == 1, counts  # every class as large as the largest
+    stats = json.loads((work / "data" / "stats.json").read_text())
+    assert stats["splits"]["train"]["written_after_oversampling"] == len(golds)
+    summary = json.loads((work / "eval" / "metrics.json").read_text())["summary"]
+    assert summary["baseline_macro_f1"] is not None
+    assert summary["macro_f1_gain"] == pytest.approx(
+        summary["macro_f1"] - summary["baseline_macro_f1"]
+    )

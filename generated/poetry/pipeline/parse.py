@@ -228,6 +228,11 @@ def _parse_full(text: str) -> Parsed:
         found = _raw_pairs_json(body) or _raw_pairs_key_value(body)
     else:
         found = _raw_pairs_key_value(body) or _raw_pairs_json(body)
+    return _classify(text, found)
+
+
+def _classify(text: str, found: dict) -> Parsed:
+    """Coerce the raw values found and classify the answer."""
     values, problems = {}, {}
     for name in schema.FIELD_NAMES:
         raws = found.get(name)

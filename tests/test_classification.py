@@ -1,0 +1,90 @@
+"""Single-label classification (seed 002): parsing bare labels, metrics, oversampling."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import ROOT, load_generated
+
+
+@pytest.fixture(scope="module")
+def tox():
+    return load_generated(ROOT / "generated" / "toxicity")
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("toxic", "toxic"),
+        ("  Severe\n", "severe"),
+        ("SAFE.", "safe"),
+        ("label: mild", "mild"),
+        ('{"label": "toxic"}', "toxic"),
+        ("```\nmild\n```", "mild"),
+        ("This comment is toxic.", "toxic"),
+        ("Classification: severe (it contains a threat)", "severe"),
+    ],
+)
+def test_label_answers_are_read(tox, answer, expected):
+    result = tox["parse"].parse(answer)
+    assert result.status == tox["parse"].PARSED, result.problems
+    assert result.values == {"label": expected}
+
+
+@pytest.mark.parametrize(
+    "answer", ["", "I cannot decide.", "It is either mild or toxic.", "tox", "unsafe!!"]
+)
+def test_ambiguous_or_garbage_answers_are_unparseable(tox, answer):
+    result = tox["parse"].parse(answer)
+    assert result.status == tox["parse"].UNPARSEABLE
+    assert result.problems
+
+
+def test_classification_metrics(tox):
+    parse, metrics = tox["parse"], tox["metrics"]
+    golds = [
+        {"label": g} for g in ["safe", "safe", "safe", "safe", "mild", "toxic", "severe", "severe"]
+    ]
+    answers = [
+        parse.parse(a) for a in ["safe", "safe", "safe", "mild", "mild", "safe", "severe", "???"]
+    ]
+    m = metrics.compute(golds, answers)["summary"]
+    assert m["accuracy"] == pytest.approx(5 / 8)
+    assert m["parse_rate"] == pytest.approx(7 / 8)
+    assert m["recall.severe"] == pytest.approx(0.5)
+    assert m["precision.safe"] == pytest.approx(3 / 4)
+    assert m["recall.toxic"] == 0.0
+    # per class F1: safe 0.75, mild 2/3, toxic 0, severe 2/3 -> macro 0.5208
+    assert m["macro_f1"] == pytest.approx((0.75 + 2 / 3 + 0 + 2 / 3) / 4)
+    assert m["weighted_f1"] == pytest.approx((0.75 * 4 + 2 / 3 * 1 + 0 * 1 + 2 / 3 * 2) / 8)
+
+
+def test_accuracy_can_look_fine_while_macro_f1_fails(tox):
+    """Seed 002's lesson: always answering the majority class."""
+    parse, metrics, accept = tox["parse"], tox["metrics"], tox["accept"]
+    golds = [{"label": "safe"}] * 90 + [{"label": "severe"}] * 10
+    m = metrics.compute(golds, [parse.parse("safe")] * 100)["summary"]
+    assert m["accuracy"] == 0.9
+    assert m["macro_f1"] < 0.5
+    m.update({"baseline_macro_f1": 0.3, "macro_f1_gain": m["macro_f1"] - 0.3})
+    assert accept.judge(m)["decision"] == "FAIL"
+
+
+def test_oversampling_balances_train_exactly(tox):
+    splits = ["train"] * 7 + ["valid"] * 2
+    keys = [bytes([c]) for c in (0, 0, 0, 0, 1, 1, 2, 0, 3)]
+    copies = tox["data"].oversample(splits, keys)
+    per_class: dict = {}
+    for split, key, n in zip(splits, keys, copies, strict=True):
+        if split == "train":
+            per_class[key[0]] = per_class.get(key[0], 0) + n
+    assert per_class == {0: 4, 1: 4, 2: 4}
+    assert copies[7:] == [1, 1]  # valid rows are never repeated
+
+
+def test_missing_baseline_fails_acceptance(tox):
+    result = tox["accept"].judge(
+        {"macro_f1": 0.9, "macro_f1_gain": None, "recall.severe": 0.9, "parse_rate": 1.0}
+    )
+    assert result["decision"] == "FAIL"
+    assert any(r["reason"] == "could not be computed" for r in result["rules"])
