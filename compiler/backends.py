@@ -162,3 +162,115 @@ def lr_schedule(t: dict, steps: int | None) -> dict | None:
         sched["warmup"] = warmup
         sched["warmup_init"] = 0.0
     return sched
+
+
+def peft_config(t: dict, model: dict) -> tuple[dict, list[Row]]:
+    """transformers + peft: LoraConfig and TrainingArguments keys (transformers 5, peft 0.21).
+
+    Trainer counts optimizer updates as steps, so steps, eval_every and save_every
+    keep their meaning. peft scales LoRA by alpha / r as mlx-lm's scale does.
+    """
+    lora = t["lora"]
+    tb = _Table()
+    tb.put("training.lora.rank", lora["rank"], "lora.r", lora["rank"])
+    tb.put(
+        "training.lora.alpha",
+        lora["alpha"],
+        "lora.lora_alpha",
+        lora["alpha"],
+        "peft scales updates by lora_alpha / r (= mlx-lm's scale)",
+    )
+    tb.put("training.lora.dropout", lora["dropout"], "lora.lora_dropout", lora["dropout"])
+    tb.put("", None, "lora.target_modules", "all-linear")
+    if lora["layers"] != "all":
+        tb.put(
+            "training.lora.layers",
+            lora["layers"],
+            "lora.last_layers",
+            lora["layers"],
+            "pipeline/train.py turns it into layers_to_transform (the last N blocks)",
+        )
+    else:
+        tb.note("training.lora.layers", "all", "lora.target_modules", "all-linear")
+    tb.put(
+        "training.batch_size",
+        t["batch_size"],
+        "training.per_device_train_batch_size",
+        t["batch_size"],
+    )
+    tb.put("", None, "training.per_device_eval_batch_size", t["batch_size"])
+    tb.put(
+        "training.grad_accumulation",
+        t["grad_accumulation"],
+        "training.gradient_accumulation_steps",
+        t["grad_accumulation"],
+    )
+    if t["steps"] is not None:
+        tb.put(
+            "training.steps",
+            t["steps"],
+            "training.max_steps",
+            t["steps"],
+            "optimizer updates, as in the spec",
+        )
+    else:
+        tb.put("training.epochs", t["epochs"], "training.num_train_epochs", t["epochs"])
+    tb.put(
+        "training.learning_rate", t["learning_rate"], "training.learning_rate", t["learning_rate"]
+    )
+    scheduler = {
+        "constant": "constant_with_warmup" if t["warmup_steps"] else "constant",
+        "cosine": "cosine",
+        "linear": "linear",
+    }[t["lr_schedule"]]
+    tb.put("training.lr_schedule", t["lr_schedule"], "training.lr_scheduler_type", scheduler)
+    tb.put(
+        "training.warmup_steps",
+        t["warmup_steps"],
+        "training.warmup_steps",
+        t["warmup_steps"],
+        "counted in optimizer updates",
+    )
+    tb.put("", None, "training.eval_strategy", "steps")
+    tb.put("training.eval_every", t["eval_every"], "training.eval_steps", t["eval_every"])
+    tb.put("", None, "training.save_strategy", "steps")
+    tb.put(
+        "training.save_every",
+        t["save_every"],
+        "training.save_steps",
+        t["eval_every"],
+        "a checkpoint at every evaluation, so the best one can be kept",
+    )
+    tb.put("", None, "training.save_total_limit", 2)
+    tb.put("(always)", "keep the best checkpoint", "training.load_best_model_at_end", True)
+    tb.put("", None, "training.metric_for_best_model", "eval_loss")
+    tb.put("", None, "training.greater_is_better", False)
+    if t.get("early_stopping_patience") is not None:
+        tb.put(
+            "training.early_stopping_patience",
+            t["early_stopping_patience"],
+            "training.early_stopping_patience",
+            t["early_stopping_patience"],
+            "EarlyStoppingCallback, in evaluations",
+        )
+    tb.put("", None, "training.logging_steps", min(10, t["steps"] or 10))
+    tb.put(
+        "training.grad_checkpoint",
+        t["grad_checkpoint"],
+        "training.activation_checkpointing",
+        t["grad_checkpoint"],
+        "gradient_checkpointing before transformers 5",
+    )
+    tb.put("training.seed", t["seed"], "training.seed", t["seed"])
+    tb.put("", None, "training.data_seed", t["seed"])
+    tb.put("", None, "training.report_to", "none")
+    tb.put("", None, "training.remove_unused_columns", False)
+    tb.note(
+        "model.max_seq_length",
+        model["max_seq_length"],
+        "(data step and train.py)",
+        str(model["max_seq_length"]),
+        "longer examples stop the data step; nothing is cut",
+    )
+    tb.note("(always)", "loss on the completion only", "labels", "-100 over the prompt")
+    return tb.config, tb.rows

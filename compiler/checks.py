@@ -257,10 +257,15 @@ class _Checker:
             self.add(("training", "warmup_steps"), "warmup_steps must be smaller than steps")
         if isinstance(t.lora.layers, int) and t.lora.layers < 1:
             self.add(("training", "lora", "layers"), "layers must be a positive number or 'all'")
-        if t.backend == "mlx" and not self.spec.model.chat_template:
+        if t.backend == "mlx" and t.early_stopping_patience is not None:
+            self.add(
+                ("training", "early_stopping_patience"),
+                "mlx-lm has no early stopping; use backend: peft or remove the setting",
+            )
+        if not self.spec.model.chat_template:
             self.add(
                 ("model", "chat_template"),
-                "mlx-lm masks the prompt out of the loss only through a chat template; "
+                "the prompt is masked out of the loss through the chat template; "
                 "set chat_template: true (prompt masking is never switched off silently)",
             )
 

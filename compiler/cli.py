@@ -30,6 +30,20 @@ def main() -> None:
     """Compile a fine-tuning task spec into a ready-to-run training project."""
 
 
+BACKEND = click.option(
+    "--backend",
+    type=click.Choice(["mlx", "peft"]),
+    default=None,
+    help="Build for this backend instead of the spec's (default output gets a -BACKEND suffix).",
+)
+
+
+def _overrides(backend):
+    from .ir import Overrides
+
+    return Overrides(backend=backend) if backend else None
+
+
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -38,13 +52,14 @@ def main() -> None:
     default=None,
     help="Output directory (default: generated/<spec name>/).",
 )
-def build(spec: Path, out: Path | None) -> None:
+@BACKEND
+def build(spec: Path, out: Path | None, backend: str | None) -> None:
     """Validate SPEC and compile it into a project."""
     from .compile import compile_spec
     from .writer import write_project
 
     try:
-        _, out_dir, files = compile_spec(spec, out)
+        _, out_dir, files = compile_spec(spec, out, _overrides(backend))
         report = write_project(files, out_dir)
     except (SpecError, OutputError) as exc:
         _fail(exc)
@@ -61,13 +76,14 @@ def build(spec: Path, out: Path | None) -> None:
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
-def check(spec: Path, out: Path | None) -> None:
+@BACKEND
+def check(spec: Path, out: Path | None, backend: str | None) -> None:
     """Exit 0 if the output directory is what SPEC compiles to; else 1 and a diff."""
     from .compile import compile_spec
     from .writer import diff_project, recover
 
     try:
-        _, out_dir, files = compile_spec(spec, out)
+        _, out_dir, files = compile_spec(spec, out, _overrides(backend))
         recover(out_dir)
     except SpecError as exc:
         _fail(exc)
@@ -118,12 +134,13 @@ def schema() -> None:
     default=None,
     help="Work in this directory and keep it (default: a temporary one).",
 )
-def smoke(spec: Path, rows: int, steps: int, keep: Path | None) -> None:
+@BACKEND
+def smoke(spec: Path, rows: int, steps: int, keep: Path | None, backend: str | None) -> None:
     """Run SPEC's generated project end to end on a tiny local model, on CPU."""
     from .smoke import run_smoke
 
     try:
-        ok = run_smoke(spec, rows=rows, steps=steps, keep=keep, echo=click.echo)
+        ok = run_smoke(spec, rows=rows, steps=steps, keep=keep, echo=click.echo, backend=backend)
     except (SpecError, OutputError) as exc:
         _fail(exc)
     sys.exit(EXIT_OK if ok else EXIT_DRIFT)

@@ -18,6 +18,10 @@ def compile_spec(
 ) -> tuple[LoadedSpec, Path, dict[str, str]]:
     """Compile in memory. Raises SpecError with every problem; writes nothing."""
     loaded = read_spec(spec_path)
-    out = out if out is not None else default_out(loaded)
+    backend = overrides.backend if overrides is not None else None
+    if out is None:
+        out = default_out(loaded)
+        if backend is not None and backend != loaded.spec.training.backend:
+            out = out.with_name(f"{out.name}-{backend}")
     project = resolve(loaded, out, overrides)
     return loaded, out, render_project(project)

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from . import __version__
 from . import spec as S
-from .backends import Row, mlx_config
+from .backends import Row, mlx_config, peft_config
 from .checks import field_dicts
 
 
@@ -31,6 +31,7 @@ class Overrides:
     max_new_tokens: int | None = None
     eval_every: int | None = None
     save_every: int | None = None
+    backend: str | None = None  # build for another backend than the spec's
 
 
 @dataclass
@@ -95,7 +96,8 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
     if ov.lora_layers is not None:
         lora["layers"] = ov.lora_layers
     training = {
-        "backend": t.backend,
+        "backend": ov.backend or t.backend,
+        "early_stopping_patience": t.early_stopping_patience,
         "lora": lora,
         "steps": ov.steps if ov.steps is not None else t.steps,
         "epochs": None if ov.steps is not None else t.epochs,
@@ -157,6 +159,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         eval={
             "max_new_tokens": ov.max_new_tokens or spec.eval.max_new_tokens,
             "checkpoint_every": spec.eval.checkpoint_every,
+            "batch_size": spec.eval.batch_size,
         },
         acceptance=[
             {
@@ -179,7 +182,10 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "baseline": labels.baseline.enabled,
             "ngram_max": labels.baseline.ngram_max,
         }
-    project.backend_config, project.backend_table = mlx_config(
-        training, model, data_dir="work/data", adapter_dir="work/adapters"
-    )
+    if training["backend"] == "peft":
+        project.backend_config, project.backend_table = peft_config(training, model)
+    else:
+        project.backend_config, project.backend_table = mlx_config(
+            training, model, data_dir="work/data", adapter_dir="work/adapters"
+        )
     return project

@@ -25,6 +25,7 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pyproject.toml.j2", "pyproject.toml"),
     ("project/gitignore.j2", ".gitignore"),
     ("project/configs/mlx_lora.yaml.j2", "configs/mlx_lora.yaml"),
+    ("project/configs/peft.yaml.j2", "configs/peft.yaml"),
     ("project/pipeline/__init__.py.j2", "pipeline/__init__.py"),
     ("project/pipeline/schema.py.j2", "pipeline/schema.py"),
     ("project/pipeline/sandbox.py.j2", "pipeline/sandbox.py"),
@@ -34,6 +35,9 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/split.py.j2", "pipeline/split.py"),
     ("project/pipeline/data.py.j2", "pipeline/data.py"),
     ("project/pipeline/train.py.j2", "pipeline/train.py"),
+    ("project/pipeline/train_peft.py.j2", "pipeline/train.py"),
+    ("project/pipeline/merge.py.j2", "pipeline/merge.py"),
+    ("project/pipeline/generate_hf.py.j2", "pipeline/generate_hf.py"),
     ("project/pipeline/metrics.py.j2", "pipeline/metrics.py"),
     ("project/pipeline/evaluate.py.j2", "pipeline/evaluate.py"),
     ("project/pipeline/accept.py.j2", "pipeline/accept.py"),
@@ -139,13 +143,30 @@ def render_project(project: Project) -> dict[str, str]:
     }
     files: dict[str, str] = {}
     for template, out in PROJECT_FILES:
-        if out == "pipeline/baseline.py" and not project.task.get("baseline"):
+        if not _wanted(template, out, project):
             continue
         text = env.get_template(template).render(context)
         files[out] = text.rstrip("\n") + "\n"
     files = format_python(files)
     files[MANIFEST] = manifest(project, files)
     return files
+
+
+# Files only one backend has.
+_BACKEND_ONLY = {
+    "project/configs/mlx_lora.yaml.j2": "mlx",
+    "project/pipeline/train.py.j2": "mlx",
+    "project/configs/peft.yaml.j2": "peft",
+    "project/pipeline/train_peft.py.j2": "peft",
+    "project/pipeline/merge.py.j2": "peft",
+}
+
+
+def _wanted(template: str, out: str, project: Project) -> bool:
+    if out == "pipeline/baseline.py":
+        return bool(project.task.get("baseline"))
+    backend = _BACKEND_ONLY.get(template)
+    return backend is None or backend == project.training["backend"]
 
 
 def manifest(project: Project, files: dict[str, str]) -> str:

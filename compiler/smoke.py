@@ -60,6 +60,7 @@ def run_smoke(
     steps: int = 4,
     keep: Path | None = None,
     echo: Callable[[str], None] = print,
+    backend: str | None = None,
 ) -> bool:
     started = time.perf_counter()
     loaded = read_spec(spec_path)
@@ -74,13 +75,13 @@ def run_smoke(
             shutil.rmtree(work)
         work.mkdir(parents=True)
     try:
-        return _run(loaded, spec, spec_path, work, rows, steps, echo, started)
+        return _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend)
     finally:
         if workdir_obj is not None:
             workdir_obj.cleanup()
 
 
-def _run(loaded, spec, spec_path, work, rows, steps, echo, started) -> bool:
+def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend) -> bool:
     from .tiny import build_tiny_model
 
     source = loaded.path.parent / spec.data.source
@@ -93,6 +94,8 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started) -> bool:
     model_dir = build_tiny_model(work / "model", texts)
     echo(f"smoke: tiny model and tokenizer built in {time.perf_counter() - t0:.1f}s ({model_dir})")
 
+    backend = backend or spec.training.backend
+    half = max(1, steps // 2)
     overrides = Overrides(
         source=sample,
         model_base=str(model_dir),
@@ -100,8 +103,9 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started) -> bool:
         batch_size=2,
         lora_layers="all",
         max_new_tokens=64,
-        eval_every=steps,
-        save_every=steps,
+        eval_every=half if backend == "peft" else steps,
+        save_every=half if backend == "peft" else steps,
+        backend=backend,
     )
     project_dir = work / "project"
     _, _, files = compile_spec(spec_path, project_dir, overrides)
@@ -118,7 +122,17 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started) -> bool:
         ("accept", [python, "-m", "pipeline.accept"]),
         ("tests", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]),
     ]
-    if shutil.which("make"):
+    has_baseline = (project_dir / "pipeline" / "baseline.py").is_file()
+    if backend == "peft":
+        if has_baseline:
+            plan.insert(1, ("baseline", [python, "-m", "pipeline.baseline"]))
+        position = 3 if has_baseline else 2
+        plan[position:position] = [
+            ("interrupt", None),
+            ("resume", [python, "-m", "pipeline.train"]),
+            ("merge", [python, "-m", "pipeline.merge"]),
+        ]
+    elif shutil.which("make"):
         plan[:5] = [
             ("data", ["make", "data", f"PYTHON={python}"]),
             ("train", ["make", "train", f"PYTHON={python}"]),
@@ -131,6 +145,10 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started) -> bool:
     logs.mkdir(exist_ok=True)
     ok = True
     for name, command in plan:
+        if command is None:  # an interruption: lose the newest checkpoint and the adapter
+            note = _interrupt(project_dir / "work")
+            echo(f"smoke: {name:<6} ok     0.0s  {note}")
+            continue
         t0 = time.perf_counter()
         log = logs / f"{name}.log"
         with open(log, "w", encoding="utf-8") as handle:
@@ -138,7 +156,7 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started) -> bool:
                 command, cwd=project_dir, env=env, stdout=handle, stderr=subprocess.STDOUT
             )
         elapsed = time.perf_counter() - t0
-        note, step_ok = _judge(name, proc.returncode, project_dir)
+        note, step_ok = _judge(name, proc.returncode, project_dir, via_make=command[0] == "make")
         echo(f"smoke: {name:<6} {'ok ' if step_ok else 'FAILED'} {elapsed:6.1f}s  {note}")
         if not step_ok:
             tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
@@ -150,8 +168,23 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started) -> bool:
     return ok
 
 
-def _judge(name: str, code: int, project: Path) -> tuple[str, bool]:
+def _interrupt(work: Path) -> str:
+    checkpoints = sorted(
+        (work / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1])
+    )
+    shutil.rmtree(checkpoints[-1])
+    shutil.rmtree(work / "adapters")
+    return f"removed {checkpoints[-1].name} and the adapter; {checkpoints[-2].name} is left"
+
+
+def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple[str, bool]:
     work = project / "work"
+    if name == "baseline":
+        path = work / "baseline" / "metrics.json"
+        if code != 0 or not path.is_file():
+            return f"exit {code}", False
+        macro = json.loads(path.read_text(encoding="utf-8"))["summary"]["macro_f1"]
+        return f"baseline macro-F1 {macro:.2f}", True
     if name == "data":
         stats_path = work / "data" / "stats.json"
         if code != 0 or not stats_path.is_file():
@@ -160,12 +193,26 @@ def _judge(name: str, code: int, project: Path) -> tuple[str, bool]:
         counts = ", ".join(f"{k} {v['examples']}" for k, v in stats["splits"].items())
         note = f"{stats['accepted']} examples ({counts}), {stats['rejected']} rejected"
         baseline = work / "baseline" / "metrics.json"
-        if (project / "pipeline" / "baseline.py").is_file():
+        if via_make and (project / "pipeline" / "baseline.py").is_file():
             if not baseline.is_file():
                 return note + "; the baseline did not run", False
             macro = json.loads(baseline.read_text(encoding="utf-8"))["summary"]["macro_f1"]
             note += f"; baseline macro-F1 {macro:.2f}"
         return note, True
+    if name in ("train", "resume") and (work / "checkpoints").is_dir():
+        summary_path = work / "adapters" / "training_summary.json"
+        if code != 0 or not summary_path.is_file():
+            return f"exit {code}", False
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        if name == "resume" and not summary["resumed_from"]:
+            return "did not resume from a checkpoint", False
+        note = f"{summary['global_step']} steps, best eval loss {summary['best_eval_loss']:.3f}"
+        if summary["resumed_from"]:
+            note += f", resumed from {summary['resumed_from']}"
+        return note, True
+    if name == "merge":
+        ok = code == 0 and (work / "merged" / "config.json").is_file()
+        return ("merged model answers as base + adapter" if ok else f"exit {code}"), ok
     if name == "train":
         adapter = work / "adapters" / "adapters.safetensors"
         return (
@@ -178,6 +225,10 @@ def _judge(name: str, code: int, project: Path) -> tuple[str, bool]:
         )
     if name in ("eval", "score"):
         metrics_path = work / "eval" / "metrics.json"
+        predictions = work / "eval" / "predictions.jsonl"
+        if name == "eval" and code == 0 and not metrics_path.is_file() and predictions.is_file():
+            count = len(predictions.read_text(encoding="utf-8").splitlines())
+            return f"{count} answers generated", True
         if code != 0 or not metrics_path.is_file():
             return f"exit {code}", False
         m = json.loads(metrics_path.read_text(encoding="utf-8"))

@@ -212,7 +212,9 @@ class LoraSection(Strict):
 
 
 class TrainingSection(Strict):
-    backend: Literal["mlx"] = "mlx"
+    backend: Literal["mlx", "peft"] = Field(
+        "mlx", description="mlx: mlx-lm (Apple silicon or CPU); peft: transformers + peft (CUDA)."
+    )
     lora: LoraSection
     steps: int | None = Field(None, gt=0, description="Optimizer updates (give steps or epochs).")
     epochs: float | None = Field(None, gt=0, description="Passes over the train split.")
@@ -225,10 +227,16 @@ class TrainingSection(Strict):
     save_every: int = Field(100, gt=0, description="Optimizer steps between checkpoints.")
     seed: int | None = Field(None, description="Defaults to split.seed.")
     grad_checkpoint: bool = False
+    early_stopping_patience: int | None = Field(
+        None,
+        gt=0,
+        description="Stop after this many evaluations without a better eval loss (peft).",
+    )
 
 
 class EvalSection(Strict):
     max_new_tokens: int = Field(512, gt=0, le=65536)
+    batch_size: int = Field(8, gt=0, le=1024, description="Prompts per generation batch (peft).")
     checkpoint_every: int = Field(
         100, gt=0, description="Predictions are flushed to disk at least this often."
     )

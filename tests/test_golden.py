@@ -14,16 +14,31 @@ from distillgen.writer import diff_project
 from .conftest import ROOT
 
 SPECS = sorted(p.name for p in (ROOT / "specs").glob("*.yaml"))
+# (spec, backend): every spec for its own backend, plus poetry for the other one.
+GOLDEN = [(spec, None) for spec in SPECS] + [("poetry.yaml", "peft")]
+
+
+def test_every_golden_directory_is_checked(in_repo):
+    from distillgen.load import read_spec
+
+    expected = set()
+    for spec, backend in GOLDEN:
+        name = read_spec(f"specs/{spec}").spec.name
+        expected.add(name if backend is None else f"{name}-{backend}")
+    assert {p.name for p in (ROOT / "generated").iterdir() if p.is_dir()} == expected
 
 
 def test_there_are_example_specs():
     assert "poetry.yaml" in SPECS
 
 
-@pytest.mark.parametrize("spec", SPECS)
-def test_generated_matches_golden(spec, in_repo):
-    loaded, out, files = compile_spec(f"specs/{spec}")
-    assert out.as_posix() == f"generated/{loaded.spec.name}"
+@pytest.mark.parametrize(("spec", "backend"), GOLDEN)
+def test_generated_matches_golden(spec, backend, in_repo):
+    from distillgen.ir import Overrides
+
+    loaded, out, files = compile_spec(f"specs/{spec}", None, Overrides(backend=backend))
+    suffix = "" if backend is None else f"-{backend}"
+    assert out.as_posix() == f"generated/{loaded.spec.name}{suffix}"
     diff, summary = diff_project(files, out)
     assert not summary, (
         f"generated/{loaded.spec.name} differs from specs/{spec}; run `make golden` and review.\n"

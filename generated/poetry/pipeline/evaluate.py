@@ -5,9 +5,9 @@
     python -m pipeline.evaluate generate [--adapter DIR] [--limit N]
     python -m pipeline.evaluate score [--predictions FILE]
 
-`generate` loads the base model with the trained adapter in mlx-lm and answers
-every held-out prompt greedily, with the same chat template and prompt text as
-in training. Predictions are appended to work/eval/predictions.jsonl as they
+`generate` loads the base model with the trained adapter (mlx-lm) and
+answers every held-out prompt greedily, with the same chat template and prompt
+text as in training; with --server URL it asks an OpenAI-compatible server instead. Predictions are appended to work/eval/predictions.jsonl as they
 come and flushed every CHECKPOINT_EVERY answers; a rerun resumes after the last
 complete line, without duplicates or gaps. `score` accepts predictions from any
 server as JSONL lines {"id": ..., "output": ...} and writes metrics.json,
@@ -78,9 +78,36 @@ def read_predictions(path: Path, *, repair: bool = False, duplicates: list | Non
     return found
 
 
-def generate(adapter: Path, out: Path, limit: int | None = None) -> int:
+def _answers(todo: list[dict], adapter: Path | None, server: str | None):
+    """(example, answer record) for each example, as they are generated."""
+    from pipeline import generate_hf
+
+    if server:
+        for example in todo:
+            yield (
+                example,
+                generate_hf.ask_server(
+                    server, schema.MODEL, example["messages"], schema.MAX_NEW_TOKENS
+                ),
+            )
+        return
     from mlx_lm import load, stream_generate
 
+    model, tokenizer = load(schema.MODEL, adapter_path=str(adapter) if adapter else None)
+    for example in todo:
+        # The same call mlx-lm makes when it masks the prompt in training.
+        prompt = tokenizer.apply_chat_template(
+            example["messages"], add_generation_prompt=True, return_dict=False
+        )
+        text, finish, n_tokens = "", None, 0
+        for response in stream_generate(model, tokenizer, prompt, max_tokens=schema.MAX_NEW_TOKENS):
+            text += response.text
+            finish = response.finish_reason
+            n_tokens = response.generation_tokens
+        yield example, {"output": text, "finish": finish, "tokens": n_tokens}
+
+
+def generate(adapter: Path, out: Path, limit: int | None = None, server: str | None = None) -> int:
     examples = load_split()
     if limit is not None:
         examples = examples[:limit]
@@ -89,23 +116,11 @@ def generate(adapter: Path, out: Path, limit: int | None = None) -> int:
     print(f"eval: {len(done)} answers already in {out}, {len(todo)} to generate")
     if not todo:
         return 0
-    model, tokenizer = load(schema.MODEL, adapter_path=str(adapter) if adapter else None)
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with open(out, "a", encoding="utf-8") as handle:
-        for count, example in enumerate(todo, start=1):
-            # The same call mlx-lm makes when it masks the prompt in training.
-            prompt = tokenizer.apply_chat_template(
-                example["messages"], add_generation_prompt=True, return_dict=False
-            )
-            text, finish, n_tokens = "", None, 0
-            for response in stream_generate(
-                model, tokenizer, prompt, max_tokens=schema.MAX_NEW_TOKENS
-            ):
-                text += response.text
-                finish = response.finish_reason
-                n_tokens = response.generation_tokens
-            record = {"id": example["id"], "output": text, "finish": finish, "tokens": n_tokens}
+        for count, (example, answer) in enumerate(_answers(todo, adapter, server), start=1):
+            record = {"id": example["id"], **answer}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()
             if count % schema.CHECKPOINT_EVERY == 0 or count == len(todo):
@@ -201,16 +216,17 @@ def report(result: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    gen = commands.add_parser("generate", help="answer the held-out prompts with mlx-lm")
+    gen = commands.add_parser("generate", help="answer the held-out prompts")
     gen.add_argument("--adapter", type=Path, default=ROOT / "work" / "adapters")
     gen.add_argument("--out", type=Path, default=PREDICTIONS)
     gen.add_argument("--limit", type=int, default=None)
+    gen.add_argument("--server", default=None, help="OpenAI-compatible server URL (vLLM)")
     sc = commands.add_parser("score", help="parse and score a predictions file")
     sc.add_argument("--predictions", type=Path, default=PREDICTIONS)
     sc.add_argument("--out", type=Path, default=EVAL)
     args = parser.parse_args(argv)
     if args.command == "generate":
-        return generate(args.adapter, args.out, args.limit)
+        return generate(args.adapter, args.out, args.limit, args.server)
     if not args.predictions.is_file():
         print(f"eval: predictions file not found: {args.predictions}", file=sys.stderr)
         return 1

@@ -327,6 +327,7 @@ WARMUP_STEPS = 100
 # ------------------------------------------------------------------------ eval
 MAX_NEW_TOKENS = 400
 CHECKPOINT_EVERY = 100
+EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
 
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.

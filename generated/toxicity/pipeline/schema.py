@@ -72,6 +72,7 @@ WARMUP_STEPS = 10
 # ------------------------------------------------------------------------ eval
 MAX_NEW_TOKENS = 8
 CHECKPOINT_EVERY = 100
+EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
 
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.

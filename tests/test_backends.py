@@ -1,0 +1,134 @@
+"""One spec, two backends: the same training semantics, checked against the real libraries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+
+POETRY_MLX = ROOT / "generated" / "poetry"
+POETRY_PEFT = ROOT / "generated" / "poetry-peft"
+
+
+def test_peft_config_is_accepted_by_transformers_and_peft():
+    from peft import LoraConfig
+    from transformers import TrainingArguments
+
+    config = yaml.safe_load((POETRY_PEFT / "configs" / "peft.yaml").read_text())
+    training = dict(config["training"])
+    training.pop("early_stopping_patience", None)  # read by pipeline/train.py
+    TrainingArguments(output_dir="/tmp/distillgen-args", **training)  # unknown keys raise
+    lora = dict(config["lora"])
+    lora.pop("last_layers", None)  # pipeline/train.py turns it into layers_to_transform
+    LoraConfig(task_type="CAUSAL_LM", **lora)
+
+
+def test_both_backends_train_the_same_way():
+    mlx = yaml.safe_load((POETRY_MLX / "configs" / "mlx_lora.yaml").read_text())
+    peft = yaml.safe_load((POETRY_PEFT / "configs" / "peft.yaml").read_text())
+    lora, training = peft["lora"], peft["training"]
+    assert mlx["lora_parameters"]["rank"] == lora["r"]
+    assert mlx["lora_parameters"]["scale"] == lora["lora_alpha"] / lora["r"]
+    assert mlx["lora_parameters"]["dropout"] == lora["lora_dropout"]
+    assert mlx["num_layers"] == lora["last_layers"]
+    assert mlx["learning_rate"] == training["learning_rate"]
+    assert mlx["batch_size"] == training["per_device_train_batch_size"]
+    assert mlx["grad_accumulation_steps"] == training["gradient_accumulation_steps"]
+    # optimizer updates: mlx-lm counts micro-batches
+    assert mlx["iters"] == training["max_steps"] * training["gradient_accumulation_steps"]
+    assert mlx["lr_schedule"]["warmup"] == training["warmup_steps"]
+    assert mlx["mask_prompt"] is True and training["load_best_model_at_end"] is True
+    assert mlx["seed"] == training["seed"]
+
+
+def test_generated_projects_share_data_parser_and_acceptance():
+    for path in (
+        "pipeline/data.py",
+        "pipeline/parse.py",
+        "pipeline/metrics.py",
+        "pipeline/accept.py",
+        "pipeline/prompts.py",
+        "pipeline/labels.py",
+        "pipeline/split.py",
+    ):
+        assert (POETRY_MLX / path).read_text() == (POETRY_PEFT / path).read_text(), path
+
+
+@pytest.fixture(scope="module")
+def peft_smoke(tmp_path_factory):
+    keep = tmp_path_factory.mktemp("peft") / "run"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "distillgen",
+            "smoke",
+            "specs/poetry.yaml",
+            "--backend",
+            "peft",
+            "--keep",
+            str(keep),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return proc, keep
+
+
+@pytest.mark.slow
+def test_peft_smoke_trains_resumes_merges_and_evaluates(peft_smoke):
+    proc, keep = peft_smoke
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    for step in ("data", "train", "resume", "merge", "eval", "score", "accept", "tests"):
+        assert f"smoke: {step:<6} ok" in out, out
+    assert "resumed from checkpoint-2" in out
+    assert "merged model answers as base + adapter" in out
+    summary = json.loads(
+        (keep / "project" / "work" / "adapters" / "training_summary.json").read_text()
+    )
+    assert summary["best_checkpoint"] is not None
+
+
+@pytest.mark.slow
+def test_peft_masks_exactly_what_mlx_lm_masks(peft_smoke):
+    """The same files through mlx-lm's dataset code and through the peft trainer's encoder."""
+    proc, keep = peft_smoke
+    assert proc.returncode == 0
+    from mlx_lm.tuner.datasets import create_dataset
+    from mlx_lm.utils import load_tokenizer
+    from transformers import AutoTokenizer
+
+    project = keep / "project"
+    records = [
+        json.loads(line)
+        for line in (project / "work" / "data" / "train.jsonl").read_text().splitlines()
+    ]
+    mlx_data = create_dataset(
+        records, load_tokenizer(keep / "model"), types.SimpleNamespace(mask_prompt=True)
+    )
+    sys.path.insert(0, str(project))
+    try:
+        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
+            del sys.modules[name]
+        from pipeline import train  # the generated peft trainer
+    finally:
+        sys.path.remove(str(project))
+    tokenizer = AutoTokenizer.from_pretrained(keep / "model")
+    for record in records:
+        tokens, offset = mlx_data.process(record)
+        ours = train.encode(tokenizer, record["messages"])
+        assert ours["input_ids"] == tokens
+        assert ours["labels"][:offset] == [-100] * offset
+        assert ours["labels"][offset:] == tokens[offset:]
+        assert tokens[-1] == tokenizer.eos_token_id
+    for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
+        del sys.modules[name]
