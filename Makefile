@@ -8,8 +8,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Axolotl pins its own torch/transformers/peft/pydantic: it gets its own environment.
+AXO_VENV := .venv-axolotl
+AXO_STAMP := $(AXO_VENV)/.installed-stamp
 
-.PHONY: setup build test golden lint bench clean
+.PHONY: setup setup-axolotl build test golden lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +24,25 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+$(AXO_STAMP):
+	$(PYTHON) -m venv $(AXO_VENV)
+	$(AXO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AXO_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(AXO_VENV)/bin/python -m pip install --quiet axolotl==0.19.0
+	touch $(AXO_STAMP)
+
+setup-axolotl: $(AXO_STAMP)
+
 build: setup
 	$(VENV)/bin/distillgen build specs/poetry.yaml
 
-test: setup
+test: setup setup-axolotl
 	$(PY) -m pytest
 
 golden: setup
 	for spec in specs/*.yaml; do $(VENV)/bin/distillgen build $$spec || exit 1; done
 	$(VENV)/bin/distillgen build specs/poetry.yaml --backend peft
+	$(VENV)/bin/distillgen build specs/poetry.yaml --backend axolotl
 	$(VENV)/bin/distillgen schema > specs/distillgen.schema.json
 	DISTILLGEN_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q tests/test_bad_specs.py tests/test_hostile.py -k "snapshot or bad_spec"
 
@@ -41,4 +54,4 @@ lint: setup
 	$(VENV)/bin/ruff format --check compiler tests
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(AXO_VENV) build *.egg-info

@@ -274,3 +274,118 @@ def peft_config(t: dict, model: dict) -> tuple[dict, list[Row]]:
     )
     tb.note("(always)", "loss on the completion only", "labels", "-100 over the prompt")
     return tb.config, tb.rows
+
+
+def axolotl_config(t: dict, model: dict, eval_split: str) -> tuple[dict, list[Row]]:
+    """Axolotl (0.19) config for `axolotl preprocess|train config.yml`.
+
+    Axolotl drops unknown keys silently, so every key here is checked against its
+    own validator (tests/test_axolotl.py). The data step's chat records are used as
+    they are: the chat template applied by the tokenizer, loss on assistant turns
+    only, EOS trained at the end of each turn, and examples longer than
+    sequence_len raise instead of being dropped (the data step refused them first).
+    """
+    lora = t["lora"]
+    dataset = {
+        "path": "work/data/train.jsonl",
+        "ds_type": "json",
+        "split": "train",
+        "type": "chat_template",
+        "field_messages": "messages",
+        "roles_to_train": ["assistant"],
+        "train_on_eos": "turn",
+    }
+    tb = _Table()
+    tb.put("model.base", model["base"], "base_model", model["base"])
+    if model["tokenizer"]:
+        tb.put("model.tokenizer", model["tokenizer"], "tokenizer_config", model["tokenizer"])
+    tb.put(
+        "model.chat_template",
+        True,
+        "chat_template",
+        "tokenizer_default",
+        "the tokenizer's own template, as at eval",
+    )
+    tb.put("", None, "datasets", [dataset])
+    tb.put("", None, "test_datasets", [{**dataset, "path": "work/data/valid.jsonl"}])
+    tb.note("(always)", "loss on the completion only", "datasets[].roles_to_train", "[assistant]")
+    tb.note("(always)", "EOS learned", "datasets[].train_on_eos", "turn")
+    tb.put("", None, "dataset_prepared_path", "work/axolotl_prepared")
+    tb.put("", None, "output_dir", "work/adapters")
+    tb.put("", None, "adapter", "lora")
+    tb.put("training.lora.rank", lora["rank"], "lora_r", lora["rank"])
+    tb.put(
+        "training.lora.alpha",
+        lora["alpha"],
+        "lora_alpha",
+        lora["alpha"],
+        "peft scaling alpha / r (= mlx-lm's scale)",
+    )
+    tb.put("training.lora.dropout", lora["dropout"], "lora_dropout", lora["dropout"])
+    tb.put("", None, "lora_target_linear", True)
+    if lora["layers"] != "all":
+        tb.note(
+            "training.lora.layers",
+            lora["layers"],
+            "peft_layers_to_transform",
+            "the last N blocks",
+            "set by scripts/train_axolotl.sh from the model's depth",
+        )
+    tb.put("model.max_seq_length", model["max_seq_length"], "sequence_len", model["max_seq_length"])
+    tb.put(
+        "(always)",
+        "never truncate",
+        "excess_length_strategy",
+        "raise",
+        "Axolotl's default, drop, would lose examples quietly",
+    )
+    tb.put("", None, "sample_packing", False)
+    tb.put("", None, "eval_sample_packing", False)
+    tb.put("training.batch_size", t["batch_size"], "micro_batch_size", t["batch_size"])
+    tb.put(
+        "training.grad_accumulation",
+        t["grad_accumulation"],
+        "gradient_accumulation_steps",
+        t["grad_accumulation"],
+    )
+    if t["steps"] is not None:
+        tb.put("training.steps", t["steps"], "max_steps", t["steps"], "optimizer updates")
+    else:
+        tb.put("training.epochs", t["epochs"], "num_epochs", t["epochs"])
+    tb.put("training.learning_rate", t["learning_rate"], "learning_rate", t["learning_rate"])
+    scheduler = {
+        "constant": "constant_with_warmup" if t["warmup_steps"] else "constant",
+        "cosine": "cosine",
+        "linear": "linear",
+    }[t["lr_schedule"]]
+    tb.put("training.lr_schedule", t["lr_schedule"], "lr_scheduler", scheduler)
+    tb.put("training.warmup_steps", t["warmup_steps"], "warmup_steps", t["warmup_steps"])
+    tb.put("training.eval_every", t["eval_every"], "eval_steps", t["eval_every"])
+    tb.put(
+        "training.save_every",
+        t["save_every"],
+        "save_steps",
+        t["eval_every"],
+        "a checkpoint at every evaluation, so the best one can be kept",
+    )
+    tb.put("(always)", "keep the best checkpoint", "load_best_model_at_end", True)
+    tb.put("", None, "metric_for_best_model", "eval_loss")
+    tb.put("", None, "greater_is_better", False)
+    if t.get("early_stopping_patience") is not None:
+        tb.put(
+            "training.early_stopping_patience",
+            t["early_stopping_patience"],
+            "early_stopping_patience",
+            t["early_stopping_patience"],
+        )
+    tb.put(
+        "training.grad_checkpoint",
+        t["grad_checkpoint"],
+        "gradient_checkpointing",
+        t["grad_checkpoint"],
+    )
+    tb.put("", None, "bf16", "auto")
+    tb.put("training.seed", t["seed"], "seed", t["seed"])
+    tb.put("", None, "save_total_limit", 2)
+    del eval_split  # the valid split is Axolotl's eval set, as for the other backends
+    return tb.config, tb.rows

@@ -260,7 +260,7 @@ class _Checker:
         if t.backend == "mlx" and t.early_stopping_patience is not None:
             self.add(
                 ("training", "early_stopping_patience"),
-                "mlx-lm has no early stopping; use backend: peft or remove the setting",
+                "mlx-lm has no early stopping; use backend peft or axolotl, or remove the setting",
             )
         if not self.spec.model.chat_template:
             self.add(

@@ -32,7 +32,7 @@ def main() -> None:
 
 BACKEND = click.option(
     "--backend",
-    type=click.Choice(["mlx", "peft"]),
+    type=click.Choice(["mlx", "peft", "axolotl"]),
     default=None,
     help="Build for this backend instead of the spec's (default output gets a -BACKEND suffix).",
 )

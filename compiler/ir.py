@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from . import __version__
 from . import spec as S
-from .backends import Row, mlx_config, peft_config
+from .backends import Row, axolotl_config, mlx_config, peft_config
 from .checks import field_dicts
 
 
@@ -184,6 +184,8 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         }
     if training["backend"] == "peft":
         project.backend_config, project.backend_table = peft_config(training, model)
+    elif training["backend"] == "axolotl":
+        project.backend_config, project.backend_table = axolotl_config(training, model, eval_split)
     else:
         project.backend_config, project.backend_table = mlx_config(
             training, model, data_dir="work/data", adapter_dir="work/adapters"

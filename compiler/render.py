@@ -26,6 +26,7 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/gitignore.j2", ".gitignore"),
     ("project/configs/mlx_lora.yaml.j2", "configs/mlx_lora.yaml"),
     ("project/configs/peft.yaml.j2", "configs/peft.yaml"),
+    ("project/configs/axolotl.yaml.j2", "configs/axolotl.yaml"),
     ("project/pipeline/__init__.py.j2", "pipeline/__init__.py"),
     ("project/pipeline/schema.py.j2", "pipeline/schema.py"),
     ("project/pipeline/sandbox.py.j2", "pipeline/sandbox.py"),
@@ -36,6 +37,7 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/data.py.j2", "pipeline/data.py"),
     ("project/pipeline/train.py.j2", "pipeline/train.py"),
     ("project/pipeline/train_peft.py.j2", "pipeline/train.py"),
+    ("project/pipeline/train_axolotl.py.j2", "pipeline/train.py"),
     ("project/pipeline/merge.py.j2", "pipeline/merge.py"),
     ("project/pipeline/generate_hf.py.j2", "pipeline/generate_hf.py"),
     ("project/pipeline/metrics.py.j2", "pipeline/metrics.py"),
@@ -158,13 +160,18 @@ _BACKEND_ONLY = {
     "project/pipeline/train.py.j2": "mlx",
     "project/configs/peft.yaml.j2": "peft",
     "project/pipeline/train_peft.py.j2": "peft",
-    "project/pipeline/merge.py.j2": "peft",
+    "project/configs/axolotl.yaml.j2": "axolotl",
+    "project/pipeline/train_axolotl.py.j2": "axolotl",
 }
+# Files the transformers-based backends share.
+_HF_ONLY = {"project/pipeline/merge.py.j2"}
 
 
 def _wanted(template: str, out: str, project: Project) -> bool:
     if out == "pipeline/baseline.py":
         return bool(project.task.get("baseline"))
+    if template in _HF_ONLY:
+        return project.training["backend"] in ("peft", "axolotl")
     backend = _BACKEND_ONLY.get(template)
     return backend is None or backend == project.training["backend"]
 

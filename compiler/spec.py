@@ -212,8 +212,12 @@ class LoraSection(Strict):
 
 
 class TrainingSection(Strict):
-    backend: Literal["mlx", "peft"] = Field(
-        "mlx", description="mlx: mlx-lm (Apple silicon or CPU); peft: transformers + peft (CUDA)."
+    backend: Literal["mlx", "peft", "axolotl"] = Field(
+        "mlx",
+        description=(
+            "mlx: mlx-lm (Apple silicon or CPU); peft: transformers + peft; axolotl: Axolotl "
+            "(CUDA, one or more GPUs)."
+        ),
     )
     lora: LoraSection
     steps: int | None = Field(None, gt=0, description="Optimizer updates (give steps or epochs).")

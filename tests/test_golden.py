@@ -15,7 +15,7 @@ from .conftest import ROOT
 
 SPECS = sorted(p.name for p in (ROOT / "specs").glob("*.yaml"))
 # (spec, backend): every spec for its own backend, plus poetry for the other one.
-GOLDEN = [(spec, None) for spec in SPECS] + [("poetry.yaml", "peft")]
+GOLDEN = [(spec, None) for spec in SPECS] + [("poetry.yaml", "peft"), ("poetry.yaml", "axolotl")]
 
 
 def test_every_golden_directory_is_checked(in_repo):
