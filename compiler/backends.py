@@ -164,6 +164,44 @@ def lr_schedule(t: dict, steps: int | None) -> dict | None:
     return sched
 
 
+def _hf_scheduler(t: dict) -> str:
+    """transformers' scheduler name for the spec's schedule (warmup is set apart)."""
+    if t["lr_schedule"] == "constant":
+        return "constant_with_warmup" if t["warmup_steps"] else "constant"
+    return t["lr_schedule"]  # cosine, linear
+
+
+def _keep_best(tb: _Table, t: dict, prefix: str, *, strategies: bool) -> None:
+    """The checkpoint policy of the Trainer-based backends (peft, Axolotl): evaluate every
+    eval_every steps, save at each evaluation, keep the best (lowest eval loss), and stop
+    early after early_stopping_patience evaluations without improvement."""
+    if strategies:
+        tb.put("", None, f"{prefix}eval_strategy", "steps")
+    tb.put("training.eval_every", t["eval_every"], f"{prefix}eval_steps", t["eval_every"])
+    if strategies:
+        tb.put("", None, f"{prefix}save_strategy", "steps")
+    tb.put(
+        "training.save_every",
+        t["save_every"],
+        f"{prefix}save_steps",
+        t["eval_every"],
+        "a checkpoint at every evaluation, so the best one can be kept",
+    )
+    tb.put("", None, f"{prefix}save_total_limit", 2)
+    tb.put("(always)", "keep the best checkpoint", f"{prefix}load_best_model_at_end", True)
+    tb.put("", None, f"{prefix}metric_for_best_model", "eval_loss")
+    tb.put("", None, f"{prefix}greater_is_better", False)
+    patience = t.get("early_stopping_patience")
+    if patience is not None:
+        tb.put(
+            "training.early_stopping_patience",
+            patience,
+            f"{prefix}early_stopping_patience",
+            patience,
+            "EarlyStoppingCallback, in evaluations",
+        )
+
+
 def peft_config(t: dict, model: dict) -> tuple[dict, list[Row]]:
     """transformers + peft: LoraConfig and TrainingArguments keys (transformers 5, peft 0.21).
 
@@ -218,11 +256,7 @@ def peft_config(t: dict, model: dict) -> tuple[dict, list[Row]]:
     tb.put(
         "training.learning_rate", t["learning_rate"], "training.learning_rate", t["learning_rate"]
     )
-    scheduler = {
-        "constant": "constant_with_warmup" if t["warmup_steps"] else "constant",
-        "cosine": "cosine",
-        "linear": "linear",
-    }[t["lr_schedule"]]
+    scheduler = _hf_scheduler(t)
     tb.put("training.lr_schedule", t["lr_schedule"], "training.lr_scheduler_type", scheduler)
     tb.put(
         "training.warmup_steps",
@@ -231,28 +265,7 @@ def peft_config(t: dict, model: dict) -> tuple[dict, list[Row]]:
         t["warmup_steps"],
         "counted in optimizer updates",
     )
-    tb.put("", None, "training.eval_strategy", "steps")
-    tb.put("training.eval_every", t["eval_every"], "training.eval_steps", t["eval_every"])
-    tb.put("", None, "training.save_strategy", "steps")
-    tb.put(
-        "training.save_every",
-        t["save_every"],
-        "training.save_steps",
-        t["eval_every"],
-        "a checkpoint at every evaluation, so the best one can be kept",
-    )
-    tb.put("", None, "training.save_total_limit", 2)
-    tb.put("(always)", "keep the best checkpoint", "training.load_best_model_at_end", True)
-    tb.put("", None, "training.metric_for_best_model", "eval_loss")
-    tb.put("", None, "training.greater_is_better", False)
-    if t.get("early_stopping_patience") is not None:
-        tb.put(
-            "training.early_stopping_patience",
-            t["early_stopping_patience"],
-            "training.early_stopping_patience",
-            t["early_stopping_patience"],
-            "EarlyStoppingCallback, in evaluations",
-        )
+    _keep_best(tb, t, "training.", strategies=True)
     tb.put("", None, "training.logging_steps", min(10, t["steps"] or 10))
     tb.put(
         "training.grad_checkpoint",
@@ -353,31 +366,10 @@ def axolotl_config(t: dict, model: dict, eval_split: str) -> tuple[dict, list[Ro
     else:
         tb.put("training.epochs", t["epochs"], "num_epochs", t["epochs"])
     tb.put("training.learning_rate", t["learning_rate"], "learning_rate", t["learning_rate"])
-    scheduler = {
-        "constant": "constant_with_warmup" if t["warmup_steps"] else "constant",
-        "cosine": "cosine",
-        "linear": "linear",
-    }[t["lr_schedule"]]
+    scheduler = _hf_scheduler(t)
     tb.put("training.lr_schedule", t["lr_schedule"], "lr_scheduler", scheduler)
     tb.put("training.warmup_steps", t["warmup_steps"], "warmup_steps", t["warmup_steps"])
-    tb.put("training.eval_every", t["eval_every"], "eval_steps", t["eval_every"])
-    tb.put(
-        "training.save_every",
-        t["save_every"],
-        "save_steps",
-        t["eval_every"],
-        "a checkpoint at every evaluation, so the best one can be kept",
-    )
-    tb.put("(always)", "keep the best checkpoint", "load_best_model_at_end", True)
-    tb.put("", None, "metric_for_best_model", "eval_loss")
-    tb.put("", None, "greater_is_better", False)
-    if t.get("early_stopping_patience") is not None:
-        tb.put(
-            "training.early_stopping_patience",
-            t["early_stopping_patience"],
-            "early_stopping_patience",
-            t["early_stopping_patience"],
-        )
+    _keep_best(tb, t, "", strategies=False)
     tb.put(
         "training.grad_checkpoint",
         t["grad_checkpoint"],
@@ -386,6 +378,5 @@ def axolotl_config(t: dict, model: dict, eval_split: str) -> tuple[dict, list[Ro
     )
     tb.put("", None, "bf16", "auto")
     tb.put("training.seed", t["seed"], "seed", t["seed"])
-    tb.put("", None, "save_total_limit", 2)
     del eval_split  # the valid split is Axolotl's eval set, as for the other backends
     return tb.config, tb.rows
