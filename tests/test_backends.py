@@ -132,3 +132,83 @@ def test_peft_masks_exactly_what_mlx_lm_masks(peft_smoke):
         assert tokens[-1] == tokenizer.eos_token_id
     for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
         del sys.modules[name]
+
+
+def test_axolotl_trains_the_same_way_as_the_others():
+    mlx = yaml.safe_load((POETRY_MLX / "configs" / "mlx_lora.yaml").read_text())
+    axo = yaml.safe_load(
+        (ROOT / "generated" / "poetry-axolotl" / "configs" / "axolotl.yaml").read_text()
+    )
+    assert axo["lora_r"] == mlx["lora_parameters"]["rank"]
+    assert axo["lora_alpha"] / axo["lora_r"] == mlx["lora_parameters"]["scale"]
+    assert axo["lora_dropout"] == mlx["lora_parameters"]["dropout"]
+    assert axo["learning_rate"] == mlx["learning_rate"]
+    assert axo["micro_batch_size"] == mlx["batch_size"]
+    assert axo["gradient_accumulation_steps"] == mlx["grad_accumulation_steps"]
+    assert axo["max_steps"] * axo["gradient_accumulation_steps"] == mlx["iters"]
+    assert axo["warmup_steps"] == mlx["lr_schedule"]["warmup"]
+    assert axo["sequence_len"] == mlx["max_seq_length"]
+    assert axo["excess_length_strategy"] == "raise"
+    assert axo["datasets"][0]["roles_to_train"] == ["assistant"]
+    assert axo["datasets"][0]["train_on_eos"] == "turn"
+    assert axo["seed"] == mlx["seed"]
+
+
+def test_eval_can_ask_an_openai_compatible_server(tmp_path):
+    """`evaluate generate --server URL` against a local stand-in for vLLM (loopback only)."""
+    import http.server
+    import threading
+
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append((self.path, body))
+            reply = {
+                "choices": [
+                    {"message": {"content": "sentiment: positive"}, "finish_reason": "stop"}
+                ],
+                "usage": {"completion_tokens": 3},
+            }
+            data = json.dumps(reply).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    from .conftest import FIXTURES, build_into
+
+    project = tmp_path / "project"
+    build_into(FIXTURES / "mini" / "mini.yaml", project)
+    data = project / "work" / "data"
+    data.mkdir(parents=True)
+    messages = [{"role": "user", "content": "Review: fine"}, {"role": "assistant", "content": "x"}]
+    (data / "valid.jsonl").write_text(json.dumps({"messages": messages}) + "\n")
+    labels = {"sentiment": "positive", "topic": None, "stars": 3, "score": 0.5, "sarcastic": False}
+    (data / "valid.gold.jsonl").write_text(json.dumps({"id": "a", "labels": labels}) + "\n")
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline.evaluate", "generate", "--server", url],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+    assert proc.returncode == 0, proc.stderr
+    path, body = seen[0]
+    assert path == "/v1/chat/completions"
+    assert body["messages"] == messages[:-1]  # the prompt exactly as in training
+    assert body["temperature"] == 0
+    record = json.loads((project / "work" / "eval" / "predictions.jsonl").read_text())
+    assert record == {"id": "a", "output": "sentiment: positive", "finish": "stop", "tokens": 3}

@@ -2,12 +2,14 @@
 # Do not edit: change the spec and run `distillgen build`.
 """Step 2, train: Axolotl, on the data step's files (CUDA).
 
-    python -m pipeline.train [--preprocess-only] [--gpus N]
+    python -m pipeline.train [--preprocess-only] [--gpus N] [--merge-lora]
 
 Runs `axolotl preprocess` (tokenizes with the chat template and masks everything
 but the assistant turns; an over-long example raises) and then `axolotl train`,
-through `accelerate launch` when --gpus is more than 1. The adapter and checkpoints
-go to work/adapters; `make merge` merges and checks the merged model. When the spec
+through `accelerate launch` when --gpus is more than 1, and with --merge-lora
+`axolotl merge-lora` afterwards (into work/adapters/merged). The adapter and
+checkpoints go to work/adapters; `make merge` merges and also checks that the
+merged model answers held-out prompts exactly as base + adapter. When the spec
 adapts only the last N blocks, the block indices depend on the model, so they are
 written with the rest of the config to work/axolotl.resolved.yaml.
 """
@@ -50,6 +52,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preprocess-only", action="store_true")
     parser.add_argument("--gpus", type=int, default=1, help="GPUs for accelerate launch")
+    parser.add_argument("--merge-lora", action="store_true", help="then run axolotl merge-lora")
     args = parser.parse_args(argv)
     if not (ROOT / "work" / "data" / "train.jsonl").is_file():
         print("train: run the data step first (work/data/train.jsonl is missing)", file=sys.stderr)
@@ -72,6 +75,8 @@ def main(argv=None) -> int:
             )
         else:
             steps.append(["axolotl", "train", config])
+        if args.merge_lora:
+            steps.append(["axolotl", "merge-lora", config])
     for command in steps:
         print("train:", " ".join(command))
         code = subprocess.call(command, cwd=ROOT, env=env)
