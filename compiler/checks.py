@@ -60,11 +60,10 @@ class _Checker:
         spec = self.spec
         inputs = spec.data.inputs
         labels = self.fields
-        label_path = (
-            (lambda n: ("labels", "field"))
-            if spec.kind == "classification"
-            else (lambda n: ("labels", "fields", n))
-        )
+        label_path = {
+            "classification": lambda n: ("labels", "field"),
+            "regression": lambda n: ("labels", "dimensions"),
+        }.get(spec.kind, lambda n: ("labels", "fields", n))
         for name in inputs:
             if name in S.RESERVED_TEMPLATE_NAMES:
                 self.add(
@@ -76,7 +75,7 @@ class _Checker:
                 self.add(
                     label_path(name),
                     f"{name!r} is both an input field and a label field",
-                    key=spec.kind != "classification",
+                    key=spec.kind == "multi_field",
                 )
         if spec.data.id_field in inputs:
             self.add(
@@ -88,7 +87,7 @@ class _Checker:
             self.add(
                 label_path(spec.data.id_field),
                 f"the id field {spec.data.id_field!r} cannot also be a label field",
-                key=spec.kind != "classification",
+                key=spec.kind == "multi_field",
             )
         if spec.data.labels_key is not None and spec.data.labels_key in inputs:
             self.add(
@@ -99,6 +98,9 @@ class _Checker:
     # --------------------------------------------------------------- labels
 
     def check_labels(self) -> None:
+        if self.spec.kind == "regression":
+            self._check_regression()
+            return
         if self.spec.kind == "classification":
             self._check_values(("labels", "classes"), self.spec.labels.classes, None)
             if self.spec.labels.baseline.enabled is False and any(
@@ -142,6 +144,38 @@ class _Checker:
                 self.add(base + ("maximum",), "maximum must be greater than minimum")
             if f.allow_na and na is None and "allow_na" in f.model_fields_set:
                 self.add(base + ("allow_na",), "allow_na: true needs labels.na_token")
+
+    def _check_regression(self) -> None:
+        labels = self.spec.labels
+        if labels.minimum >= labels.maximum:
+            self.add(("labels", "maximum"), "maximum must be greater than minimum")
+        seen: set = set()
+        for i, name in enumerate(labels.dimensions):
+            if name in seen:
+                self.add(("labels", "dimensions", i), f"dimension {name!r} is listed twice")
+            seen.add(name)
+        if labels.tiers is None:
+            return
+        tiers = labels.tiers.boundaries
+        names: set = set()
+        last = labels.minimum
+        for i, tier in enumerate(tiers):
+            path = ("labels", "tiers", "boundaries", i)
+            if tier.name in names:
+                self.add(path + ("name",), f"tier {tier.name!r} is listed twice")
+            names.add(tier.name)
+            if i == len(tiers) - 1:
+                if tier.below is not None:
+                    self.add(path + ("below",), "the last tier takes everything above: no 'below'")
+            elif tier.below is None:
+                self.add(path, "every tier but the last needs 'below'")
+            elif not (last < tier.below <= labels.maximum):
+                self.add(
+                    path + ("below",),
+                    f"tier bounds must rise within {labels.minimum:g}..{labels.maximum:g}",
+                )
+            else:
+                last = tier.below
 
     def _check_values(self, path: tuple, values: list[str], na: str | None) -> None:
         """Categorical values: at least 2, unique ignoring case/spaces/-/_, not the NA token."""
@@ -212,7 +246,10 @@ class _Checker:
                 ("split", "eval_on") if sp.eval_on else ("split",),
                 f"eval runs on the {eval_on} split, whose share is 0",
             )
-        if sp.stratify_by is not None:
+        tiered = self.spec.kind == "regression" and self.spec.labels.tiers is not None
+        if sp.stratify_by == "tier" and tiered:
+            pass
+        elif sp.stratify_by is not None:
             name = sp.stratify_by
             labels = self.fields
             inputs = self.spec.data.inputs
@@ -392,7 +429,11 @@ class _Checker:
                     f"unknown metric {name!r}{hint} (known: " + ", ".join(known) + ")",
                 )
                 continue
-            if classification:
+            regression = self.spec.kind == "regression"
+            if regression:
+                needs_arg = name == "mae_dim"
+                what = "dimension"
+            elif classification:
                 needs_arg = name in ("recall", "precision")
                 what = "class"
             else:
@@ -411,6 +452,8 @@ class _Checker:
                     base + ("metric",),
                     f"{arg!r} is not a class{hint} (classes as metric names: {', '.join(classes)})",
                 )
+            elif regression and name == "tier_accuracy" and self.spec.labels.tiers is None:
+                self.add(base + ("metric",), "tier_accuracy needs labels.tiers")
             elif not classification and arg and arg not in fields:
                 self.add(base + ("metric",), self._unknown_field(arg))
             elif not classification and name == "macro_f1" and fields[arg].type != "categorical":
@@ -419,12 +462,15 @@ class _Checker:
                     f"macro_f1 needs a categorical field; {arg!r} is {fields[arg].type}",
                 )
             lowest = -1.0 if name == "macro_f1_gain" else 0.0
+            highest = float("inf") if name in ("mae", "rmse", "mae_dim") else 1.0
             for bound in ("pass_", "review"):
                 value = getattr(th, bound)
-                if value is not None and not (lowest <= value <= 1.0):
+                if value is not None and not (lowest <= value <= highest):
                     self.add(
                         base + (bound.rstrip("_"),),
-                        f"{th.metric} is a share; {value} is outside {lowest:g}..1",
+                        f"{th.metric} is a share; {value} is outside {lowest:g}..1"
+                        if highest == 1.0
+                        else f"{th.metric} is an error; {value} is below 0",
                     )
             higher = known[name][0]
             if th.review is not None:

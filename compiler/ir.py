@@ -89,7 +89,10 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
     eval_split = sp.eval_on or ("test" if sp.test > 0 else "valid")
     stratify_kind = None
     if sp.stratify_by is not None:
-        stratify_kind = "label" if sp.stratify_by in label_fields else "input"
+        if spec.kind == "regression" and sp.stratify_by == "tier":
+            stratify_kind = "tier"
+        else:
+            stratify_kind = "label" if sp.stratify_by in label_fields else "input"
 
     t = spec.training
     lora = t.lora.model_dump()
@@ -181,6 +184,16 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "balance": labels.balance,
             "baseline": labels.baseline.enabled,
             "ngram_max": labels.baseline.ngram_max,
+        }
+    if spec.kind == "regression":
+        labels = spec.labels
+        project.task = {
+            "dimensions": list(labels.dimensions),
+            "minimum": labels.minimum,
+            "maximum": labels.maximum,
+            "tiers": None
+            if labels.tiers is None
+            else [{"name": t.name, "below": t.below} for t in labels.tiers.boundaries],
         }
     if training["backend"] == "peft":
         project.backend_config, project.backend_table = peft_config(training, model)

@@ -160,6 +160,25 @@ class ClassificationLabels(Strict):
     baseline: BaselineSection = BaselineSection()
 
 
+class Tier(Strict):
+    name: Identifier
+    below: float | None = Field(
+        None, description="Upper bound (exclusive); none for the last tier."
+    )
+
+
+class TierSection(Strict):
+    score: Literal["mean"] = Field("mean", description="What the tiers are cut from.")
+    boundaries: list[Tier] = Field(min_length=2, max_length=20)
+
+
+class RegressionLabels(Strict):
+    minimum: float
+    maximum: float
+    dimensions: list[Identifier] = Field(min_length=1, max_length=1000)
+    tiers: TierSection | None = None
+
+
 class PromptSection(Strict):
     system: Text | None = Field(None, description="System message (chat models).")
     template: Text = Field(
@@ -292,11 +311,20 @@ class ClassificationSpec(SpecBase):
     labels: ClassificationLabels
 
 
+class RegressionSpec(SpecBase):
+    """Several numeric scores on a declared range, with tiers cut from them (seed 001)."""
+
+    kind: Literal["regression"]
+    labels: RegressionLabels
+
+
 # The task kinds form a discriminated union on ``kind``; new kinds are added here.
-SPEC_KINDS: tuple[type[SpecBase], ...] = (MultiFieldSpec, ClassificationSpec)
+SPEC_KINDS: tuple[type[SpecBase], ...] = (MultiFieldSpec, ClassificationSpec, RegressionSpec)
 KIND_NAMES = tuple(k.model_fields["kind"].annotation.__args__[0] for k in SPEC_KINDS)
 
-SpecType = Annotated[MultiFieldSpec | ClassificationSpec, Field(discriminator="kind")]
+SpecType = Annotated[
+    MultiFieldSpec | ClassificationSpec | RegressionSpec, Field(discriminator="kind")
+]
 
 SPEC_ADAPTER: TypeAdapter = TypeAdapter(SpecType)
 
@@ -321,21 +349,31 @@ def label_fields(spec) -> dict[str, LabelField]:
                 allow_na=False,
             )
         }
+    if spec.kind == "regression":
+        labels = spec.labels
+        return {
+            name: LabelField(
+                type="number", minimum=labels.minimum, maximum=labels.maximum, allow_na=False
+            )
+            for name in labels.dimensions
+        }
     return dict(spec.labels.fields)
 
 
 def na_token(spec) -> str | None:
-    return None if spec.kind == "classification" else spec.labels.na_token
+    return spec.labels.na_token if spec.kind == "multi_field" else None
 
 
 def completion_format(spec) -> str:
     if spec.prompt.completion_format is not None:
         return spec.prompt.completion_format
-    return "label" if spec.kind == "classification" else "key_value"
+    return {"classification": "label", "regression": "json"}.get(spec.kind, "key_value")
 
 
 def metrics_for(kind: str) -> dict[str, tuple[bool, str]]:
-    return CLASSIFICATION_METRICS if kind == "classification" else MULTI_FIELD_METRICS
+    return {"classification": CLASSIFICATION_METRICS, "regression": REGRESSION_METRICS}.get(
+        kind, MULTI_FIELD_METRICS
+    )
 
 
 # Metrics each kind computes: name -> (higher_is_better, description).
@@ -357,4 +395,12 @@ CLASSIFICATION_METRICS: dict[str, tuple[bool, str]] = {
     "precision": (True, "precision of one class: precision.<class>"),
     "baseline_macro_f1": (True, "macro-F1 of the TF-IDF + logistic regression baseline"),
     "macro_f1_gain": (True, "LLM macro-F1 minus the baseline's"),
+}
+
+REGRESSION_METRICS: dict[str, tuple[bool, str]] = {
+    "mae": (False, "mean absolute error over every dimension of every answer read"),
+    "rmse": (False, "root mean squared error over the same"),
+    "mae_dim": (False, "MAE of one dimension: mae_dim.<dimension>"),
+    "tier_accuracy": (True, "share of examples whose tier (from the answered scores) is right"),
+    "parse_rate": (True, "share of answers with every score read and in range"),
 }

@@ -49,7 +49,6 @@ def test_both_backends_train_the_same_way():
 
 def test_generated_projects_share_data_parser_and_acceptance():
     for path in (
-        "pipeline/data.py",
         "pipeline/parse.py",
         "pipeline/metrics.py",
         "pipeline/accept.py",
@@ -58,6 +57,13 @@ def test_generated_projects_share_data_parser_and_acceptance():
         "pipeline/split.py",
     ):
         assert (POETRY_MLX / path).read_text() == (POETRY_PEFT / path).read_text(), path
+    # The data step differs by one guard: mlx-lm evaluates whole batches only.
+    mlx = (POETRY_MLX / "pipeline" / "data.py").read_text()
+    start = mlx.index("    counts = {name: splits.count(name) for name in SPLITS}")
+    end = mlx.index("    if problems:\n        spool_path.unlink()")
+    assert "batch_size" in mlx[start:end]
+    for other in (POETRY_PEFT, ROOT / "generated" / "poetry-axolotl"):
+        assert (other / "pipeline" / "data.py").read_text() == mlx[:start] + mlx[end:]
 
 
 @pytest.fixture(scope="module")

@@ -445,17 +445,6 @@ def build(source: Path, out: Path, tokenizer: str | None, workers: int = 1) -> d
             + "\n  ".join(too_long)
         )
     splits = assign(keys, schema.SPLIT_RATIOS, schema.SPLIT_SEED)
-    counts = {name: splits.count(name) for name in SPLITS}
-    if counts["train"] < schema.BATCH_SIZE:
-        problems.append(
-            f"the train split has {counts['train']} examples, fewer than batch_size={schema.BATCH_SIZE}"
-        )
-    for name in ("valid", "test"):
-        if schema.SPLIT_RATIOS[name] > 0 and counts[name] < schema.BATCH_SIZE:
-            problems.append(
-                f"the {name} split has {counts[name]} examples, fewer than batch_size="
-                f"{schema.BATCH_SIZE} (mlx-lm evaluates whole batches)"
-            )
     if problems:
         spool_path.unlink()
         raise DataError("\n".join(problems))
