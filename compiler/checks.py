@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from pathlib import Path, PurePosixPath
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 
 from . import spec as S
@@ -270,8 +271,6 @@ class _Checker:
                 self.add(("split", "stratify_by"), self._unknown_field(name))
 
     def _unknown_field(self, name: str) -> str:
-        import difflib
-
         known = list(self.fields) + list(self.spec.data.inputs)
         msg = f"{name!r} is not a declared field"
         close = difflib.get_close_matches(name, known, n=1)
@@ -321,7 +320,7 @@ class _Checker:
                 continue
             path = ("prompt", key)
             try:
-                names = undeclared_names(env, source)
+                tree = env.parse(source)  # parsed once: names, literal text and the trial render
             except TemplateSyntaxError as exc:
                 self.add(
                     path,
@@ -329,10 +328,8 @@ class _Checker:
                     line_col=self._template_pos(path, exc.lineno),
                 )
                 continue
-            undeclared = sorted(names - declared)
+            undeclared = sorted(undeclared_names(tree) - declared)
             for name in undeclared:
-                import difflib
-
                 close = difflib.get_close_matches(name, sorted(declared), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 self.add(
@@ -340,13 +337,13 @@ class _Checker:
                     f"template uses undeclared name {name!r}{hint}",
                     line_col=self._template_pos(path, _line_of(source, name), source, name),
                 )
-            self._check_hand_written(path, source, fields)
+            self._check_hand_written(path, source, tree, fields)
             if undeclared:
                 continue
             ctx = {n: _SAMPLE_INPUT[f.type] for n, f in spec.data.inputs.items()}
             ctx.update(schema_context(fields, na, fmt))
             try:
-                out = env.render_bounded(env.from_string(source), ctx)
+                out = env.render_bounded(env.from_string(tree), ctx)
             except SecurityError as exc:
                 self.add(path, f"template refused by the sandbox: {exc}")
                 continue
@@ -356,10 +353,9 @@ class _Checker:
             if key == "template" and not out.strip():
                 self.add(path, "template renders an empty prompt")
 
-    def _check_hand_written(self, path: tuple, source: str, fields: list[dict]) -> None:
+    def _check_hand_written(self, path: tuple, source: str, tree, fields: list[dict]) -> None:
         """Counts and field lists must come from the schema, not be typed by hand."""
-        env = make_env()
-        literal = "".join(node.data for node in env.parse(source).find_all(_template_data_type()))
+        literal = "".join(node.data for node in tree.find_all(nodes.TemplateData))
         names = {f["name"] for f in fields}
         listed = [
             n for n in names if re.search(rf"(?m)^\s*(?:[-*]\s*)?{re.escape(n)}\s*(?::|$)", literal)
@@ -420,8 +416,6 @@ class _Checker:
                 self.add(base + ("metric",), f"metric {th.metric!r} has two thresholds")
             seen.add(th.metric)
             if name not in known:
-                import difflib
-
                 close = difflib.get_close_matches(name, list(known), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 self.add(
@@ -444,8 +438,6 @@ class _Checker:
             elif not needs_arg and arg:
                 self.add(base + ("metric",), f"{name} takes no {what}")
             elif classification and arg and arg not in classes:
-                import difflib
-
                 close = difflib.get_close_matches(arg, list(classes), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 self.add(
@@ -484,12 +476,6 @@ class _Checker:
                     )
 
 
-def _template_data_type():
-    from jinja2 import nodes
-
-    return nodes.TemplateData
-
-
 def _line_of(source: str, needle: str) -> int | None:
     for i, line in enumerate(source.splitlines(), start=1):
         if needle in line:
@@ -515,6 +501,8 @@ def field_dicts(spec) -> list[dict]:
             "values": list(f.values) if f.values is not None else None,
             "description": f.description,
             "allow_na": f.allow_na and S.na_token(spec) is not None,
+            "minimum": f.minimum,
+            "maximum": f.maximum,
         }
         for name, f in S.label_fields(spec).items()
     ]

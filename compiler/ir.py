@@ -77,9 +77,6 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
 
     fields = field_dicts(spec)
     label_fields = S.label_fields(spec)
-    for f, (_, lf) in zip(fields, label_fields.items(), strict=True):
-        f["minimum"] = lf.minimum
-        f["maximum"] = lf.maximum
     groups: list[str] = []
     for f in fields:
         if f["group"] is not None and f["group"] not in groups:

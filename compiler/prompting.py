@@ -13,5 +13,6 @@ from .sandbox import (  # noqa: F401 - re-exported for the checks and tests
 )
 
 
-def undeclared_names(env: BoundedSandbox, source: str) -> set[str]:
-    return set(meta.find_undeclared_variables(env.parse(source))) - {"range"}
+def undeclared_names(tree) -> set[str]:
+    """Names a parsed template reads from its context (``range`` is a sandbox global)."""
+    return set(meta.find_undeclared_variables(tree)) - {"range"}

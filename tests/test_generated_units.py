@@ -56,6 +56,8 @@ def test_prompt_rendering_matches_the_compiler(poetry):
     }
     expected = make_env().from_string(spec.prompt.template).render(ctx)
     assert poetry["prompts"].user_prompt(row) == expected
+    # The compiler's checks see the very field dicts the project's templates see.
+    assert field_dicts(spec) == poetry["schema"].FIELDS
 
 
 def test_poetry_prompt_counts_fields_from_the_schema(poetry):
