@@ -13,7 +13,6 @@ min and median are reported.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -59,30 +58,19 @@ def process_times(command: list[str], repeat: int, cwd=ROOT) -> list[float]:
 
 
 def load_project(project: Path) -> dict:
-    """Import a generated project's pipeline modules (fresh)."""
-    for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
-        del sys.modules[name]
-    sys.path.insert(0, str(project))
-    try:
-        return {
-            name: importlib.import_module(f"pipeline.{name}")
-            for name in ("schema", "labels", "parse", "prompts", "metrics", "data")
-        }
-    finally:
-        sys.path.remove(str(project))
+    """The generated project's pipeline modules, imported in isolation."""
+    from distillgen.compile import import_project
+
+    return import_project(project, ("schema", "labels", "parse", "prompts", "metrics", "data"))
 
 
 def build_poetry(out: Path, source: Path | None = None, model: str | None = None) -> Path:
-    from distillgen.compile import compile_spec
+    from distillgen.compile import build_project
     from distillgen.ir import Overrides
-    from distillgen.writer import write_project
 
     if out.exists():
         shutil.rmtree(out)
-    _, _, files = compile_spec(
-        ROOT / "specs" / "poetry.yaml", out, Overrides(source=source, model_base=model)
-    )
-    write_project(files, out)
+    build_project(ROOT / "specs" / "poetry.yaml", out, Overrides(source=source, model_base=model))
     return out
 
 
@@ -329,7 +317,7 @@ def bench_audit(report: Report, records: int, repeat: int) -> None:
     audit = mods["data"].TokenAudit(str(model))
     tok = audit.tokenizer
     texts = tok.apply_chat_template(conversations, tokenize=False)
-    batch = mods["data"].AUDIT_BATCH
+    batch = mods["data"].CHUNK_ROWS
 
     def ours():
         for i in range(0, n, batch):

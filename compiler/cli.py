@@ -55,12 +55,10 @@ def _overrides(backend):
 @BACKEND
 def build(spec: Path, out: Path | None, backend: str | None) -> None:
     """Validate SPEC and compile it into a project."""
-    from .compile import compile_spec
-    from .writer import write_project
+    from .compile import build_project
 
     try:
-        _, out_dir, files = compile_spec(spec, out, _overrides(backend))
-        report = write_project(files, out_dir)
+        out_dir, _, report = build_project(spec, out, _overrides(backend))
     except (SpecError, OutputError) as exc:
         _fail(exc)
     click.echo(

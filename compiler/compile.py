@@ -7,6 +7,7 @@ from pathlib import Path
 from .ir import Overrides, resolve
 from .load import LoadedSpec, read_spec
 from .render import render_project
+from .writer import WriteReport, write_project
 
 
 def default_out(loaded: LoadedSpec) -> Path:
@@ -25,3 +26,34 @@ def compile_spec(
             out = out.with_name(f"{out.name}-{backend}")
     project = resolve(loaded, out, overrides)
     return loaded, out, render_project(project)
+
+
+def build_project(
+    spec_path: str | Path, out: Path | None = None, overrides: Overrides | None = None
+) -> tuple[Path, dict[str, str], WriteReport]:
+    """Compile and write (atomically). Raises SpecError or OutputError; writes nothing then."""
+    _, out, files = compile_spec(spec_path, out, overrides)
+    return out, files, write_project(files, out)
+
+
+PIPELINE_MODULES = ("schema", "labels", "parse", "prompts", "split", "metrics", "accept", "data")
+
+
+def import_project(project_dir: Path, names=PIPELINE_MODULES) -> dict:
+    """A generated project's `pipeline.<name>` modules, imported fresh and isolated: any
+    `pipeline` package already imported (another project's) is forgotten before and after,
+    so several generated projects can be loaded side by side in one process."""
+    import importlib
+    import sys
+
+    def forget() -> None:
+        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
+            del sys.modules[name]
+
+    forget()
+    sys.path.insert(0, str(project_dir))
+    try:
+        return {name: importlib.import_module(f"pipeline.{name}") for name in names}
+    finally:
+        sys.path.remove(str(project_dir))
+        forget()

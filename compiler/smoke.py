@@ -19,10 +19,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .compile import compile_spec
+from .compile import build_project
 from .ir import Overrides
 from .load import read_spec
-from .writer import write_project
 
 ACCEPT_DECISIONS = {0: "PASS", 3: "REVIEW", 4: "FAIL"}
 
@@ -108,8 +107,7 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend) -> 
         backend=backend,
     )
     project_dir = work / "project"
-    _, _, files = compile_spec(spec_path, project_dir, overrides)
-    write_project(files, project_dir)
+    _, files, _ = build_project(spec_path, project_dir, overrides)
     echo(f"smoke: compiled {spec_path} into {project_dir} ({len(files)} files)")
 
     python = sys.executable

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,39 +19,17 @@ def in_repo(monkeypatch):
     return ROOT
 
 
-def load_generated(project_dir: Path):
-    """Import a generated project's `pipeline` package (fresh, isolated from others)."""
-    for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
-        del sys.modules[name]
-    sys.path.insert(0, str(project_dir))
-    try:
-        modules = {
-            name: importlib.import_module(f"pipeline.{name}")
-            for name in (
-                "schema",
-                "labels",
-                "parse",
-                "prompts",
-                "split",
-                "metrics",
-                "accept",
-                "data",
-            )
-        }
-    finally:
-        sys.path.remove(str(project_dir))
-        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
-            del sys.modules[name]
-    return modules
+def load_generated(project_dir: Path, names=None) -> dict:
+    """A generated project's pipeline modules, imported in isolation."""
+    from distillgen.compile import PIPELINE_MODULES, import_project
+
+    return import_project(project_dir, names or PIPELINE_MODULES)
 
 
 def build_into(spec: Path, out: Path, overrides=None) -> dict[str, str]:
-    from distillgen.compile import compile_spec
-    from distillgen.writer import write_project
+    from distillgen.compile import build_project
 
-    _, _, files = compile_spec(spec, out, overrides)
-    write_project(files, out)
-    return files
+    return build_project(spec, out, overrides)[1]
 
 
 # Property tests: a fixed derandomized run in CI (no flakes), random exploration locally.

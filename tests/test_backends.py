@@ -10,7 +10,7 @@ import types
 import pytest
 import yaml
 
-from .conftest import ROOT
+from .conftest import ROOT, load_generated
 
 POETRY_MLX = ROOT / "generated" / "poetry"
 POETRY_PEFT = ROOT / "generated" / "poetry-peft"
@@ -121,13 +121,7 @@ def test_peft_masks_exactly_what_mlx_lm_masks(peft_smoke):
     mlx_data = create_dataset(
         records, load_tokenizer(keep / "model"), types.SimpleNamespace(mask_prompt=True)
     )
-    sys.path.insert(0, str(project))
-    try:
-        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
-            del sys.modules[name]
-        from pipeline import train  # the generated peft trainer
-    finally:
-        sys.path.remove(str(project))
+    train = load_generated(project, ["train"])["train"]  # the generated peft trainer
     tokenizer = AutoTokenizer.from_pretrained(keep / "model")
     for record in records:
         tokens, offset = mlx_data.process(record)
@@ -136,8 +130,6 @@ def test_peft_masks_exactly_what_mlx_lm_masks(peft_smoke):
         assert ours["labels"][:offset] == [-100] * offset
         assert ours["labels"][offset:] == tokens[offset:]
         assert tokens[-1] == tokenizer.eos_token_id
-    for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
-        del sys.modules[name]
 
 
 def test_axolotl_trains_the_same_way_as_the_others():

@@ -56,7 +56,6 @@ from pipeline.split import SPLITS, assign
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "work" / "data"
 CHUNK_ROWS = 256  # rows per worker task and per tokenizer call
-AUDIT_BATCH = CHUNK_ROWS
 SEPARATOR = b"\x1f"  # between the chat and gold records of a spool line (JSON escapes it)
 
 # Categorical and boolean labels are counted per split; each row keeps them as indices.
