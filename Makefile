@@ -43,6 +43,7 @@ golden: setup
 	for spec in specs/*.yaml; do $(VENV)/bin/distillgen build $$spec || exit 1; done
 	$(VENV)/bin/distillgen build specs/poetry.yaml --backend peft
 	$(VENV)/bin/distillgen build specs/poetry.yaml --backend axolotl
+	$(VENV)/bin/distillgen build specs/uplifting.yaml --route head
 	$(VENV)/bin/distillgen schema > specs/distillgen.schema.json
 	DISTILLGEN_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q tests/test_bad_specs.py tests/test_hostile.py -k "snapshot or bad_spec"
 

@@ -202,14 +202,27 @@ def _keep_best(tb: _Table, t: dict, prefix: str, *, strategies: bool) -> None:
         )
 
 
-def peft_config(t: dict, model: dict) -> tuple[dict, list[Row]]:
+def peft_config(t: dict, model: dict, *, head: bool = False) -> tuple[dict, list[Row]]:
     """transformers + peft: LoraConfig and TrainingArguments keys (transformers 5, peft 0.21).
 
     Trainer counts optimizer updates as steps, so steps, eval_every and save_every
     keep their meaning. peft scales LoRA by alpha / r as mlx-lm's scale does.
+    ``head``: the regression-head route (sequence classification, MSE) instead of a
+    causal LM answering text.
     """
     lora = t["lora"]
     tb = _Table()
+    if head:
+        tb.put(
+            "labels.route",
+            "head",
+            "lora.task_type",
+            "SEQ_CLS",
+            "AutoModelForSequenceClassification, problem_type regression, one output per "
+            "dimension, MSE loss; the new head is trained in full (peft modules_to_save)",
+        )
+    else:
+        tb.put("", None, "lora.task_type", "CAUSAL_LM")
     tb.put("training.lora.rank", lora["rank"], "lora.r", lora["rank"])
     tb.put(
         "training.lora.alpha",
@@ -285,7 +298,16 @@ def peft_config(t: dict, model: dict) -> tuple[dict, list[Row]]:
         str(model["max_seq_length"]),
         "longer examples stop the data step; nothing is cut",
     )
-    tb.note("(always)", "loss on the completion only", "labels", "-100 over the prompt")
+    if head:
+        tb.note(
+            "labels.minimum/maximum",
+            "score range",
+            "labels",
+            "scores scaled to 0..1",
+            "predictions are scaled back and clipped to the range",
+        )
+    else:
+        tb.note("(always)", "loss on the completion only", "labels", "-100 over the prompt")
     return tb.config, tb.rows
 
 

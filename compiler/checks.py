@@ -150,6 +150,9 @@ class _Checker:
         labels = self.spec.labels
         if labels.minimum >= labels.maximum:
             self.add(("labels", "maximum"), "maximum must be greater than minimum")
+        problem = route_problem(labels.route, self.spec.training.backend)
+        if problem:
+            self.add(("labels", "route"), problem)
         seen: set = set()
         for i, name in enumerate(labels.dimensions):
             if name in seen:
@@ -489,6 +492,16 @@ def _indent_of(text: str, line: int) -> int:
         s = lines[line - 1]
         return len(s) - len(s.lstrip(" "))
     return 0
+
+
+def route_problem(route: str, backend: str) -> str | None:
+    """Why a regression route cannot be built with a backend (None: it can)."""
+    if route == "head" and backend != "peft":
+        return (
+            f"the regression head is trained with transformers + peft; backend {backend!r} "
+            "trains causal LMs only (use backend peft, or route generative)"
+        )
+    return None
 
 
 def field_dicts(spec) -> list[dict]:

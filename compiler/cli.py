@@ -38,10 +38,19 @@ BACKEND = click.option(
 )
 
 
-def _overrides(backend):
+ROUTE = click.option(
+    "--route",
+    type=click.Choice(["generative", "head"]),
+    default=None,
+    help="Regression specs: build this route instead of the spec's (default output gets a "
+    "-ROUTE suffix).",
+)
+
+
+def _overrides(backend, route=None):
     from .ir import Overrides
 
-    return Overrides(backend=backend) if backend else None
+    return Overrides(backend=backend, route=route) if backend or route else None
 
 
 @main.command()
@@ -53,12 +62,13 @@ def _overrides(backend):
     help="Output directory (default: generated/<spec name>/).",
 )
 @BACKEND
-def build(spec: Path, out: Path | None, backend: str | None) -> None:
+@ROUTE
+def build(spec: Path, out: Path | None, backend: str | None, route: str | None) -> None:
     """Validate SPEC and compile it into a project."""
     from .compile import build_project
 
     try:
-        out_dir, _, report = build_project(spec, out, _overrides(backend))
+        out_dir, _, report = build_project(spec, out, _overrides(backend, route))
     except (SpecError, OutputError) as exc:
         _fail(exc)
     click.echo(
@@ -75,13 +85,14 @@ def build(spec: Path, out: Path | None, backend: str | None) -> None:
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
 @BACKEND
-def check(spec: Path, out: Path | None, backend: str | None) -> None:
+@ROUTE
+def check(spec: Path, out: Path | None, backend: str | None, route: str | None) -> None:
     """Exit 0 if the output directory is what SPEC compiles to; else 1 and a diff."""
     from .compile import compile_spec
     from .writer import diff_project, recover
 
     try:
-        _, out_dir, files = compile_spec(spec, out, _overrides(backend))
+        _, out_dir, files = compile_spec(spec, out, _overrides(backend, route))
         recover(out_dir)
     except SpecError as exc:
         _fail(exc)
@@ -133,12 +144,17 @@ def schema() -> None:
     help="Work in this directory and keep it (default: a temporary one).",
 )
 @BACKEND
-def smoke(spec: Path, rows: int, steps: int, keep: Path | None, backend: str | None) -> None:
+@ROUTE
+def smoke(
+    spec: Path, rows: int, steps: int, keep: Path | None, backend: str | None, route: str | None
+) -> None:
     """Run SPEC's generated project end to end on a tiny local model, on CPU."""
     from .smoke import run_smoke
 
     try:
-        ok = run_smoke(spec, rows=rows, steps=steps, keep=keep, echo=click.echo, backend=backend)
+        ok = run_smoke(
+            spec, rows=rows, steps=steps, keep=keep, echo=click.echo, backend=backend, route=route
+        )
     except (SpecError, OutputError) as exc:
         _fail(exc)
     sys.exit(EXIT_OK if ok else EXIT_DRIFT)

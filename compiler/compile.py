@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .checks import route_problem
+from .errors import Problem, SpecError
 from .ir import Overrides, resolve
 from .load import LoadedSpec, read_spec
 from .render import render_project
@@ -19,13 +21,32 @@ def compile_spec(
 ) -> tuple[LoadedSpec, Path, dict[str, str]]:
     """Compile in memory. Raises SpecError with every problem; writes nothing."""
     loaded = read_spec(spec_path)
-    backend = overrides.backend if overrides is not None else None
+    ov = overrides or Overrides()
+    _check_overrides(loaded, ov)
     if out is None:
         out = default_out(loaded)
-        if backend is not None and backend != loaded.spec.training.backend:
-            out = out.with_name(f"{out.name}-{backend}")
+        if ov.backend is not None and ov.backend != loaded.spec.training.backend:
+            out = out.with_name(f"{out.name}-{ov.backend}")
+        if ov.route is not None and ov.route != getattr(loaded.spec.labels, "route", None):
+            out = out.with_name(f"{out.name}-{ov.route}")
     project = resolve(loaded, out, overrides)
     return loaded, out, render_project(project)
+
+
+def _check_overrides(loaded: LoadedSpec, ov: Overrides) -> None:
+    """Build-time choices (--backend, --route) checked against the spec like its own keys."""
+    spec = loaded.spec
+    problems = []
+    where = (loaded.display, 1, 1, "")
+    if ov.route is not None and spec.kind != "regression":
+        problems.append(f"--route applies to regression specs; this one is {spec.kind}")
+    elif spec.kind == "regression":
+        backend = ov.backend or spec.training.backend
+        message = route_problem(ov.route or spec.labels.route, backend)
+        if message and (ov.route or ov.backend):
+            problems.append(f"--route/--backend: {message}")
+    if problems:
+        raise SpecError([Problem(*where[:3], where[3], message) for message in problems])
 
 
 def build_project(

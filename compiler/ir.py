@@ -32,6 +32,7 @@ class Overrides:
     eval_every: int | None = None
     save_every: int | None = None
     backend: str | None = None  # build for another backend than the spec's
+    route: str | None = None  # regression: build the other route than the spec's
 
 
 @dataclass
@@ -191,9 +192,12 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "tiers": None
             if labels.tiers is None
             else [{"name": t.name, "below": t.below} for t in labels.tiers.boundaries],
+            "route": ov.route or labels.route,
         }
     if training["backend"] == "peft":
-        project.backend_config, project.backend_table = peft_config(training, model)
+        project.backend_config, project.backend_table = peft_config(
+            training, model, head=project.task.get("route") == "head"
+        )
     elif training["backend"] == "axolotl":
         project.backend_config, project.backend_table = axolotl_config(training, model, eval_split)
     else:

@@ -40,6 +40,7 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/train_axolotl.py.j2", "pipeline/train.py"),
     ("project/pipeline/merge.py.j2", "pipeline/merge.py"),
     ("project/pipeline/generate_hf.py.j2", "pipeline/generate_hf.py"),
+    ("project/pipeline/head.py.j2", "pipeline/head.py"),
     ("project/pipeline/metrics.py.j2", "pipeline/metrics.py"),
     ("project/pipeline/evaluate.py.j2", "pipeline/evaluate.py"),
     ("project/pipeline/accept.py.j2", "pipeline/accept.py"),
@@ -170,6 +171,11 @@ _HF_ONLY = {"project/pipeline/merge.py.j2"}
 def _wanted(template: str, out: str, project: Project) -> bool:
     if out == "pipeline/baseline.py":
         return bool(project.task.get("baseline"))
+    head = project.task.get("route") == "head"
+    if out == "pipeline/head.py":
+        return head
+    if out == "pipeline/generate_hf.py" and head:
+        return False
     if template in _HF_ONLY:
         return project.training["backend"] in ("peft", "axolotl")
     backend = _BACKEND_ONLY.get(template)

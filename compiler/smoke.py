@@ -60,6 +60,7 @@ def run_smoke(
     keep: Path | None = None,
     echo: Callable[[str], None] = print,
     backend: str | None = None,
+    route: str | None = None,
 ) -> bool:
     started = time.perf_counter()
     loaded = read_spec(spec_path)
@@ -74,13 +75,13 @@ def run_smoke(
             shutil.rmtree(work)
         work.mkdir(parents=True)
     try:
-        return _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend)
+        return _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, route)
     finally:
         if workdir_obj is not None:
             workdir_obj.cleanup()
 
 
-def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend) -> bool:
+def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, route) -> bool:
     from .tiny import build_tiny_model
 
     source = loaded.path.parent / spec.data.source
@@ -105,6 +106,7 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend) -> 
         eval_every=half if backend == "peft" else steps,
         save_every=half if backend == "peft" else steps,
         backend=backend,
+        route=route,
     )
     project_dir = work / "project"
     _, files, _ = build_project(spec_path, project_dir, overrides)

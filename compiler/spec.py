@@ -177,6 +177,15 @@ class RegressionLabels(Strict):
     maximum: float
     dimensions: list[Identifier] = Field(min_length=1, max_length=1000)
     tiers: TierSection | None = None
+    route: Literal["generative", "head"] = Field(
+        "generative",
+        description=(
+            "generative: the LLM answers the scores as JSON; head: a regression head "
+            "(transformers sequence classification, problem_type regression, one output per "
+            "dimension, MSE loss; backend peft). `distillgen build --route` picks the other "
+            "route from the same spec."
+        ),
+    )
 
 
 class PromptSection(Strict):

@@ -20,13 +20,17 @@ def test_peft_config_is_accepted_by_transformers_and_peft():
     from peft import LoraConfig
     from transformers import TrainingArguments
 
-    config = yaml.safe_load((POETRY_PEFT / "configs" / "peft.yaml").read_text())
-    training = dict(config["training"])
-    training.pop("early_stopping_patience", None)  # read by pipeline/train.py
-    TrainingArguments(output_dir="/tmp/distillgen-args", **training)  # unknown keys raise
-    lora = dict(config["lora"])
-    lora.pop("last_layers", None)  # pipeline/train.py turns it into layers_to_transform
-    LoraConfig(task_type="CAUSAL_LM", **lora)
+    for project, task in (
+        (POETRY_PEFT, "CAUSAL_LM"),
+        (ROOT / "generated" / "uplifting-head", "SEQ_CLS"),
+    ):
+        config = yaml.safe_load((project / "configs" / "peft.yaml").read_text())
+        training = dict(config["training"])
+        training.pop("early_stopping_patience", None)  # read by pipeline/train.py
+        TrainingArguments(output_dir="/tmp/distillgen-args", **training)  # unknown keys raise
+        lora = dict(config["lora"])
+        lora.pop("last_layers", None)  # pipeline/train.py turns it into layers_to_transform
+        assert LoraConfig(**lora).task_type == task
 
 
 def test_both_backends_train_the_same_way():

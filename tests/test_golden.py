@@ -14,17 +14,22 @@ from distillgen.writer import diff_project
 from .conftest import ROOT
 
 SPECS = sorted(p.name for p in (ROOT / "specs").glob("*.yaml"))
-# (spec, backend): every spec for its own backend, plus poetry for the other one.
-GOLDEN = [(spec, None) for spec in SPECS] + [("poetry.yaml", "peft"), ("poetry.yaml", "axolotl")]
+# (spec, backend, route): every spec as it is, plus poetry for the other backends and
+# uplifting's regression-head route.
+GOLDEN = [(spec, None, None) for spec in SPECS] + [
+    ("poetry.yaml", "peft", None),
+    ("poetry.yaml", "axolotl", None),
+    ("uplifting.yaml", None, "head"),
+]
 
 
 def test_every_golden_directory_is_checked(in_repo):
     from distillgen.load import read_spec
 
     expected = set()
-    for spec, backend in GOLDEN:
+    for spec, backend, route in GOLDEN:
         name = read_spec(f"specs/{spec}").spec.name
-        expected.add(name if backend is None else f"{name}-{backend}")
+        expected.add(name + "".join(f"-{s}" for s in (backend, route) if s))
     assert {p.name for p in (ROOT / "generated").iterdir() if p.is_dir()} == expected
 
 
@@ -32,12 +37,14 @@ def test_there_are_example_specs():
     assert "poetry.yaml" in SPECS
 
 
-@pytest.mark.parametrize(("spec", "backend"), GOLDEN)
-def test_generated_matches_golden(spec, backend, in_repo):
+@pytest.mark.parametrize(("spec", "backend", "route"), GOLDEN)
+def test_generated_matches_golden(spec, backend, route, in_repo):
     from distillgen.ir import Overrides
 
-    loaded, out, files = compile_spec(f"specs/{spec}", None, Overrides(backend=backend))
-    suffix = "" if backend is None else f"-{backend}"
+    loaded, out, files = compile_spec(
+        f"specs/{spec}", None, Overrides(backend=backend, route=route)
+    )
+    suffix = "".join(f"-{s}" for s in (backend, route) if s)
     assert out.as_posix() == f"generated/{loaded.spec.name}{suffix}"
     diff, summary = diff_project(files, out)
     assert not summary, (

@@ -70,3 +70,105 @@ def test_tiers_cut_from_the_mean(up):
     assert tier_of({d: 3.9 for d in DIMS}) == "low"
     assert tier_of({d: 4.0 for d in DIMS}) == "medium"
     assert tier_of({d: 7.0 for d in DIMS}) == "high"
+
+
+# ------------------------------------------------------------ the regression-head route
+
+
+def test_head_route_needs_the_peft_backend(tmp_path):
+    from distillgen.compile import compile_spec
+    from distillgen.errors import SpecError
+    from distillgen.ir import Overrides
+
+    with pytest.raises(SpecError, match="--route/--backend: the regression head is trained"):
+        compile_spec(
+            ROOT / "specs" / "uplifting.yaml", None, Overrides(route="head", backend="mlx")
+        )
+    with pytest.raises(SpecError, match="--route applies to regression specs"):
+        compile_spec(ROOT / "specs" / "poetry.yaml", None, Overrides(route="head"))
+    text = (ROOT / "specs" / "uplifting.yaml").read_text()
+    spec = tmp_path / "specs" / "head.yaml"
+    spec.parent.mkdir()
+    (tmp_path / "specs" / "data").symlink_to(ROOT / "specs" / "data")
+    spec.write_text(
+        text.replace("  tiers:\n", "  route: head\n  tiers:\n").replace(
+            "backend: peft", "backend: axolotl"
+        )
+    )
+    with pytest.raises(SpecError) as caught:
+        compile_spec(spec)
+    [problem] = [p for p in caught.value.problems if p.path == "labels.route"]
+    assert "backend 'axolotl'" in problem.message
+    lines = spec.read_text().splitlines()
+    assert lines[problem.line - 1] == "  route: head"
+
+
+def test_head_route_shares_the_data_step_and_scores_with_the_generative_route(in_repo):
+    head = ROOT / "generated" / "uplifting-head"
+    gen = ROOT / "generated" / "uplifting"
+    for name in ("data.py", "parse.py", "metrics.py", "labels.py", "split.py", "accept.py"):
+        assert (head / "pipeline" / name).read_text() == (gen / "pipeline" / name).read_text()
+    assert (head / "pipeline" / "head.py").is_file()
+    assert not (head / "pipeline" / "generate_hf.py").exists()
+    assert not (gen / "pipeline" / "head.py").exists()
+    config = (head / "configs" / "peft.yaml").read_text()
+    assert "task_type: SEQ_CLS" in config
+
+
+def test_head_scales_scores_to_the_unit_range_and_clips_predictions():
+    mods = load_generated(ROOT / "generated" / "uplifting-head", ["schema", "head"])
+    head = mods["head"]
+    labels = {d: float(i) for i, d in enumerate(DIMS)}
+    unit = head.to_unit(labels)
+    assert unit == [i / 10 for i in range(8)]
+    assert head.from_unit(unit) == pytest.approx(labels)
+    clipped = head.from_unit([-0.5, 1.7, 0.25, 0.5, 0.5, 0.5, 0.5, 0.5])
+    assert (
+        clipped["agency"] == 0
+        and clipped["progress"] == 10
+        and clipped["collective_benefit"] == 2.5
+    )
+
+
+@pytest.mark.slow
+def test_head_route_smoke_trains_mse_regression_resumes_merges_and_scores(tmp_path):
+    import subprocess
+    import sys
+
+    keep = tmp_path / "head"
+    proc = subprocess.run(
+        [sys.executable, "-m", "distillgen", "smoke", "specs/uplifting.yaml", "--route", "head"]
+        + ["--keep", str(keep)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for step in ("data", "train", "resume", "merge", "eval", "score", "accept", "tests"):
+        assert f"smoke: {step:<6} ok" in proc.stdout, proc.stdout
+    project = keep / "project"
+    merged = json.loads((project / "work" / "merged" / "config.json").read_text())
+    assert merged["problem_type"] == "regression"
+    assert len(merged["id2label"]) == len(DIMS)
+    metrics = json.loads((project / "work" / "eval" / "metrics.json").read_text())
+    assert metrics["summary"]["parse_rate"] == 1.0  # a head always answers, in range
+    assert metrics["summary"]["mae"] is not None
+
+    # The loss the Trainer minimised is the mean squared error over every dimension.
+    import torch
+
+    mods = load_generated(project, ["schema", "head"])
+    model, tokenizer = mods["head"].load_model(None, str(project / "work" / "merged"))
+    chats = (project / "work" / "data" / "train.jsonl").read_text().splitlines()[:3]
+    golds = (project / "work" / "data" / "train.gold.jsonl").read_text().splitlines()[:3]
+    prompts = [mods["head"].prompt_ids(tokenizer, json.loads(c)["messages"][:-1]) for c in chats]
+    target = torch.tensor([mods["head"].to_unit(json.loads(g)["labels"]) for g in golds])
+    width = max(map(len, prompts))
+    pad = model.config.pad_token_id
+    ids = torch.tensor([p + [pad] * (width - len(p)) for p in prompts])
+    mask = torch.tensor([[1] * len(p) + [0] * (width - len(p)) for p in prompts])
+    with torch.no_grad():
+        out = model(input_ids=ids, attention_mask=mask, labels=target)
+    assert out.logits.shape == (3, len(DIMS))
+    assert out.loss.item() == pytest.approx(((out.logits - target) ** 2).mean().item(), rel=1e-5)

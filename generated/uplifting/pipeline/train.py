@@ -95,7 +95,7 @@ def lora_config(config: dict, n_layers: int):
     last = lora.pop("last_layers", None)
     if last is not None:
         lora["layers_to_transform"] = list(range(max(0, n_layers - last), n_layers))
-    return LoraConfig(task_type="CAUSAL_LM", **lora)
+    return LoraConfig(**lora)
 
 
 def main(argv=None) -> int:
