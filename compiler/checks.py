@@ -60,7 +60,12 @@ class _Checker:
     def check_names(self) -> None:
         spec = self.spec
         inputs = spec.data.inputs
-        labels = self.fields
+        # A distilled answer is read from its own column, not from the row's top level.
+        labels = {} if spec.kind == "distillation" else self.fields
+        if spec.kind == "distillation" and spec.data.labels_key is not None:
+            self.add(
+                ("data", "labels_key"), "distillation reads the answer from labels.output_field"
+            )
         label_path = {
             "classification": lambda n: ("labels", "field"),
             "regression": lambda n: ("labels", "dimensions"),
@@ -101,6 +106,9 @@ class _Checker:
     def check_labels(self) -> None:
         if self.spec.kind == "regression":
             self._check_regression()
+            return
+        if self.spec.kind == "distillation":
+            self._check_distillation()
             return
         if self.spec.kind == "classification":
             self._check_values(("labels", "classes"), self.spec.labels.classes, None)
@@ -145,6 +153,52 @@ class _Checker:
                 self.add(base + ("maximum",), "maximum must be greater than minimum")
             if f.allow_na and na is None and "allow_na" in f.model_fields_set:
                 self.add(base + ("allow_na",), "allow_na: true needs labels.na_token")
+
+    def _check_distillation(self) -> None:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        labels = self.spec.labels
+        path = ("labels", "answer_schema")
+        schema = labels.answer_schema
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            self.add(path + tuple(exc.absolute_path), f"not a valid JSON Schema: {exc.message}")
+            return
+        if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+            self.add(path, "the answer must be an object: give type: object and its properties")
+            return
+        if not schema["properties"]:
+            self.add(path + ("properties",), "the answer schema has no properties")
+        for where, ref in _refs(schema):
+            if not ref.startswith("#"):
+                self.add(
+                    path + where,
+                    f"$ref {ref!r} points outside the spec; only local refs (#/...)",
+                )
+        for name in schema["properties"]:
+            if not S.IDENTIFIER_RE.match(name):
+                self.add(
+                    path + ("properties", name),
+                    f"property {name!r} is not a safe name: lowercase letters, digits and _, "
+                    "starting with a letter (it is a field in templates and metric names)",
+                    key=True,
+                )
+        for i, key in enumerate(labels.match.keys or []):
+            if key not in schema["properties"]:
+                close = difflib.get_close_matches(key, list(schema["properties"]), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.add(
+                    ("labels", "match", "keys", i), f"{key!r} is not a property of the answer{hint}"
+                )
+        if labels.match.keys is not None and labels.match.rule == "exact":
+            self.add(("labels", "match", "keys"), "keys apply to rule per_key; exact compares all")
+        if labels.output_field in self.spec.data.inputs:
+            self.add(
+                ("labels", "output_field"),
+                f"{labels.output_field!r} is an input; the reference answer must be its own column",
+            )
 
     def _check_regression(self) -> None:
         labels = self.spec.labels
@@ -209,8 +263,28 @@ class _Checker:
     # ----------------------------------------------------------------- data
 
     def check_data_source(self) -> None:
-        src = self.spec.data.source
-        path = ("data", "source")
+        data = self.spec.data
+        if (data.source is None) == (data.sources is None):
+            self.add(("data",), "give exactly one of data.source and data.sources")
+            return
+        if data.source is not None:
+            self._check_source_path(data.source, ("data", "source"))
+            return
+        if data.format == "csv":
+            self.add(("data", "format"), "data.sources are JSONL files")
+        names: set = set()
+        for i, entry in enumerate(data.sources):
+            base = ("data", "sources", i)
+            if entry.name in names:
+                self.add(base + ("name",), f"source name {entry.name!r} is used twice")
+            names.add(entry.name)
+            self._check_source_path(entry.path, base + ("path",))
+            targets = list(entry.rename.values())
+            for column, target in entry.rename.items():
+                if targets.count(target) > 1:
+                    self.add(base + ("rename", column), f"two columns are renamed to {target!r}")
+
+    def _check_source_path(self, src: str, path: tuple) -> None:
         posix = PurePosixPath(src.replace("\\", "/"))
         if posix.is_absolute() or re.match(r"^[A-Za-z]:", src):
             self.add(path, "the data source must be a path relative to the spec file")
@@ -430,6 +504,9 @@ class _Checker:
             if regression:
                 needs_arg = name == "mae_dim"
                 what = "dimension"
+            elif self.spec.kind == "distillation":
+                needs_arg = name == "key_accuracy"
+                what = "key"
             elif classification:
                 needs_arg = name in ("recall", "precision")
                 what = "class"
@@ -492,6 +569,19 @@ def _indent_of(text: str, line: int) -> int:
         s = lines[line - 1]
         return len(s) - len(s.lstrip(" "))
     return 0
+
+
+def _refs(node, where: tuple = ()):
+    """(path, value) of every $ref in a JSON Schema."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield where + (key,), value
+            else:
+                yield from _refs(value, where + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _refs(value, where + (i,))
 
 
 def route_problem(route: str, backend: str) -> str | None:

@@ -24,6 +24,7 @@ class Overrides:
     """Build-time replacements (used by `smoke`): never change the spec file."""
 
     source: Path | None = None  # absolute path of a data file to use instead
+    sources: dict | None = None  # data.sources: name -> absolute path to use instead
     model_base: str | None = None
     steps: int | None = None
     batch_size: int | None = None
@@ -46,7 +47,7 @@ class Project:
     inputs: list[dict]
     id_field: str
     labels_key: str | None
-    source: str  # data source as seen from the output directory
+    source: str | None  # data source as seen from the output directory (None: sources)
     source_format: str
     max_reject_share: float
     fields: list[dict]
@@ -59,6 +60,8 @@ class Project:
     eval: dict
     acceptance: list[dict]
     task: dict = field(default_factory=dict)  # what only this kind has
+    # data.sources: [{"name", "path" (from the output directory), "weight", "rename"}]
+    sources: list[dict] = field(default_factory=list)
     backend_config: dict = field(default_factory=dict)
     backend_table: list[Row] = field(default_factory=list)
 
@@ -73,8 +76,23 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
     ov = overrides or Overrides()
     spec = loaded.spec
     spec_dir = loaded.path.parent
-    source_path = ov.source if ov.source is not None else spec_dir / spec.data.source
-    fmt = spec.data.format or PurePosixPath(str(source_path)).suffix.lower().lstrip(".")
+    sources = []
+    if spec.data.sources is not None:
+        source_path = None
+        fmt = "jsonl"
+        for entry in spec.data.sources:
+            path = (ov.sources or {}).get(entry.name) or spec_dir / entry.path
+            sources.append(
+                {
+                    "name": entry.name,
+                    "path": _rel(path, out_dir),
+                    "weight": entry.weight,
+                    "rename": dict(entry.rename),
+                }
+            )
+    else:
+        source_path = ov.source if ov.source is not None else spec_dir / spec.data.source
+        fmt = spec.data.format or PurePosixPath(str(source_path)).suffix.lower().lstrip(".")
 
     fields = field_dicts(spec)
     label_fields = S.label_fields(spec)
@@ -135,7 +153,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         ],
         id_field=spec.data.id_field,
         labels_key=spec.data.labels_key,
-        source=_rel(source_path, out_dir),
+        source=None if source_path is None else _rel(source_path, out_dir),
         source_format=fmt,
         max_reject_share=spec.data.max_reject_share,
         fields=fields,
@@ -193,6 +211,19 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             if labels.tiers is None
             else [{"name": t.name, "below": t.below} for t in labels.tiers.boundaries],
             "route": ov.route or labels.route,
+        }
+    project.sources = sources
+    if spec.kind == "distillation":
+        labels = spec.labels
+        properties = list(labels.answer_schema["properties"])
+        project.task = {
+            "output_field": labels.output_field,
+            "answer_schema": labels.answer_schema,
+            "match_rule": labels.match.rule,
+            "match_keys": list(labels.match.keys or properties),
+            "ignore_case": labels.match.ignore_case,
+            "tolerance": labels.match.tolerance,
+            "allow_code_fence": labels.allow_code_fence,
         }
     if training["backend"] == "peft":
         project.backend_config, project.backend_table = peft_config(

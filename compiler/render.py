@@ -32,7 +32,9 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/sandbox.py.j2", "pipeline/sandbox.py"),
     ("project/pipeline/prompts.py.j2", "pipeline/prompts.py"),
     ("project/pipeline/labels.py.j2", "pipeline/labels.py"),
+    ("project/distill/labels.py.j2", "pipeline/labels.py"),
     ("project/pipeline/parse.py.j2", "pipeline/parse.py"),
+    ("project/distill/parse.py.j2", "pipeline/parse.py"),
     ("project/pipeline/split.py.j2", "pipeline/split.py"),
     ("project/pipeline/data.py.j2", "pipeline/data.py"),
     ("project/pipeline/train.py.j2", "pipeline/train.py"),
@@ -42,11 +44,13 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/generate_hf.py.j2", "pipeline/generate_hf.py"),
     ("project/pipeline/head.py.j2", "pipeline/head.py"),
     ("project/pipeline/metrics.py.j2", "pipeline/metrics.py"),
+    ("project/distill/metrics.py.j2", "pipeline/metrics.py"),
     ("project/pipeline/evaluate.py.j2", "pipeline/evaluate.py"),
     ("project/pipeline/accept.py.j2", "pipeline/accept.py"),
     ("project/pipeline/baseline.py.j2", "pipeline/baseline.py"),
     ("project/tests/__init__.py.j2", "tests/__init__.py"),
     ("project/tests/test_roundtrip.py.j2", "tests/test_roundtrip.py"),
+    ("project/distill/test_roundtrip.py.j2", "tests/test_roundtrip.py"),
     ("project/tests/test_accept.py.j2", "tests/test_accept.py"),
 )
 
@@ -164,6 +168,8 @@ _BACKEND_ONLY = {
     "project/configs/axolotl.yaml.j2": "axolotl",
     "project/pipeline/train_axolotl.py.j2": "axolotl",
 }
+# Kinds whose parser, labels, metrics and round-trip tests are their own.
+_KIND_DIRS = {"distillation": "distill"}
 # Files the transformers-based backends share.
 _HF_ONLY = {"project/pipeline/merge.py.j2"}
 
@@ -171,6 +177,16 @@ _HF_ONLY = {"project/pipeline/merge.py.j2"}
 def _wanted(template: str, out: str, project: Project) -> bool:
     if out == "pipeline/baseline.py":
         return bool(project.task.get("baseline"))
+    # A kind's own versions of shared modules live in templates/project/<kind dir>/.
+    kind_dir = _KIND_DIRS.get(project.kind)
+    if template.startswith("project/") and template.count("/") == 2:
+        own_dir = template.split("/")[1]
+        if own_dir in _KIND_DIRS.values():
+            return own_dir == kind_dir
+        if kind_dir is not None and any(
+            t.startswith(f"project/{kind_dir}/") and o == out for t, o in PROJECT_FILES
+        ):
+            return False
     head = project.task.get("route") == "head"
     if out == "pipeline/head.py":
         return head

@@ -84,12 +84,25 @@ def run_smoke(
 def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, route) -> bool:
     from .tiny import build_tiny_model
 
-    source = loaded.path.parent / spec.data.source
-    fmt = spec.data.format or source.suffix.lower().lstrip(".")
-    sample = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
+    spec_dir = loaded.path.parent
+    samples: dict = {}
+    if spec.data.sources is not None:  # an even share of the rows from each source
+        share = -(-rows // len(spec.data.sources))
+        for entry in spec.data.sources:
+            dest = work / "data" / f"sample-{entry.name}.jsonl"
+            samples[entry.name] = _sample_source(spec_dir / entry.path, "jsonl", share, dest)
+        sample = None
+    else:
+        source = spec_dir / spec.data.source
+        fmt = spec.data.format or source.suffix.lower().lstrip(".")
+        sample = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
 
     t0 = time.perf_counter()
-    texts = sample.read_text(encoding="utf-8", errors="replace").splitlines()
+    texts = [
+        line
+        for path in ([sample] if sample is not None else samples.values())
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+    ]
     texts.append(spec.prompt.template)
     model_dir = build_tiny_model(work / "model", texts)
     echo(f"smoke: tiny model and tokenizer built in {time.perf_counter() - t0:.1f}s ({model_dir})")
@@ -98,6 +111,7 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
     half = max(1, steps // 2)
     overrides = Overrides(
         source=sample,
+        sources=samples or None,
         model_base=str(model_dir),
         steps=steps,
         batch_size=2,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -93,14 +93,51 @@ class InputField(Strict):
     max_chars: int | None = Field(None, gt=0, description="Reject rows whose value is longer.")
 
 
+SourcePath = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class SourceEntry(Strict):
+    """One of several JSONL sources mixed into one dataset."""
+
+    name: Identifier = Field(description="Short name; row ids and reports are prefixed with it.")
+    path: SourcePath = Field(description="JSONL file, relative to the spec file.")
+    weight: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        description=(
+            "Copies of each train row in the training mix: 2 writes every row twice, 0.5 "
+            "keeps half (chosen by a hash of the row id). Valid and test rows are written once."
+        ),
+    )
+    rename: dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], Identifier] = (
+        Field(
+            default_factory=dict,
+            description="Source column -> the name the spec uses (e.g. reference_answer: output).",
+        )
+    )
+
+
 class DataSection(Strict):
-    source: Annotated[str, StringConstraints(min_length=1, max_length=1000)] = Field(
-        description="JSONL or CSV file, relative to the spec file."
+    source: SourcePath | None = Field(
+        None, description="JSONL or CSV file, relative to the spec file (or give sources)."
+    )
+    sources: list[SourceEntry] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Several JSONL files mixed with weights (instead of source).",
     )
     format: Literal["jsonl", "csv"] | None = Field(
         None, description="Defaults to the source file's extension."
     )
-    id_field: Identifier = Field("id", description="Unique row id column.")
+    id_field: Identifier | None = Field(
+        "id",
+        description=(
+            "Unique row id column; null: rows are numbered by line (with sources: "
+            "<source name>:<line>)."
+        ),
+    )
     labels_key: Identifier | None = Field(
         None,
         description=(
@@ -184,6 +221,41 @@ class RegressionLabels(Strict):
             "(transformers sequence classification, problem_type regression, one output per "
             "dimension, MSE loss; backend peft). `distillgen build --route` picks the other "
             "route from the same spec."
+        ),
+    )
+
+
+class MatchRule(Strict):
+    rule: Literal["exact", "per_key"] = Field(
+        "exact",
+        description=(
+            "exact: the whole answer equals the reference; per_key: each key in `keys` "
+            "equals the reference's."
+        ),
+    )
+    keys: list[Identifier] | None = Field(
+        None, description="per_key: the keys compared (default: every property of the schema)."
+    )
+    ignore_case: bool = Field(False, description="Compare strings ignoring case and outer spaces.")
+    tolerance: float = Field(0.0, ge=0, description="Numbers within this distance are equal.")
+
+
+class DistillationLabels(Strict):
+    output_field: Identifier = Field(
+        "output", description="Column holding the reference answer (a JSON object or its text)."
+    )
+    answer_schema: dict[str, Any] = Field(
+        description=(
+            "JSON Schema (draft 2020-12) of the answer: an object with properties. References "
+            "answers that do not match it are rejected by the data step."
+        )
+    )
+    match: MatchRule = MatchRule()
+    allow_code_fence: bool = Field(
+        False,
+        description=(
+            "Accept an answer wrapped in one ```json fence; by default the answer must be the "
+            "JSON object alone."
         ),
     )
 
@@ -327,12 +399,25 @@ class RegressionSpec(SpecBase):
     labels: RegressionLabels
 
 
+class DistillationSpec(SpecBase):
+    """Instructions answered with a JSON object, distilled from reference answers (seed 004)."""
+
+    kind: Literal["distillation"]
+    labels: DistillationLabels
+
+
 # The task kinds form a discriminated union on ``kind``; new kinds are added here.
-SPEC_KINDS: tuple[type[SpecBase], ...] = (MultiFieldSpec, ClassificationSpec, RegressionSpec)
+SPEC_KINDS: tuple[type[SpecBase], ...] = (
+    MultiFieldSpec,
+    ClassificationSpec,
+    RegressionSpec,
+    DistillationSpec,
+)
 KIND_NAMES = tuple(k.model_fields["kind"].annotation.__args__[0] for k in SPEC_KINDS)
 
 SpecType = Annotated[
-    MultiFieldSpec | ClassificationSpec | RegressionSpec, Field(discriminator="kind")
+    MultiFieldSpec | ClassificationSpec | RegressionSpec | DistillationSpec,
+    Field(discriminator="kind"),
 ]
 
 SPEC_ADAPTER: TypeAdapter = TypeAdapter(SpecType)
@@ -366,7 +451,56 @@ def label_fields(spec) -> dict[str, LabelField]:
             )
             for name in labels.dimensions
         }
+    if spec.kind == "distillation":
+        return answer_fields(spec.labels.answer_schema)
     return dict(spec.labels.fields)
+
+
+_JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
+
+
+def answer_fields(answer_schema: dict) -> dict[str, LabelField]:
+    """The answer schema's top-level properties as fields (for templates and reports).
+
+    A required string enum is categorical (its values are counted per split); arrays,
+    objects and anything else keep their JSON type name.
+    """
+    properties = answer_schema.get("properties")
+    if not isinstance(properties, dict):
+        return {}
+    required = answer_schema.get("required") or []
+    fields = {}
+    for name, prop in properties.items():
+        prop = prop if isinstance(prop, dict) else {}
+        kind = prop.get("type")
+        enum = prop.get("enum")
+        description = prop.get("description") if isinstance(prop.get("description"), str) else None
+        if (
+            isinstance(enum, list)
+            and enum
+            and all(isinstance(v, str) for v in enum)
+            and name in required
+        ):
+            fields[name] = LabelField.model_construct(
+                type="categorical",
+                values=list(enum),
+                group=None,
+                description=description,
+                allow_na=False,
+                minimum=None,
+                maximum=None,
+            )
+            continue
+        fields[name] = LabelField.model_construct(
+            type=_JSON_TYPES.get(kind, kind if isinstance(kind, str) else "json"),
+            values=None,
+            group=None,
+            description=description,
+            allow_na=False,
+            minimum=prop.get("minimum"),
+            maximum=prop.get("maximum"),
+        )
+    return fields
 
 
 def na_token(spec) -> str | None:
@@ -376,13 +510,17 @@ def na_token(spec) -> str | None:
 def completion_format(spec) -> str:
     if spec.prompt.completion_format is not None:
         return spec.prompt.completion_format
-    return {"classification": "label", "regression": "json"}.get(spec.kind, "key_value")
+    return {"classification": "label", "regression": "json", "distillation": "json"}.get(
+        spec.kind, "key_value"
+    )
 
 
 def metrics_for(kind: str) -> dict[str, tuple[bool, str]]:
-    return {"classification": CLASSIFICATION_METRICS, "regression": REGRESSION_METRICS}.get(
-        kind, MULTI_FIELD_METRICS
-    )
+    return {
+        "classification": CLASSIFICATION_METRICS,
+        "regression": REGRESSION_METRICS,
+        "distillation": DISTILLATION_METRICS,
+    }.get(kind, MULTI_FIELD_METRICS)
 
 
 # Metrics each kind computes: name -> (higher_is_better, description).
@@ -412,4 +550,24 @@ REGRESSION_METRICS: dict[str, tuple[bool, str]] = {
     "mae_dim": (False, "MAE of one dimension: mae_dim.<dimension>"),
     "tier_accuracy": (True, "share of examples whose tier (from the answered scores) is right"),
     "parse_rate": (True, "share of answers with every score read and in range"),
+}
+
+DISTILLATION_METRICS: dict[str, tuple[bool, str]] = {
+    "pass_rate": (
+        True,
+        "share of answers that parse as JSON, match the schema and match the reference",
+    ),
+    "pass_rate_when_valid": (True, "pass rate among answers that are valid JSON of the schema"),
+    "json_rate": (True, "share of answers that parse as JSON"),
+    "schema_rate": (True, "share of answers that parse and match the answer schema"),
+    "wrong_rate": (False, "share of valid answers that do not match the reference"),
+    "format_failure_rate": (
+        False,
+        "share of answers truncated, unparseable or not matching the schema",
+    ),
+    "truncated_rate": (False, "share of answers cut off (max_new_tokens, or unclosed JSON)"),
+    "unparseable_rate": (False, "share of complete answers that are not JSON"),
+    "schema_invalid_rate": (False, "share of JSON answers that do not match the schema"),
+    "key_accuracy": (True, "share of answers whose key matches: key_accuracy.<key>"),
+    "mean_key_accuracy": (True, "mean of key_accuracy over the compared keys"),
 }

@@ -91,9 +91,9 @@ def read_rows(path: Path):
         yield from _read_jsonl(path)
 
 
-def iter_rows(path: Path):
+def iter_rows(source):
     """Yield (row number, row dict or None, problem or None) per record, decoded."""
-    for number, payload, problem in read_rows(path):
+    for number, payload, problem in read_rows(source):
         if problem is None and isinstance(payload, bytes):
             payload, problem = decode_line(payload)
         yield number, payload, problem
@@ -181,8 +181,8 @@ def _check_input(spec: dict, raw):
     return (int(value) if kind == "integer" else value), None
 
 
-def check_row(row: dict):
-    """(row id, inputs, labels, problems) for one source row."""
+def check_row(row: dict, number=None):
+    """(row id, inputs, labels, problems) for one source row (number: its row number)."""
     problems = []
     raw_id = row.get(schema.ID_FIELD)
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id).strip() == "":
@@ -284,7 +284,7 @@ def process_record(number: int, payload, problem):
         row, problem = decode_line(payload)
         if problem is not None:
             return ("reject", number, None, [problem])
-    row_id, inputs, labels, problems = check_row(row)
+    row_id, inputs, labels, problems = check_row(row, number)
     if problems:
         return ("reject", number, row_id, problems)
     try:
