@@ -202,13 +202,15 @@ def _keep_best(tb: _Table, t: dict, prefix: str, *, strategies: bool) -> None:
         )
 
 
-def peft_config(t: dict, model: dict, *, head: bool = False) -> tuple[dict, list[Row]]:
+def peft_config(
+    t: dict, model: dict, *, head: bool = False, text: bool = False
+) -> tuple[dict, list[Row]]:
     """transformers + peft: LoraConfig and TrainingArguments keys (transformers 5, peft 0.21).
 
     Trainer counts optimizer updates as steps, so steps, eval_every and save_every
     keep their meaning. peft scales LoRA by alpha / r as mlx-lm's scale does.
     ``head``: the regression-head route (sequence classification, MSE) instead of a
-    causal LM answering text.
+    causal LM answering text. ``text``: completion-style training on whole text chunks.
     """
     lora = t["lora"]
     tb = _Table()
@@ -298,7 +300,9 @@ def peft_config(t: dict, model: dict, *, head: bool = False) -> tuple[dict, list
         str(model["max_seq_length"]),
         "longer examples stop the data step; nothing is cut",
     )
-    if head:
+    if text:
+        tb.note("(always)", "loss on every token of the chunk", "labels", "= input_ids, EOS last")
+    elif head:
         tb.note(
             "labels.minimum/maximum",
             "score range",

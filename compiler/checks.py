@@ -45,6 +45,13 @@ class _Checker:
     # ------------------------------------------------------------------ run
 
     def run(self) -> list[Problem]:
+        if self.spec.kind == "generation":
+            self.check_chunks()
+            self.check_split()
+            self.check_training()
+            self.check_style()
+            self.check_acceptance()
+            return self.problems
         self.check_names()
         self.check_labels()
         self.check_data_source()
@@ -284,7 +291,54 @@ class _Checker:
                 if targets.count(target) > 1:
                     self.add(base + ("rename", column), f"two columns are renamed to {target!r}")
 
-    def _check_source_path(self, src: str, path: tuple) -> None:
+    def check_chunks(self) -> None:
+        data = self.spec.data
+        self._check_source_path(data.chunks, ("data", "chunks"), directory=True)
+        if "/" in data.pattern or "\\" in data.pattern or ".." in data.pattern:
+            self.add(("data", "pattern"), "the pattern names files inside the chunk directory only")
+        if data.min_tokens > data.max_tokens:
+            self.add(("data", "min_tokens"), "min_tokens is larger than max_tokens")
+        # The trainer adds BOS and EOS around each chunk.
+        if data.max_tokens + 2 > self.spec.model.max_seq_length:
+            self.add(
+                ("data", "max_tokens"),
+                f"chunks of up to {data.max_tokens} tokens (+ BOS and EOS) do not fit "
+                f"model.max_seq_length={self.spec.model.max_seq_length}",
+            )
+        if self.spec.training.backend != "peft":
+            self.add(
+                ("training", "backend"),
+                "generation projects are built for backend peft (transformers + peft) so far",
+            )
+
+    def check_style(self) -> None:
+        style = self.spec.style
+        names: set = set()
+        for i, pattern in enumerate(style.patterns):
+            base = ("style", "patterns", i)
+            if pattern.name in names:
+                self.add(base + ("name",), f"pattern {pattern.name!r} is declared twice")
+            names.add(pattern.name)
+            if (pattern.words is None) == (pattern.regex is None):
+                self.add(base, "give exactly one of words and regex")
+            if pattern.regex is not None:
+                problem = regex_problem(pattern.regex)
+                if problem:
+                    self.add(base + ("regex",), problem)
+            if pattern.review is not None and pattern.review > pattern.target:
+                self.add(base + ("review",), "the review band must be at or below the target")
+        for i, th in enumerate(self.spec.acceptance.thresholds if self.spec.acceptance else []):
+            name, _, arg = th.metric.partition(".")
+            if name == "style":
+                self.add(
+                    ("acceptance", "thresholds", i, "metric"),
+                    f"style.{arg} already has its threshold: the pattern's target"
+                    if arg in names
+                    else f"{arg!r} is not a style pattern; style thresholds are the patterns' "
+                    "targets",
+                )
+
+    def _check_source_path(self, src: str, path: tuple, *, directory: bool = False) -> None:
         posix = PurePosixPath(src.replace("\\", "/"))
         if posix.is_absolute() or re.match(r"^[A-Za-z]:", src):
             self.add(path, "the data source must be a path relative to the spec file")
@@ -295,9 +349,11 @@ class _Checker:
         if "\x00" in src or any(ord(c) < 32 for c in src):
             self.add(path, "the data source path contains control characters")
             return
-        fmt = self.spec.data.format
+        fmt = getattr(self.spec.data, "format", None)
         suffix = posix.suffix.lower()
-        if fmt is None and suffix not in (".jsonl", ".csv"):
+        if directory:
+            pass
+        elif fmt is None and suffix not in (".jsonl", ".csv"):
             self.add(
                 path,
                 f"cannot tell the format from {posix.suffix or 'no extension'!r}; set data.format",
@@ -306,7 +362,9 @@ class _Checker:
         target = (spec_dir / Path(*posix.parts)).resolve()
         if not target.is_relative_to(spec_dir):
             self.add(path, "the data source resolves outside the spec's directory (symlink?)")
-        elif not target.is_file():
+        elif directory and not target.is_dir():
+            self.add(path, f"chunk directory {src!r} not found next to the spec")
+        elif not directory and not target.is_file():
             self.add(path, f"data source {src!r} not found next to the spec")
 
     # ---------------------------------------------------------------- split
@@ -375,7 +433,7 @@ class _Checker:
                 ("training", "early_stopping_patience"),
                 "mlx-lm has no early stopping; use backend peft or axolotl, or remove the setting",
             )
-        if not self.spec.model.chat_template:
+        if not self.spec.model.chat_template and self.spec.kind != "generation":
             self.add(
                 ("model", "chat_template"),
                 "the prompt is masked out of the loss through the chat template; "
@@ -486,7 +544,9 @@ class _Checker:
                 re.sub(r"[^a-z0-9_]+", "_", c.casefold()): c for c in self.spec.labels.classes
             }
         seen = set()
-        for i, th in enumerate(self.spec.acceptance.thresholds):
+        generation = self.spec.kind == "generation"
+        thresholds = self.spec.acceptance.thresholds if self.spec.acceptance else []
+        for i, th in enumerate(thresholds):
             base = ("acceptance", "thresholds", i)
             name, _, arg = th.metric.partition(".")
             if th.metric in seen:
@@ -500,8 +560,12 @@ class _Checker:
                     f"unknown metric {name!r}{hint} (known: " + ", ".join(known) + ")",
                 )
                 continue
+            if generation and name == "style":
+                continue  # check_style: style thresholds come from the patterns
             regression = self.spec.kind == "regression"
-            if regression:
+            if generation:
+                needs_arg, what = False, "argument"
+            elif regression:
                 needs_arg = name == "mae_dim"
                 what = "dimension"
             elif self.spec.kind == "distillation":
@@ -534,7 +598,11 @@ class _Checker:
                     f"macro_f1 needs a categorical field; {arg!r} is {fields[arg].type}",
                 )
             lowest = -1.0 if name == "macro_f1_gain" else 0.0
-            highest = float("inf") if name in ("mae", "rmse", "mae_dim") else 1.0
+            highest = (
+                float("inf")
+                if name in ("mae", "rmse", "mae_dim", "eval_loss", "perplexity")
+                else 1.0
+            )
             for bound in ("pass_", "review"):
                 value = getattr(th, bound)
                 if value is not None and not (lowest <= value <= highest):
@@ -582,6 +650,21 @@ def _refs(node, where: tuple = ()):
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _refs(value, where + (i,))
+
+
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)[*+{?]")
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why a style regex is refused (None: it is fine). Nested quantifiers such as
+    (a+)+ can take exponential time on some text, so they are refused outright."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    if _NESTED_QUANTIFIER.search(pattern):
+        return "nested quantifiers like (a+)+ can take exponential time; simplify the pattern"
+    return None
 
 
 def route_problem(route: str, backend: str) -> str | None:

@@ -72,9 +72,93 @@ def _rel(target: Path, start: Path) -> str:
     ).as_posix()
 
 
+def _split(sp, stratify_kind=None) -> dict:
+    return {
+        "train": sp.train,
+        "valid": sp.valid,
+        "test": sp.test,
+        "seed": sp.seed,
+        "stratify_by": sp.stratify_by,
+        "stratify_kind": stratify_kind,
+        "eval_split": sp.eval_on or ("test" if sp.test > 0 else "valid"),
+    }
+
+
+def _thresholds(spec) -> list[dict]:
+    known = S.metrics_for(spec.kind)
+    return [
+        {
+            "metric": th.metric,
+            "pass": th.pass_,
+            "review": th.review,
+            "higher_is_better": known[th.metric.partition(".")[0]][0],
+        }
+        for th in (spec.acceptance.thresholds if spec.acceptance else [])
+    ]
+
+
+def resolve_generation(loaded, out_dir: Path, ov: Overrides) -> Project:
+    """Generation (style) projects: text chunks in, perplexity and style rates out."""
+    spec = loaded.spec
+    chunks = ov.source if ov.source is not None else loaded.path.parent / spec.data.chunks
+    training, model = _training_and_model(spec, ov)
+    style = spec.style
+    patterns = [p.model_dump() for p in style.patterns]
+    project = Project(
+        name=spec.name,
+        kind=spec.kind,
+        description=spec.description,
+        generator=f"distillgen {__version__}",
+        spec_ref=_rel(loaded.path, out_dir),
+        spec_sha256=hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
+        inputs=[],
+        id_field="file",
+        labels_key=None,
+        source=_rel(chunks, out_dir),
+        source_format="text",
+        max_reject_share=spec.data.max_reject_share,
+        fields=[],
+        na_token=None,
+        groups=[],
+        prompt={"system": None, "template": None, "completion_format": None},
+        split=_split(spec.split),
+        model=model,
+        training=training,
+        eval={
+            "max_new_tokens": ov.max_new_tokens or style.max_new_tokens,
+            "checkpoint_every": spec.eval.checkpoint_every,
+            "batch_size": spec.eval.batch_size,
+        },
+        acceptance=_thresholds(spec)
+        + [
+            {
+                "metric": f"style.{p['name']}",
+                "pass": p["target"],
+                "review": p["review"],
+                "higher_is_better": True,
+            }
+            for p in patterns
+        ],
+        task={
+            "pattern": spec.data.pattern,
+            "min_tokens": spec.data.min_tokens,
+            "max_tokens": spec.data.max_tokens,
+            "prompts": list(style.prompts),
+            "samples_per_prompt": style.samples_per_prompt,
+            "temperature": style.temperature,
+            "style_seed": style.seed,
+            "patterns": patterns,
+        },
+    )
+    project.backend_config, project.backend_table = peft_config(training, model, text=True)
+    return project
+
+
 def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Project:
     ov = overrides or Overrides()
     spec = loaded.spec
+    if spec.kind == "generation":
+        return resolve_generation(loaded, out_dir, ov)
     spec_dir = loaded.path.parent
     sources = []
     if spec.data.sources is not None:
@@ -110,35 +194,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         else:
             stratify_kind = "label" if sp.stratify_by in label_fields else "input"
 
-    t = spec.training
-    lora = t.lora.model_dump()
-    if ov.lora_layers is not None:
-        lora["layers"] = ov.lora_layers
-    training = {
-        "backend": ov.backend or t.backend,
-        "early_stopping_patience": t.early_stopping_patience,
-        "lora": lora,
-        "steps": ov.steps if ov.steps is not None else t.steps,
-        "epochs": None if ov.steps is not None else t.epochs,
-        "batch_size": ov.batch_size or t.batch_size,
-        "grad_accumulation": t.grad_accumulation,
-        "learning_rate": t.learning_rate,
-        "warmup_steps": 0
-        if ov.steps is not None and t.warmup_steps >= ov.steps
-        else t.warmup_steps,
-        "lr_schedule": t.lr_schedule,
-        "eval_every": ov.eval_every or t.eval_every,
-        "save_every": ov.save_every or t.save_every,
-        "seed": t.seed if t.seed is not None else sp.seed,
-        "grad_checkpoint": t.grad_checkpoint,
-    }
-    model = {
-        "base": ov.model_base or spec.model.base,
-        "tokenizer": spec.model.tokenizer if ov.model_base is None else None,
-        "max_seq_length": spec.model.max_seq_length,
-        "chat_template": spec.model.chat_template,
-    }
-    model["tokenizer_or_base"] = model["tokenizer"] or model["base"]
+    training, model = _training_and_model(spec, ov)
 
     project = Project(
         name=spec.name,
@@ -236,3 +292,38 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             training, model, data_dir="work/data", adapter_dir="work/adapters"
         )
     return project
+
+
+def _training_and_model(spec, ov: Overrides) -> tuple[dict, dict]:
+    """The resolved training and model sections (any kind)."""
+    sp = spec.split
+    t = spec.training
+    lora = t.lora.model_dump()
+    if ov.lora_layers is not None:
+        lora["layers"] = ov.lora_layers
+    training = {
+        "backend": ov.backend or t.backend,
+        "early_stopping_patience": t.early_stopping_patience,
+        "lora": lora,
+        "steps": ov.steps if ov.steps is not None else t.steps,
+        "epochs": None if ov.steps is not None else t.epochs,
+        "batch_size": ov.batch_size or t.batch_size,
+        "grad_accumulation": t.grad_accumulation,
+        "learning_rate": t.learning_rate,
+        "warmup_steps": 0
+        if ov.steps is not None and t.warmup_steps >= ov.steps
+        else t.warmup_steps,
+        "lr_schedule": t.lr_schedule,
+        "eval_every": ov.eval_every or t.eval_every,
+        "save_every": ov.save_every or t.save_every,
+        "seed": t.seed if t.seed is not None else sp.seed,
+        "grad_checkpoint": t.grad_checkpoint,
+    }
+    model = {
+        "base": ov.model_base or spec.model.base,
+        "tokenizer": spec.model.tokenizer if ov.model_base is None else None,
+        "max_seq_length": spec.model.max_seq_length,
+        "chat_template": spec.model.chat_template,
+    }
+    model["tokenizer_or_base"] = model["tokenizer"] or model["base"]
+    return training, model

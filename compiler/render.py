@@ -20,7 +20,9 @@ MANIFEST = "distillgen-manifest.json"
 # (template, output path), in output order.
 PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/README.md.j2", "README.md"),
+    ("project/generation/README.md.j2", "README.md"),
     ("project/Makefile.j2", "Makefile"),
+    ("project/generation/Makefile.j2", "Makefile"),
     ("project/requirements.txt.j2", "requirements.txt"),
     ("project/pyproject.toml.j2", "pyproject.toml"),
     ("project/gitignore.j2", ".gitignore"),
@@ -29,6 +31,9 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/configs/axolotl.yaml.j2", "configs/axolotl.yaml"),
     ("project/pipeline/__init__.py.j2", "pipeline/__init__.py"),
     ("project/pipeline/schema.py.j2", "pipeline/schema.py"),
+    ("project/generation/schema.py.j2", "pipeline/schema.py"),
+    ("project/generation/style.py.j2", "pipeline/style.py"),
+    ("project/generation/textgen.py.j2", "pipeline/textgen.py"),
     ("project/pipeline/sandbox.py.j2", "pipeline/sandbox.py"),
     ("project/pipeline/prompts.py.j2", "pipeline/prompts.py"),
     ("project/pipeline/labels.py.j2", "pipeline/labels.py"),
@@ -37,6 +42,7 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/distill/parse.py.j2", "pipeline/parse.py"),
     ("project/pipeline/split.py.j2", "pipeline/split.py"),
     ("project/pipeline/data.py.j2", "pipeline/data.py"),
+    ("project/generation/data.py.j2", "pipeline/data.py"),
     ("project/pipeline/train.py.j2", "pipeline/train.py"),
     ("project/pipeline/train_peft.py.j2", "pipeline/train.py"),
     ("project/pipeline/train_axolotl.py.j2", "pipeline/train.py"),
@@ -46,11 +52,13 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/metrics.py.j2", "pipeline/metrics.py"),
     ("project/distill/metrics.py.j2", "pipeline/metrics.py"),
     ("project/pipeline/evaluate.py.j2", "pipeline/evaluate.py"),
+    ("project/generation/evaluate.py.j2", "pipeline/evaluate.py"),
     ("project/pipeline/accept.py.j2", "pipeline/accept.py"),
     ("project/pipeline/baseline.py.j2", "pipeline/baseline.py"),
     ("project/tests/__init__.py.j2", "tests/__init__.py"),
     ("project/tests/test_roundtrip.py.j2", "tests/test_roundtrip.py"),
     ("project/distill/test_roundtrip.py.j2", "tests/test_roundtrip.py"),
+    ("project/generation/test_style.py.j2", "tests/test_style.py"),
     ("project/tests/test_accept.py.j2", "tests/test_accept.py"),
 )
 
@@ -169,7 +177,17 @@ _BACKEND_ONLY = {
     "project/pipeline/train_axolotl.py.j2": "axolotl",
 }
 # Kinds whose parser, labels, metrics and round-trip tests are their own.
-_KIND_DIRS = {"distillation": "distill"}
+_KIND_DIRS = {"distillation": "distill", "generation": "generation"}
+# What generation projects (text chunks, no labels, no prompt template) leave out.
+_NOT_FOR_GENERATION = {
+    "pipeline/sandbox.py",
+    "pipeline/prompts.py",
+    "pipeline/labels.py",
+    "pipeline/parse.py",
+    "pipeline/generate_hf.py",
+    "pipeline/metrics.py",
+    "tests/test_roundtrip.py",
+}
 # Files the transformers-based backends share.
 _HF_ONLY = {"project/pipeline/merge.py.j2"}
 
@@ -177,16 +195,17 @@ _HF_ONLY = {"project/pipeline/merge.py.j2"}
 def _wanted(template: str, out: str, project: Project) -> bool:
     if out == "pipeline/baseline.py":
         return bool(project.task.get("baseline"))
+    if project.kind == "generation" and out in _NOT_FOR_GENERATION:
+        return False
     # A kind's own versions of shared modules live in templates/project/<kind dir>/.
     kind_dir = _KIND_DIRS.get(project.kind)
-    if template.startswith("project/") and template.count("/") == 2:
-        own_dir = template.split("/")[1]
-        if own_dir in _KIND_DIRS.values():
-            return own_dir == kind_dir
-        if kind_dir is not None and any(
-            t.startswith(f"project/{kind_dir}/") and o == out for t, o in PROJECT_FILES
-        ):
-            return False
+    own_dir = template.split("/")[1] if template.count("/") == 2 else None
+    if own_dir in _KIND_DIRS.values():
+        return own_dir == kind_dir
+    if kind_dir is not None and any(
+        t.startswith(f"project/{kind_dir}/") and o == out for t, o in PROJECT_FILES
+    ):
+        return False
     head = project.task.get("route") == "head"
     if out == "pipeline/head.py":
         return head

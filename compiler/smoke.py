@@ -86,7 +86,12 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
 
     spec_dir = loaded.path.parent
     samples: dict = {}
-    if spec.data.sources is not None:  # an even share of the rows from each source
+    if spec.kind == "generation":  # the first chunk files, copied
+        sample = work / "data" / "chunks"
+        sample.mkdir(parents=True)
+        for path in sorted((spec_dir / spec.data.chunks).glob(spec.data.pattern))[:rows]:
+            shutil.copyfile(path, sample / path.name)
+    elif spec.data.sources is not None:  # an even share of the rows from each source
         share = -(-rows // len(spec.data.sources))
         for entry in spec.data.sources:
             dest = work / "data" / f"sample-{entry.name}.jsonl"
@@ -98,12 +103,13 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
         sample = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
 
     t0 = time.perf_counter()
+    files = sorted(sample.iterdir()) if spec.kind == "generation" else [sample]
     texts = [
         line
-        for path in ([sample] if sample is not None else samples.values())
+        for path in (files if sample is not None else samples.values())
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
     ]
-    texts.append(spec.prompt.template)
+    texts += list(spec.style.prompts) if spec.kind == "generation" else [spec.prompt.template]
     model_dir = build_tiny_model(work / "model", texts)
     echo(f"smoke: tiny model and tokenizer built in {time.perf_counter() - t0:.1f}s ({model_dir})")
 
@@ -204,7 +210,9 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         if code != 0 or not stats_path.is_file():
             return f"exit {code}", False
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
-        counts = ", ".join(f"{k} {v['examples']}" for k, v in stats["splits"].items())
+        counts = ", ".join(
+            f"{k} {v.get('examples', v.get('chunks'))}" for k, v in stats["splits"].items()
+        )
         note = f"{stats['accepted']} examples ({counts}), {stats['rejected']} rejected"
         baseline = work / "baseline" / "metrics.json"
         if via_make and (project / "pipeline" / "baseline.py").is_file():
@@ -240,12 +248,25 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
     if name in ("eval", "score"):
         metrics_path = work / "eval" / "metrics.json"
         predictions = work / "eval" / "predictions.jsonl"
+        samples = work / "eval" / "samples.jsonl"
+        if name == "eval" and code == 0 and not metrics_path.is_file() and samples.is_file():
+            count = len(samples.read_text(encoding="utf-8").splitlines())
+            return f"{count} samples generated", True
         if name == "eval" and code == 0 and not metrics_path.is_file() and predictions.is_file():
             count = len(predictions.read_text(encoding="utf-8").splitlines())
             return f"{count} answers generated", True
         if code != 0 or not metrics_path.is_file():
             return f"exit {code}", False
         m = json.loads(metrics_path.read_text(encoding="utf-8"))
+        if "style" in m:  # generation
+            rates = ", ".join(
+                f"{name} {entry['rate']:.0%}" if entry["rate"] is not None else f"{name} n/a"
+                for name, entry in m["style"].items()
+            )
+            return (
+                f"perplexity {m['loss']['perplexity']:.1f}, {m['samples']} samples: {rates}",
+                True,
+            )
         a = m["answers"]
         return (
             f"{m['examples']} answers: {a['parsed']} parsed, {a['partial']} partial, "

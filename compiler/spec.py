@@ -399,6 +399,73 @@ class RegressionSpec(SpecBase):
     labels: RegressionLabels
 
 
+class ChunkData(Strict):
+    """A directory of text chunks, one training example each (generation kind)."""
+
+    chunks: SourcePath = Field(description="Directory of the chunks, relative to the spec file.")
+    pattern: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        "*.txt", description="File name pattern of the chunks in that directory (glob)."
+    )
+    min_tokens: int = Field(1, gt=0, description="Reject chunks with fewer tokens.")
+    max_tokens: int = Field(gt=0, description="Reject chunks with more tokens.")
+    max_reject_share: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="The data step fails when a larger share of chunks is rejected.",
+    )
+
+
+class StylePattern(Strict):
+    name: Identifier
+    words: list[OneLine] | None = Field(
+        None, description="Whole words or phrases, matched ignoring case (give words or regex)."
+    )
+    regex: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        None, description="A Python regular expression (no nested quantifiers)."
+    )
+    unit: Literal["sentence", "paragraph", "sample"] = Field(
+        "sentence", description="The rate is the share of these units with a match."
+    )
+    target: float = Field(ge=0, le=1, description="PASS when the rate is at or above this.")
+    review: float | None = Field(
+        None, ge=0, le=1, description="REVIEW at or above this (below target); FAIL below."
+    )
+
+
+class StyleSection(Strict):
+    prompts: list[Annotated[str, StringConstraints(min_length=1, max_length=10_000)]] = Field(
+        min_length=1, max_length=1000, description="Openings the model continues for samples."
+    )
+    samples_per_prompt: int = Field(1, gt=0, le=100)
+    max_new_tokens: int = Field(256, gt=0, le=65536)
+    temperature: float = Field(0.0, ge=0, le=5, description="0: greedy (deterministic).")
+    seed: int = 0
+    patterns: list[StylePattern] = Field(min_length=1, max_length=100)
+
+
+class GenerationSpec(Strict):
+    """Style / continued pretraining on text chunks, judged by perplexity and style (seed 003)."""
+
+    version: Literal[1] = 1
+    kind: Literal["generation"]
+    name: Identifier = Field(description="Project name; the default output is generated/<name>/.")
+    description: Text | None = None
+    data: ChunkData
+    style: StyleSection
+    split: SplitSection
+    model: ModelSection
+    training: TrainingSection
+    eval: EvalSection = EvalSection()
+    acceptance: AcceptanceSection | None = Field(
+        None,
+        description=(
+            "Thresholds on eval_loss or perplexity; each style pattern's target is a "
+            "threshold on style.<name> already."
+        ),
+    )
+
+
 class DistillationSpec(SpecBase):
     """Instructions answered with a JSON object, distilled from reference answers (seed 004)."""
 
@@ -412,11 +479,12 @@ SPEC_KINDS: tuple[type[SpecBase], ...] = (
     ClassificationSpec,
     RegressionSpec,
     DistillationSpec,
+    GenerationSpec,
 )
 KIND_NAMES = tuple(k.model_fields["kind"].annotation.__args__[0] for k in SPEC_KINDS)
 
 SpecType = Annotated[
-    MultiFieldSpec | ClassificationSpec | RegressionSpec | DistillationSpec,
+    MultiFieldSpec | ClassificationSpec | RegressionSpec | DistillationSpec | GenerationSpec,
     Field(discriminator="kind"),
 ]
 
@@ -453,6 +521,8 @@ def label_fields(spec) -> dict[str, LabelField]:
         }
     if spec.kind == "distillation":
         return answer_fields(spec.labels.answer_schema)
+    if spec.kind == "generation":
+        return {}
     return dict(spec.labels.fields)
 
 
@@ -520,6 +590,7 @@ def metrics_for(kind: str) -> dict[str, tuple[bool, str]]:
         "classification": CLASSIFICATION_METRICS,
         "regression": REGRESSION_METRICS,
         "distillation": DISTILLATION_METRICS,
+        "generation": GENERATION_METRICS,
     }.get(kind, MULTI_FIELD_METRICS)
 
 
@@ -570,4 +641,10 @@ DISTILLATION_METRICS: dict[str, tuple[bool, str]] = {
     "schema_invalid_rate": (False, "share of JSON answers that do not match the schema"),
     "key_accuracy": (True, "share of answers whose key matches: key_accuracy.<key>"),
     "mean_key_accuracy": (True, "mean of key_accuracy over the compared keys"),
+}
+
+GENERATION_METRICS: dict[str, tuple[bool, str]] = {
+    "eval_loss": (False, "mean cross-entropy per token on the held-out chunks"),
+    "perplexity": (False, "exp(eval_loss)"),
+    "style": (True, "rate of one style pattern in the generated samples: style.<pattern>"),
 }
