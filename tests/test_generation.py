@@ -1,0 +1,145 @@
+"""Generation / style (seed 003): chunk directory, token bounds, split by chunk,
+completion-style training, perplexity and style patterns."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from distillgen.checks import regex_problem
+from distillgen.ir import Overrides
+
+from .conftest import ROOT, build_into, load_generated
+
+SPEC = ROOT / "specs" / "gaea_style.yaml"
+MODULES = ["schema", "split", "style", "textgen", "data"]
+
+
+@pytest.fixture(scope="module")
+def gen():
+    return load_generated(ROOT / "generated" / "gaea_style", MODULES)
+
+
+def test_second_person_rate_counts_paragraphs_with_the_words(gen):
+    texts = [
+        "You open the door.\n\nThe hall is empty.\n\nYour hands shake.",
+        "She waits. Nobody comes.",
+    ]
+    rates = gen["style"].rates(texts)
+    assert rates["second_person"] == {"rate": 2 / 4, "matched": 2, "units": 4, "unit": "paragraph"}
+    # "youth" and "bayou" are not "you": whole words only
+    assert gen["style"].rates(["The youth by the bayou."])["second_person"]["rate"] == 0.0
+
+
+def test_italics_rate_counts_samples_with_an_italic_span(gen):
+    rates = gen["style"].rates(["*Not yet,* you think.", "No italics here.", "a * b * c"])
+    assert rates["italics"]["matched"] == 2 and rates["italics"]["units"] == 3
+
+
+def test_unsafe_or_broken_regexes_are_refused():
+    assert regex_problem(r"(\w+\s?)+$") is not None
+    assert "not a valid regular expression" in regex_problem("(unclosed")
+    assert regex_problem(r"\*[^*\n]{2,200}\*") is None
+
+
+def test_chunks_encode_with_eos_last(gen, tiny_model):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model))
+    ids = gen["textgen"].encode(tokenizer, "You wake before the sentinels do.")
+    assert ids[-1] == tokenizer.eos_token_id and ids.count(tokenizer.eos_token_id) == 1
+
+
+def make_project(tmp_path, tiny_model, files: dict[str, bytes], *, share=None):
+    spec_dir = tmp_path / "spec"
+    chunks = spec_dir / "data" / "gaea_chunks"
+    chunks.mkdir(parents=True)
+    for name, data in files.items():
+        (chunks / name).write_bytes(data)
+    text = (
+        SPEC.read_text()
+        .replace("min_tokens: 40", "min_tokens: 5")
+        .replace("max_tokens: 4000", "max_tokens: 200")
+    )
+    if share is not None:
+        text = text.replace(
+            "  max_tokens: 200\n", f"  max_tokens: 200\n  max_reject_share: {share}\n"
+        )
+    (spec_dir / "g.yaml").write_text(text)
+    out = tmp_path / "project"
+    build_into(spec_dir / "g.yaml", out, Overrides(model_base=str(tiny_model)))
+    return load_generated(out, MODULES), out
+
+
+def test_chunks_outside_the_bounds_are_rejected_by_file_name(tmp_path, tiny_model):
+    good = {
+        f"chunk_{i:02d}.txt": f"You walk to gate {i}. The wall is high.\n".encode() * 3
+        for i in range(12)
+    }
+    bad = {
+        "chunk_90.txt": b"Short.",
+        "chunk_91.txt": ("You walk on. " * 300).encode(),
+        "chunk_92.txt": b"caf\xe9 au lait, you say, and you mean it.",
+        "chunk_93.txt": good["chunk_00.txt"],
+        "notes.md": b"not a chunk: the pattern leaves it out",
+    }
+    mods, out = make_project(tmp_path, tiny_model, {**good, **bad})
+    data = mods["data"]
+    with pytest.raises(data.DataError, match="4 of 16 chunks rejected"):
+        data.build(out / "../spec/data/gaea_chunks", out / "work" / "data", str(tiny_model))
+    rejects = [
+        json.loads(x) for x in (out / "work" / "data" / "rejects.jsonl").read_text().splitlines()
+    ]
+    reasons = {r["file"]: r["reason"] for r in rejects}
+    assert reasons["chunk_90.txt"].endswith("fewer than min_tokens=5")
+    assert reasons["chunk_91.txt"].endswith("more than max_tokens=200")
+    assert reasons["chunk_92.txt"].startswith("invalid UTF-8")
+    assert reasons["chunk_93.txt"] == "same text as chunk_00.txt"
+    assert not (out / "work" / "data" / "train.jsonl").exists()  # nothing partial
+
+    mods, out = make_project(tmp_path / "ok", tiny_model, {**good, **bad}, share=0.3)
+    stats = mods["data"].build(
+        out / "../spec/data/gaea_chunks", out / "work" / "data", str(tiny_model)
+    )
+    assert stats["accepted"] == 12 and stats["rejected"] == 4
+    written = {
+        name: [json.loads(x)["id"] for x in (out / "work" / "data" / f"{name}.jsonl").open()]
+        for name in ("train", "valid", "test")
+        if (out / "work" / "data" / f"{name}.jsonl").exists()
+    }
+    ids = [i for names in written.values() for i in names]
+    assert sorted(ids) == sorted(good)  # every accepted chunk once, whole, in one split
+    assert sum(c["tokens"] for c in stats["chunks"]) == sum(
+        s["tokens"] for s in stats["splits"].values()
+    )
+    text = (out / "work" / "data" / "train.jsonl").open().readline()
+    assert json.loads(text)["text"] in {v.decode() for v in good.values()}
+
+
+@pytest.mark.slow
+def test_generation_smoke(tmp_path):
+    keep = tmp_path / "g"
+    proc = subprocess.run(
+        [sys.executable, "-m", "distillgen", "smoke", str(SPEC), "--keep", str(keep)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for step in ("data", "train", "resume", "merge", "eval", "score", "accept", "tests"):
+        assert f"smoke: {step:<6} ok" in proc.stdout, proc.stdout
+    work = keep / "project" / "work"
+    metrics = json.loads((work / "eval" / "metrics.json").read_text())
+    assert metrics["samples"] == 8  # 4 prompts x 2 samples
+    assert metrics["summary"]["perplexity"] == pytest.approx(
+        2.718281828 ** metrics["summary"]["eval_loss"], rel=1e-6
+    )
+    assert set(metrics["style"]) == {"second_person", "italics"}
+    accept = json.loads((work / "accept" / "accept.json").read_text())
+    assert {r["metric"] for r in accept["rules"]} >= {"style.second_person", "perplexity"}
+    shutil.rmtree(keep)
