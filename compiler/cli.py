@@ -1,4 +1,4 @@
-"""Command line: build, check, validate, schema, smoke.
+"""Command line: build, check, validate, new, schema, smoke.
 
 Exit codes: 0 success; 1 `check` found drift or `smoke` failed; 2 invalid spec,
 input or output directory (every problem is printed, nothing is written).
@@ -123,6 +123,36 @@ def validate(spec: Path) -> None:
 
     n = len(label_fields(loaded.spec))
     click.echo(f"{spec}: ok ({loaded.spec.kind}, {n} label field{'s' if n != 1 else ''})")
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(
+        ["multi_field", "classification", "regression", "distillation", "generation"]
+    ),
+    help="The task kind of the starter spec.",
+)
+@click.option(
+    "--dir",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("specs"),
+    show_default=True,
+    help="Where the starter directory NAME/ is made.",
+)
+def new(name: str, kind: str, out_dir: Path) -> None:
+    """Make a starter spec NAME of KIND with sample data; it builds and smokes as it is."""
+    from .new import ScaffoldError, scaffold
+
+    try:
+        spec = scaffold(name, kind, out_dir)
+    except ScaffoldError as exc:
+        _fail(exc)
+    click.echo(f"made {spec} and {spec.parent / 'data'}/")
+    click.echo(f"next: distillgen build {spec}   (or: distillgen smoke {spec})")
 
 
 @main.command()
