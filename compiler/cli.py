@@ -121,6 +121,10 @@ def validate(spec: Path) -> None:
         _fail(exc)
     from .spec import label_fields
 
+    if loaded.spec.kind == "generation":
+        n = len(loaded.spec.style.patterns)
+        click.echo(f"{spec}: ok (generation, {n} style pattern{'s' if n != 1 else ''})")
+        return
     n = len(label_fields(loaded.spec))
     click.echo(f"{spec}: ok ({loaded.spec.kind}, {n} label field{'s' if n != 1 else ''})")
 

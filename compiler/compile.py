@@ -38,6 +38,8 @@ def _check_overrides(loaded: LoadedSpec, ov: Overrides) -> None:
     spec = loaded.spec
     problems = []
     where = (loaded.display, 1, 1, "")
+    if spec.kind == "generation" and ov.backend not in (None, "peft"):
+        problems.append(f"--backend {ov.backend}: generation projects are built for peft so far")
     if ov.route is not None and spec.kind != "regression":
         problems.append(f"--route applies to regression specs; this one is {spec.kind}")
     elif spec.kind == "regression":

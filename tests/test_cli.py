@@ -119,7 +119,7 @@ def test_schema_prints_json_schema():
         for d in schema["$defs"].values()
         if "kind" in d.get("properties", {})
     }
-    assert kinds == {"multi_field", "classification", "regression", "distillation"}
+    assert kinds == {"multi_field", "classification", "regression", "distillation", "generation"}
 
 
 def test_unreadable_spec_is_an_input_error(tmp_path):

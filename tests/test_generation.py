@@ -143,3 +143,12 @@ def test_generation_smoke(tmp_path):
     accept = json.loads((work / "accept" / "accept.json").read_text())
     assert {r["metric"] for r in accept["rules"]} >= {"style.second_person", "perplexity"}
     shutil.rmtree(keep)
+
+
+def test_generation_is_refused_for_other_backends():
+    from distillgen.compile import compile_spec
+    from distillgen.errors import SpecError
+
+    for backend in ("mlx", "axolotl"):
+        with pytest.raises(SpecError, match=f"--backend {backend}: generation projects are built"):
+            compile_spec(SPEC, None, Overrides(backend=backend))
