@@ -351,9 +351,7 @@ class _Checker:
             return
         fmt = getattr(self.spec.data, "format", None)
         suffix = posix.suffix.lower()
-        if directory:
-            pass
-        elif fmt is None and suffix not in (".jsonl", ".csv"):
+        if not directory and fmt is None and suffix not in (".jsonl", ".csv"):
             self.add(
                 path,
                 f"cannot tell the format from {posix.suffix or 'no extension'!r}; set data.format",

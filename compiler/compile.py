@@ -37,7 +37,6 @@ def _check_overrides(loaded: LoadedSpec, ov: Overrides) -> None:
     """Build-time choices (--backend, --route) checked against the spec like its own keys."""
     spec = loaded.spec
     problems = []
-    where = (loaded.display, 1, 1, "")
     if spec.kind == "generation" and ov.backend not in (None, "peft"):
         problems.append(f"--backend {ov.backend}: generation projects are built for peft so far")
     if ov.route is not None and spec.kind != "regression":
@@ -48,7 +47,8 @@ def _check_overrides(loaded: LoadedSpec, ov: Overrides) -> None:
         if message and (ov.route or ov.backend):
             problems.append(f"--route/--backend: {message}")
     if problems:
-        raise SpecError([Problem(*where[:3], where[3], message) for message in problems])
+        # Command-line choices have no place in the spec file: reported at its start.
+        raise SpecError([Problem(loaded.display, 1, 1, "", message) for message in problems])
 
 
 def build_project(

@@ -186,7 +186,6 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             groups.append(f["group"])
 
     sp = spec.split
-    eval_split = sp.eval_on or ("test" if sp.test > 0 else "valid")
     stratify_kind = None
     if sp.stratify_by is not None:
         if spec.kind == "regression" and sp.stratify_by == "tier":
@@ -220,15 +219,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "template": spec.prompt.template,
             "completion_format": S.completion_format(spec),
         },
-        split={
-            "train": sp.train,
-            "valid": sp.valid,
-            "test": sp.test,
-            "seed": sp.seed,
-            "stratify_by": sp.stratify_by,
-            "stratify_kind": stratify_kind,
-            "eval_split": eval_split,
-        },
+        split=_split(sp, stratify_kind),
         model=model,
         training=training,
         eval={
@@ -236,15 +227,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "checkpoint_every": spec.eval.checkpoint_every,
             "batch_size": spec.eval.batch_size,
         },
-        acceptance=[
-            {
-                "metric": th.metric,
-                "pass": th.pass_,
-                "review": th.review,
-                "higher_is_better": S.metrics_for(spec.kind)[th.metric.partition(".")[0]][0],
-            }
-            for th in spec.acceptance.thresholds
-        ],
+        acceptance=_thresholds(spec),
     )
     if spec.kind == "classification":
         labels = spec.labels
@@ -286,7 +269,9 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             training, model, head=project.task.get("route") == "head"
         )
     elif training["backend"] == "axolotl":
-        project.backend_config, project.backend_table = axolotl_config(training, model, eval_split)
+        project.backend_config, project.backend_table = axolotl_config(
+            training, model, project.split["eval_split"]
+        )
     else:
         project.backend_config, project.backend_table = mlx_config(
             training, model, data_dir="work/data", adapter_dir="work/adapters"
