@@ -57,11 +57,23 @@ def process_times(command: list[str], repeat: int, cwd=ROOT) -> list[float]:
     return times
 
 
-def load_project(project: Path) -> dict:
-    """The generated project's pipeline modules, imported in isolation."""
-    from distillgen.compile import import_project
+_LOADED: list[str] = []
 
-    return import_project(project, ("schema", "labels", "parse", "prompts", "metrics", "data"))
+
+def load_project(project: Path) -> dict:
+    """The generated project's pipeline modules, imported as its own commands import
+    them: the project stays on sys.path and in sys.modules (the data step's worker
+    processes find their functions there) until the next project is loaded."""
+    import importlib
+
+    for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
+        del sys.modules[name]
+    while _LOADED:
+        sys.path.remove(_LOADED.pop())
+    sys.path.insert(0, str(project))
+    _LOADED.append(str(project))
+    names = ("schema", "labels", "parse", "prompts", "metrics", "data")
+    return {name: importlib.import_module(f"pipeline.{name}") for name in names}
 
 
 def build_poetry(out: Path, source: Path | None = None, model: str | None = None) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -24,6 +25,27 @@ def load_generated(project_dir: Path, names=None) -> dict:
     from distillgen.compile import PIPELINE_MODULES, import_project
 
     return import_project(project_dir, names or PIPELINE_MODULES)
+
+
+@contextlib.contextmanager
+def project_imported(project_dir: Path):
+    """The project's `pipeline` package importable as its own commands import it (on
+    sys.path and in sys.modules), so that the data step's worker processes can be
+    handed its functions; forgotten again on leaving."""
+    import importlib
+    import sys
+
+    def forget() -> None:
+        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
+            del sys.modules[name]
+
+    forget()
+    sys.path.insert(0, str(project_dir))
+    try:
+        yield {name: importlib.import_module(f"pipeline.{name}") for name in ("data", "schema")}
+    finally:
+        sys.path.remove(str(project_dir))
+        forget()
 
 
 def build_into(spec: Path, out: Path, overrides=None) -> dict[str, str]:

@@ -63,8 +63,10 @@ def test_generated_projects_share_data_parser_and_acceptance():
         assert (POETRY_MLX / path).read_text() == (POETRY_PEFT / path).read_text(), path
     # The data step differs by one guard: mlx-lm evaluates whole batches only.
     mlx = (POETRY_MLX / "pipeline" / "data.py").read_text()
-    start = mlx.index("    counts = {name: splits.count(name) for name in SPLITS}")
-    end = mlx.index("    if problems:\n        spool_path.unlink()")
+    start = mlx.index(
+        "    counts = {name: int((codes == i).sum()) for i, name in enumerate(SPLITS)}"
+    )
+    end = mlx.index("    if problems:\n        raise DataError")
     assert "batch_size" in mlx[start:end]
     for other in (POETRY_PEFT, ROOT / "generated" / "poetry-axolotl"):
         assert (other / "pipeline" / "data.py").read_text() == mlx[:start] + mlx[end:]

@@ -71,15 +71,19 @@ def test_accuracy_can_look_fine_while_macro_f1_fails(tox):
 
 
 def test_oversampling_balances_train_exactly(tox):
-    splits = ["train"] * 7 + ["valid"] * 2
-    keys = [bytes([c]) for c in (0, 0, 0, 0, 1, 1, 2, 0, 3)]
-    copies = tox["data"].oversample(splits, keys)
+    import numpy as np
+
+    codes = np.array([0] * 7 + [1] * 2 + [-1], dtype=np.int8)  # train, valid, a dropped row
+    classes = [0, 0, 0, 0, 1, 1, 2, 0, 3, 1]
+    labels = np.array([[c, 0] for c in classes], dtype=np.uint8)  # the class is the first label
+    copies = tox["data"].oversample(codes, labels)
     per_class: dict = {}
-    for split, key, n in zip(splits, keys, copies, strict=True):
-        if split == "train":
-            per_class[key[0]] = per_class.get(key[0], 0) + n
+    for code, cls, n in zip(codes.tolist(), classes, copies, strict=True):
+        if code == 0:
+            per_class[cls] = per_class.get(cls, 0) + n
     assert per_class == {0: 4, 1: 4, 2: 4}
-    assert copies[7:] == [1, 1]  # valid rows are never repeated
+    assert copies[1:4] == [1, 1, 1] and copies[4:6] == [2, 2] and copies[6] == 4
+    assert copies[7:] == [1, 1, 1]  # valid and dropped rows are never repeated
 
 
 def test_missing_baseline_fails_acceptance(tox):

@@ -9,7 +9,7 @@ import pytest
 
 from distillgen.ir import Overrides
 
-from .conftest import FIXTURES, build_into, load_generated
+from .conftest import FIXTURES, build_into, load_generated, project_imported
 
 CLEAN = (FIXTURES / "mini" / "data" / "mini.jsonl").read_bytes()
 
@@ -209,3 +209,96 @@ def test_csv_source(tmp_path, tiny_model):
     assert mods["schema"].SOURCE_FORMAT == "csv"
     stats = mods["data"].build(base / "data" / "mini.csv", out / "work" / "data", str(tiny_model))
     assert stats["accepted"] == 20 and stats["rejected"] == 0
+
+
+def _row(row_id, text, sentiment="positive"):
+    return json.dumps(
+        {
+            "id": row_id,
+            "text": text,
+            "sentiment": sentiment,
+            "topic": "t",
+            "stars": 3,
+            "score": 0.5,
+            "sarcastic": False,
+        }
+    ).encode()
+
+
+def _outputs(directory):
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.name != "stats.json"}
+
+
+def test_output_is_the_same_for_any_block_size_and_worker_count(tmp_path, tiny_model):
+    """Blocks cut at every few lines (and inside none), a line longer than a block,
+    blank lines, a last line without a newline, duplicates in other blocks: the
+    worker processes and the block size change nothing in what is written."""
+    lines = CLEAN.splitlines()
+    source_bytes = b"\n".join(
+        [
+            *lines[:7],
+            b"",
+            b"   ",
+            _row("long", "word " * 60),  # longer than the smallest block
+            *lines[7:],
+            _row("r03", "a new text, an old id"),
+            _row("fresh", json.loads(lines[4])["text"]),  # an old text under a new id
+            b'{"id": "broken", "text": ',
+            _row("last", "the last line has no newline"),
+        ]
+    )
+    _, out, source = make_project(tmp_path, tiny_model, source_bytes, reject_share=0.5)
+    results = {}
+    with project_imported(out) as mods:
+        data = mods["data"]
+        for chunk_bytes, workers in ((1 << 22, 1), (200, 1), (200, 3), (450, 2)):
+            data.CHUNK_BYTES = chunk_bytes
+            target = tmp_path / f"out-{chunk_bytes}-{workers}"
+            stats = data.build(source, target, str(tiny_model), workers)
+            assert not (target / ".spool").exists()
+            results[(chunk_bytes, workers)] = (_outputs(target), stats["splits"], stats["rows"])
+    first = results[(1 << 22, 1)]
+    for key, result in results.items():
+        assert result == first, key
+    rejects = [json.loads(line) for line in first[0]["rejects.jsonl"].splitlines()]
+    assert [(r["row"], r["id"]) for r in rejects] == [(24, "r03"), (25, "fresh"), (26, None)]
+    assert rejects[0]["reasons"] == ["duplicate id (first at row 4)"]
+    assert rejects[1]["reasons"] == ["same prompt text as row 5"]
+    assert first[2] == 25  # the two blank lines are not rows
+    assert b"the last line has no newline" in first[0]["train.jsonl"] + first[0]["valid.jsonl"]
+
+
+def test_duplicates_are_judged_against_kept_rows_only(tmp_path, tiny_model):
+    """A row dropped for its prompt text does not block a later row with its id; a
+    row rejected for another reason is told when a kept row has its id."""
+    extra = [
+        _row("a", "first text"),
+        _row("b", "first text"),  # same text as a: dropped
+        _row("b", "second text"),  # b was never kept: this one is
+        _row("a", "third text", sentiment="ecstatic"),  # bad label, and a's id
+    ]
+    _, out, source = make_project(
+        tmp_path, tiny_model, CLEAN + b"\n".join(extra) + b"\n", reject_share=0.5
+    )
+    with project_imported(out) as mods:
+        stats = mods["data"].build(source, out / "d", str(tiny_model), 2)
+    rejects = [json.loads(line) for line in (out / "d" / "rejects.jsonl").read_text().splitlines()]
+    assert [(r["row"], r["id"]) for r in rejects] == [(22, "b"), (24, "a")]
+    assert rejects[0]["reasons"] == ["same prompt text as row 21"]
+    assert rejects[1]["reasons"][-1] == "duplicate id (first at row 21)"
+    assert stats["accepted"] == 22
+    gold = (out / "d" / "train.gold.jsonl").read_text() + (
+        out / "d" / "valid.gold.jsonl"
+    ).read_text()
+    assert gold.count('"id":"b"') == 1
+
+
+def test_a_failed_step_leaves_no_spool_or_partial_split(tmp_path, tiny_model):
+    _, out, source = make_project(tmp_path, tiny_model, CLEAN + DIRTY_ROWS[5][0] + b"\n")
+    data_dir = out / "work" / "data"
+    data_dir.mkdir(parents=True)
+    (data_dir / "train.jsonl").write_text("the previous run's split\n")
+    with project_imported(out) as mods, pytest.raises(mods["data"].DataError):
+        mods["data"].build(source, data_dir, str(tiny_model), 2)
+    assert sorted(p.name for p in data_dir.iterdir()) == ["rejects.jsonl", "train.jsonl"]
+    assert (data_dir / "train.jsonl").read_text() == "the previous run's split\n"

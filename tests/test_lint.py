@@ -16,10 +16,13 @@ def ruff(*args, cwd):
     return subprocess.run([_ruff_bin(), *args], cwd=cwd, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("spec", ["poetry", "mini"])
+GOLDEN_PROJECTS = sorted(p.name for p in (ROOT / "generated").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("spec", [*GOLDEN_PROJECTS, "mini"])
 def test_generated_project_is_lint_clean(spec, tmp_path):
-    if spec == "poetry":
-        project = ROOT / "generated" / "poetry"
+    if spec != "mini":
+        project = ROOT / "generated" / spec
     else:
         project = tmp_path / "mini"
         build_into(FIXTURES / "mini" / "mini.yaml", project)

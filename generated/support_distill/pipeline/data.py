@@ -13,10 +13,13 @@ truncated). Output: {train,valid,test}.jsonl in mlx-lm's chat format, the gold
 labels beside them, rejects.jsonl and stats.json. Exit status: 0 written,
 1 the data failed a check (nothing but rejects.jsonl written), 2 bad arguments.
 
-Speed: rows are checked, rendered, parsed back and measured in chunks of
-CHUNK_ROWS by --workers processes (default: one per core, at most 8); the
-source is streamed, so memory stays flat as it grows (a few hundred bytes per
-row are kept for the split). The output is the same for any number of workers.
+Speed: --workers processes (default: one per core, at most 8) each take a
+block of about CHUNK_BYTES of the source, read it themselves, check, render,
+parse back and measure its rows (CHUNK_ROWS per tokenizer call) and spool the
+accepted records to a file of their own. The main process keeps about a hundred
+bytes per row (keys for the duplicate checks, the split and the statistics),
+never the records, then copies the spooled lines to their splits. The output is
+the same for any number of workers and any CHUNK_BYTES.
 """
 
 import argparse
@@ -24,14 +27,19 @@ import bisect
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
+import mmap
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 from collections import deque
 from pathlib import Path
+
+import numpy as np
 
 try:
     import orjson
@@ -39,7 +47,7 @@ try:
     def dumps(obj) -> bytes:
         return orjson.dumps(obj)
 
-    loads = orjson.loads
+    loads = loads_line = orjson.loads  # loads_line: a line's UTF-8 bytes, checked by orjson
 except ImportError:  # the standard library writes the same JSON, only slower
 
     def dumps(obj) -> bytes:
@@ -47,16 +55,20 @@ except ImportError:  # the standard library writes the same JSON, only slower
 
     loads = json.loads
 
+    def loads_line(raw: bytes):
+        return json.loads(raw.decode("utf-8"))
+
+
 from pipeline import schema
 from pipeline.labels import check_labels, format_value, render_completion
 from pipeline.parse import PARSED, parse
 from pipeline.prompts import training_messages
-from pipeline.split import SPLITS, assign
+from pipeline.split import SPLITS, assign_codes, digest, ranks_of
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "work" / "data"
-CHUNK_ROWS = 256  # rows per worker task and per tokenizer call
-SEPARATOR = b"\x1f"  # between the chat and gold records of a spool line (JSON escapes it)
+CHUNK_BYTES = 4 << 20  # bytes of a JSONL source per worker task
+CHUNK_ROWS = 256  # rows per tokenizer call (and per task for a CSV source)
 
 # Categorical and boolean labels are counted per split; each row keeps them as indices.
 CATEGORY_FIELDS = [f["name"] for f in schema.FIELDS if f["type"] in ("categorical", "boolean")]
@@ -69,15 +81,14 @@ CATEGORY_VALUES = {
 CATEGORY_INDEX = {
     name: {value: i for i, value in enumerate(values)} for name, values in CATEGORY_VALUES.items()
 }
-# bytes when every index fits in one (the usual case; a few bytes per row), else a tuple.
-_PACK = bytes if all(len(v) <= 256 for v in CATEGORY_VALUES.values()) else tuple
+# One byte per label when every index fits in one (the usual case).
+LABEL_DTYPE = np.uint8 if all(len(v) <= 256 for v in CATEGORY_VALUES.values()) else np.int32
 CATEGORY_NAMES = {
     name: [format_value(value) for value in values] for name, values in CATEGORY_VALUES.items()
 }
 
 
-# Source name -> its position in SOURCES, and its column renames.
-ORIGIN = {source["name"]: i for i, source in enumerate(schema.SOURCES)}
+# Source name -> its column renames.
 RENAMES = {source["name"]: source["rename"] for source in schema.SOURCES}
 
 
@@ -118,13 +129,16 @@ def _read_jsonl(path: Path):
 def decode_line(raw: bytes):
     """(row dict, None) or (None, problem) for one JSONL line."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, f"invalid UTF-8 at byte {exc.start}"
-    try:
-        row = loads(text)
-    except ValueError as exc:
-        return None, f"invalid JSON: {exc}"
+        row = loads_line(raw)
+    except ValueError:  # say which is wrong, the UTF-8 or the JSON
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, f"invalid UTF-8 at byte {exc.start}"
+        try:
+            row = loads(text)
+        except ValueError as exc:
+            return None, f"invalid JSON: {exc}"
     if not isinstance(row, dict):
         return None, f"a row must be a JSON object, not {type(row).__name__}"
     return row, None
@@ -266,7 +280,7 @@ class TokenAudit:
         return result
 
 
-# ---------------------------------------------------------------- one chunk
+# ----------------------------------------------------------------- one task
 
 _AUDIT: TokenAudit | None = None  # set in each worker (and in the main process)
 
@@ -276,57 +290,168 @@ def _set_audit(audit: TokenAudit | None) -> None:
     _AUDIT = audit
 
 
-def process_record(number: int, payload, problem):
+def row_label(origin: int, line: int):
+    """How a row is named in messages: "<source>:<line>"."""
+    return f"{schema.SOURCES[origin]['name']}:{line}"
+
+
+def key_of(row_id: str) -> bytes:
+    """16 bytes that stand for a row id in the duplicate checks (and give its rank)."""
+    return digest(schema.SPLIT_SEED, row_id)
+
+
+def draw(row_id: str) -> int:
+    """A row's lot for the fractional part of its source's weight (see mix)."""
+    return int.from_bytes(hashlib.blake2b(row_id.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def process_record(number, payload, problem):
     """Check, render and parse back one record.
 
-    Returns ("reject", row, id, reasons) or ("ok", row, id, text key, stratum,
-    spool bytes, messages).
+    Returns ("reject", id, reasons) or ("ok", id, prompt key, stratum, chat line,
+    gold line, labels, messages).
     """
     if problem is not None:
-        return ("reject", number, None, [problem])
+        return ("reject", None, [problem])
     row = payload
     if isinstance(payload, bytes):
         row, problem = decode_line(payload)
         if problem is not None:
-            return ("reject", number, None, [problem])
+            return ("reject", None, [problem])
     row_id, inputs, labels, problems = check_row(row, number)
     if problems:
-        return ("reject", number, row_id, problems)
+        return ("reject", row_id, problems)
     try:
         completion = render_completion(labels)
         messages = training_messages(inputs, completion)
     except Exception as exc:  # noqa: BLE001 - the template's failure is this row's
-        return ("reject", number, row_id, [f"prompt template failed: {exc}"])
+        return ("reject", row_id, [f"prompt template failed: {exc}"])
     back = parse(completion)
     if back.status != PARSED or back.values != labels:
         return (
             "reject",
-            number,
             row_id,
             [f"completion does not parse back to its labels: {back.problems}"],
         )
     try:
-        prompt_bytes = dumps(messages[:-1])
-        record = dumps({"messages": messages}) + SEPARATOR + dumps({"id": row_id, "labels": labels})
+        prompt = dumps(messages[:-1])
+        # {"messages": [*prompt, answer]}, without encoding the (long) prompt twice
+        chat = b'{"messages":' + prompt[:-1] + b"," + dumps(messages[-1]) + b"]}\n"
+        gold = dumps({"id": row_id, "labels": labels}) + b"\n"
     except (TypeError, ValueError, UnicodeEncodeError) as exc:
-        return ("reject", number, row_id, [f"text cannot be written as UTF-8 JSON: {exc}"])
-    text_key = hashlib.blake2b(prompt_bytes, digest_size=16).digest()
-    shown = _PACK(CATEGORY_INDEX[name][labels[name]] for name in CATEGORY_FIELDS)
-    return ("ok", number, row_id, text_key, stratum_of(inputs, labels), (record, shown), messages)
+        return ("reject", row_id, [f"text cannot be written as UTF-8 JSON: {exc}"])
+    prompt_key = hashlib.sha256(prompt).digest()[:16]
+    return ("ok", row_id, prompt_key, stratum_of(inputs, labels), chat, gold, labels, messages)
 
 
-def process_chunk(chunk: list) -> list:
-    """Process records; with an audit, replace each row's messages by its token lengths."""
-    results = [process_record(*item) for item in chunk]
-    accepted = [i for i, r in enumerate(results) if r[0] == "ok"]
-    lengths = (
-        _AUDIT.lengths([results[i][6] for i in accepted])
-        if _AUDIT is not None and accepted
-        else None
-    )
-    for position, i in enumerate(accepted):
-        results[i] = results[i][:6] + ((lengths[position] if lengths else None),)
-    return results
+def _block_records(block):
+    """(line number, raw line, None) for the lines of a JSONL block; blank lines are skipped."""
+    path, start, end, lines_before = block
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    for line, raw in enumerate(data.split(b"\n"), start=lines_before + 1):
+        if raw and not raw.isspace():
+            yield line, raw, None
+
+
+def process_task(task) -> dict:
+    """Process one task's records and spool the accepted ones to the task's file.
+
+    ``task`` is (spool file, source position, records): a JSONL block (path, start,
+    end, lines before start), which the worker reads itself, or a list of records
+    the main process read. The chat and gold lines go to the spool file (all chat
+    lines, then all gold lines); the rest is returned to the main process: the
+    rejects, the token-length problems and, per accepted row, what Accepted keeps.
+    """
+    spool, origin, records = task
+    records = records if isinstance(records, list) else _block_records(records)
+    rejects, positions, lines, ids, prompt_keys, strata = [], [], [], [], [], []
+    chat_len, golds, labels, conversations = [], [], [], []
+    count = 0
+    # chat lines as they come, gold lines last
+    with open(spool, "wb", buffering=1 << 20) as spooled:
+        for count, (line, payload, problem) in enumerate(records, start=1):
+            number = row_label(origin, line)
+            result = process_record(number, payload, problem)
+            if result[0] == "reject":
+                _, row_id, reasons = result
+                key = None if row_id is None else key_of(row_id)
+                rejects.append((count - 1, number, row_id, reasons, key))
+                continue
+            _, row_id, prompt_key, stratum, chat, gold, values, messages = result
+            positions.append(count - 1)
+            lines.append(line)
+            ids.append(row_id)
+            prompt_keys.append(prompt_key)
+            strata.append(stratum)
+            spooled.write(chat)
+            chat_len.append(len(chat))
+            golds.append(gold)
+            labels.append([index[values[name]] for name, index in CATEGORY_INDEX.items()])
+            if _AUDIT is not None:
+                conversations.append(messages)
+        spooled.writelines(golds)
+    tokens = np.zeros((len(ids), 2), dtype=np.int32)
+    too_long = []
+    if _AUDIT is not None:
+        for first in range(0, len(ids), CHUNK_ROWS):
+            measured = _AUDIT.lengths(conversations[first : first + CHUNK_ROWS])
+            tokens[first : first + len(measured)] = measured
+        for k in np.flatnonzero(
+            (tokens[:, 1] > schema.MAX_SEQ_LENGTH) | (tokens[:, 1] <= tokens[:, 0])
+        ):
+            n_prompt, n_total = tokens[k].tolist()
+            message = f"row {row_label(origin, lines[k])} (id {ids[k]!r}): {n_total} tokens"
+            too_long.append(
+                (int(k), message + ("" if n_total > n_prompt else ", no completion tokens"))
+            )
+    id_keys = np.frombuffer(b"".join(map(key_of, ids)), dtype="V16")
+    return {
+        "records": count,
+        "rejects": rejects,
+        "too_long": too_long,
+        "position": np.array(positions, dtype=np.int64),
+        "line": np.array(lines, dtype=np.int64),
+        "id_key": id_keys,
+        "prompt_key": np.frombuffer(b"".join(prompt_keys), dtype="V16"),
+        "rank": ranks_of(id_keys),
+        "draw": np.array([draw(row_id) for row_id in ids], dtype=np.uint64),
+        "strata": strata,
+        "tokens": tokens,
+        "labels": np.array(labels, dtype=LABEL_DTYPE).reshape(len(ids), len(CATEGORY_FIELDS)),
+        "chat_len": np.array(chat_len, dtype=np.int64),
+        "gold_len": np.array([len(gold) for gold in golds], dtype=np.int64),
+    }
+
+
+def _blocks(path: Path):
+    """(path, start, end, lines before start) per block of about CHUNK_BYTES that ends
+    just after a newline (or at the end of the file). The file is mapped, not read:
+    the main process only looks for newlines; the workers read the blocks."""
+    if path.stat().st_size == 0:
+        return
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        size, start, lines = len(view), 0, 0
+        while start < size:
+            end = view.rfind(b"\n", start, start + CHUNK_BYTES) + 1
+            if end == 0:  # one line longer than a block
+                end = view.find(b"\n", start) + 1
+            if end == 0 or size - end < CHUNK_BYTES // 4:  # the rest of the file, whole
+                end = size
+            yield path, start, end, lines
+            window = np.frombuffer(view, dtype=np.uint8, count=end - start, offset=start)
+            lines += int(np.count_nonzero(window == 10))  # newlines
+            del window  # the map cannot close while an array looks into it
+            start = end
+
+
+def _tasks(source, spool_dir: Path):
+    """(spool file, source position, records) per JSONL block of about CHUNK_BYTES."""
+    spools = (spool_dir / f"{index:06d}" for index in itertools.count())
+    for origin, path in enumerate(source.values()):
+        for block in _blocks(Path(path)):
+            yield next(spools), origin, block
 
 
 def _chunks(items, size: int):
@@ -344,23 +469,135 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _processed(source: Path, audit: TokenAudit | None, workers: int):
-    """Chunk results in source order; at most 2 x workers chunks in flight."""
-    chunks = _chunks(read_rows(source), CHUNK_ROWS)
+def _processed(tasks, audit: TokenAudit | None, workers: int):
+    """(task, result) in source order; at most 2 x workers tasks in flight."""
     _set_audit(audit)
     if workers <= 1:
-        yield from map(process_chunk, chunks)
+        for task in tasks:
+            yield task, process_task(task)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with context.Pool(workers, initializer=_set_audit, initargs=(audit,)) as pool:
         in_flight: deque = deque()
-        for chunk in chunks:
-            in_flight.append(pool.apply_async(process_chunk, (chunk,)))
+        for task in tasks:
+            in_flight.append((task, pool.apply_async(process_task, (task,))))
             if len(in_flight) >= 2 * workers:
-                yield in_flight.popleft().get()
+                task, result = in_flight.popleft()
+                yield task, result.get()
         while in_flight:
-            yield in_flight.popleft().get()
+            task, result = in_flight.popleft()
+            yield task, result.get()
+
+
+# ---------------------------------------------------------- the main process
+
+
+class Accepted:
+    """What the main process keeps per accepted row: position, line number, source,
+    id and prompt keys, rank, draw, stratum, token lengths and spooled line sizes
+    (about 100 bytes), and one byte per categorical label. The records
+    themselves wait in the spool files."""
+
+    COLUMNS = ("line", "id_key", "prompt_key", "rank", "draw", "tokens", "labels")
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list] = {
+            name: [] for name in ("ordinal", "origin", "stratum", *self.COLUMNS)
+        }
+        self.spools: list[tuple[Path, np.ndarray, np.ndarray]] = []  # per task: file, line sizes
+        self.first_rows: list[int] = []  # per task: the index of its first accepted row
+        self.strata: dict[str, int] = {}  # stratum -> its code
+        self.rejects: list[tuple] = []  # (ordinal, id key or None, reject record)
+        self.too_long: list[tuple[int, str]] = []  # (row index, message)
+        self.records = 0
+        self.rows = 0
+
+    def add(self, spool: Path, origin: int, result: dict) -> None:
+        for position, number, row_id, reasons, key in result["rejects"]:
+            record = {"row": number, "id": row_id, "reasons": reasons}
+            self.rejects.append((self.records + position, key, record))
+        self.too_long.extend((self.rows + k, message) for k, message in result["too_long"])
+        n = len(result["line"])
+        codes = [self.strata.setdefault(stratum, len(self.strata)) for stratum in result["strata"]]
+        self.parts["ordinal"].append(self.records + result["position"])
+        self.parts["origin"].append(np.full(n, origin, dtype=np.uint8))
+        self.parts["stratum"].append(np.array(codes, dtype=np.int64))
+        for name in self.COLUMNS:
+            self.parts[name].append(result[name])
+        self.spools.append((spool, result["chat_len"], result["gold_len"]))
+        self.first_rows.append(self.rows)
+        self.records += result["records"]
+        self.rows += n
+
+    def columns(self) -> dict:
+        """Each column as one array (the per-task parts are let go)."""
+        columns = {name: np.concatenate(parts) for name, parts in self.parts.items() if parts}
+        self.parts = {}
+        return columns
+
+    def spooled_id(self, index: int) -> str:
+        """The id of accepted row ``index``, read back from its gold line."""
+        task = bisect.bisect_right(self.first_rows, index) - 1
+        spool, chat_len, gold_len = self.spools[task]
+        k = index - self.first_rows[task]
+        with open(spool, "rb") as handle:
+            handle.seek(int(chat_len.sum() + gold_len[:k].sum()))
+            return loads(handle.read(int(gold_len[k])))["id"]
+
+
+def _repeated(keys: np.ndarray) -> np.ndarray:
+    """Which entries' key occurs more than once."""
+    if not len(keys):
+        return np.zeros(0, dtype=bool)
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return counts[inverse] > 1
+
+
+def resolve_duplicates(accepted: Accepted, columns: dict) -> np.ndarray:
+    """Reject repeated ids and prompt texts; return the mask of the rows kept.
+
+    In source order, a row is rejected when an earlier kept row has its id, or else
+    its prompt text; a row rejected for other reasons is also told when an earlier
+    kept row has its id. Only rows whose keys occur more than once are looked at
+    one by one; all others are kept after a sort, with no dictionary of every row.
+    """
+    n = accepted.rows
+    known = [(i, key) for i, (_, key, _) in enumerate(accepted.rejects) if key is not None]
+    ids = np.concatenate(
+        [columns["id_key"], np.frombuffer(b"".join(k for _, k in known), dtype="V16")]
+    )
+    repeated_id = _repeated(ids)
+    involved = repeated_id[:n] | _repeated(columns["prompt_key"])
+    events = [
+        (accepted.rejects[i][0], -1, i)
+        for (i, _), flag in zip(known, repeated_id[n:], strict=True)
+        if flag
+    ]
+    events += [(int(columns["ordinal"][i]), int(i), -1) for i in np.flatnonzero(involved)]
+    keep = np.ones(n, dtype=bool)
+    first_id: dict[bytes, object] = {}
+    first_prompt: dict[bytes, object] = {}
+    for ordinal, index, reject in sorted(events):
+        if index < 0:  # a row rejected for other reasons
+            _, key, record = accepted.rejects[reject]
+            if key in first_id:
+                record["reasons"].append(f"duplicate id (first at row {first_id[key]})")
+            continue
+        label = row_label(int(columns["origin"][index]), int(columns["line"][index]))
+        id_key = columns["id_key"][index].tobytes()
+        prompt_key = columns["prompt_key"][index].tobytes()
+        if id_key in first_id:
+            reason = f"duplicate id (first at row {first_id[id_key]})"
+        elif prompt_key in first_prompt:
+            reason = f"same prompt text as row {first_prompt[prompt_key]}"
+        else:
+            first_id[id_key] = first_prompt[prompt_key] = label
+            continue
+        keep[index] = False
+        record = {"row": label, "id": accepted.spooled_id(index), "reasons": [reason]}
+        accepted.rejects.append((ordinal, id_key, record))
+    return keep
 
 
 # -------------------------------------------------------------------- the step
@@ -375,65 +612,27 @@ def build(source: dict, out: Path, tokenizer: str | None, workers: int = 1) -> d
     for name, path in source.items():
         if not Path(path).is_file():
             raise DataError(f"source {name!r}: file not found: {path}")
-    origins = bytearray()  # per accepted row: its source's position in SOURCES
     out.mkdir(parents=True, exist_ok=True)
+    spool_dir = out / ".spool"
+    shutil.rmtree(spool_dir, ignore_errors=True)
+    spool_dir.mkdir()
+    try:
+        return _build(source, out, spool_dir, tokenizer, workers)
+    finally:
+        shutil.rmtree(spool_dir, ignore_errors=True)
+
+
+def _build(source, out: Path, spool_dir: Path, tokenizer: str | None, workers: int) -> dict:
     if workers > 1:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the workers are the parallelism
     audit = TokenAudit(tokenizer) if tokenizer is not None else None
-    rejects: list[dict] = []
-    keys: list[tuple[str, str]] = []
-    label_index: list = []  # per accepted row: its categorical labels, as indices
-    lengths: list[tuple[int, int]] = []
-    too_long: list[str] = []
-    seen_ids: dict[str, int] = {}
-    seen_text: dict[bytes, int] = {}
-    n_rows = 0
-    spool_path = out / ".spool.jsonl"
-    with open(spool_path, "wb") as spool:
-        for results in _processed(source, audit, workers):
-            for result in results:
-                n_rows += 1
-                if result[0] == "reject":
-                    _, number, row_id, reasons = result
-                    if row_id is not None and row_id in seen_ids:
-                        reasons = [*reasons, f"duplicate id (first at row {seen_ids[row_id]})"]
-                    rejects.append({"row": number, "id": row_id, "reasons": reasons})
-                    continue
-                _, number, row_id, text_key, stratum, (record, shown), measured = result
-                if row_id in seen_ids:
-                    rejects.append(
-                        {
-                            "row": number,
-                            "id": row_id,
-                            "reasons": [f"duplicate id (first at row {seen_ids[row_id]})"],
-                        }
-                    )
-                    continue
-                if text_key in seen_text:
-                    rejects.append(
-                        {
-                            "row": number,
-                            "id": row_id,
-                            "reasons": [f"same prompt text as row {seen_text[text_key]}"],
-                        }
-                    )
-                    continue
-                seen_ids[row_id] = number
-                seen_text[text_key] = number
-                keys.append((row_id, stratum))
-                label_index.append(shown)
-                origins.append(ORIGIN[number.partition(":")[0]])
-                spool.write(record + b"\n")
-                n_prompt, n_total = measured if measured is not None else (0, 0)
-                lengths.append((n_prompt, n_total))
-                if measured is not None and (
-                    n_total > schema.MAX_SEQ_LENGTH or n_total <= n_prompt
-                ):
-                    too_long.append(
-                        f"row {number} (id {row_id!r}): {n_total} tokens"
-                        + ("" if n_total > n_prompt else ", no completion tokens")
-                    )
-
+    accepted = Accepted()
+    for (spool, origin, _), result in _processed(_tasks(source, spool_dir), audit, workers):
+        accepted.add(spool, origin, result)
+    columns = accepted.columns()
+    keep = resolve_duplicates(accepted, columns) if accepted.rows else np.zeros(0, dtype=bool)
+    rejects = [record for _, _, record in sorted(accepted.rejects, key=lambda reject: reject[0])]
+    n_rows = accepted.records
     _write_jsonl(out / "rejects.jsonl", rejects)
     if rejects:
         print(f"data: {len(rejects)} row(s) rejected, written to {out / 'rejects.jsonl'}:")
@@ -447,23 +646,28 @@ def build(source: dict, out: Path, tokenizer: str | None, workers: int = 1) -> d
             f"{len(rejects)} of {n_rows} rows rejected ({len(rejects) / n_rows:.1%}), more than "
             f"the allowed {schema.MAX_REJECT_SHARE:.1%}; reasons in {out / 'rejects.jsonl'}"
         )
+    too_long = [message for index, message in accepted.too_long if keep[index]]
     if too_long:
         problems.append(
             f"{len(too_long)} example(s) do not fit max_seq_length={schema.MAX_SEQ_LENGTH} "
             "(nothing is truncated; shorten them or raise model.max_seq_length):\n  "
             + "\n  ".join(too_long)
         )
-    splits = assign(keys, schema.SPLIT_RATIOS, schema.SPLIT_SEED)
+    codes = np.full(accepted.rows, -1, dtype=np.int8)  # per accepted row: its split, -1 dropped
+    if accepted.rows:
+        strata = columns["stratum"][keep]
+        codes[keep] = assign_codes(
+            columns["rank"][keep], strata, list(accepted.strata), schema.SPLIT_RATIOS
+        )
     if problems:
-        spool_path.unlink()
         raise DataError("\n".join(problems))
 
-    stats = _write_splits(out, spool_path, splits, lengths, label_index, keys, origins)
+    stats = _write_splits(out, accepted.spools, columns, codes)
     stats.update(
         {
             "source": {name: str(path) for name, path in source.items()},
             "rows": n_rows,
-            "accepted": len(keys),
+            "accepted": int(keep.sum()),
             "rejected": len(rejects),
             "tokenizer": tokenizer,
             "max_seq_length": schema.MAX_SEQ_LENGTH,
@@ -496,76 +700,116 @@ def _atomic_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _write_splits(
-    out: Path, spool_path: Path, splits: list[str], lengths, label_index, keys, origins
-) -> dict:
-    handles, tmp_paths = {}, []
-    for name in SPLITS:
-        for suffix in (".jsonl", ".gold.jsonl"):
-            target = out / f"{name}{suffix}"
-            tmp = target.with_name(target.name + ".tmp")
-            handles[(name, suffix)] = open(tmp, "wb", buffering=1 << 20)
-            tmp_paths.append((tmp, target))
-    per_split = {name: {"examples": 0, "tokens": [], "keys": []} for name in SPLITS}
-    weighted = mix(splits, keys, origins)
+def _copy(source: int, target: int, offset: int, size: int) -> None:
+    """Append ``size`` bytes of file ``source`` from ``offset`` to file ``target``: in the
+    kernel (os.copy_file_range) where the system has it, else through a buffer."""
+    global _COPY_IN_KERNEL
+    while size > 0:
+        done = 0
+        if _COPY_IN_KERNEL:
+            try:
+                done = os.copy_file_range(source, target, size, offset)
+            except OSError:  # not between these files (some file systems): use a buffer
+                _COPY_IN_KERNEL = False
+        if not _COPY_IN_KERNEL:
+            done = os.write(target, os.pread(source, min(size, 1 << 24), offset))
+        if done <= 0:
+            raise OSError(f"could not copy {size} bytes of a spool file")
+        offset += done
+        size -= done
+
+
+_COPY_IN_KERNEL = hasattr(os, "copy_file_range")
+
+
+def _write_splits(out: Path, spools: list, columns: dict, codes: np.ndarray) -> dict:
+    """Copy each kept row's chat and gold lines from the spool files to its split's files
+    (runs of rows bound for the same file are copied at once, in the kernel)."""
+    targets = [out / f"{name}{suffix}" for name in SPLITS for suffix in (".jsonl", ".gold.jsonl")]
+    tmp_paths = [target.with_name(target.name + ".tmp") for target in targets]
+    files = [os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) for tmp in tmp_paths]
+    weighted = mix(codes, columns["draw"], columns["origin"])
     copies = weighted
-    written = sum(n for n, split in zip(copies, splits, strict=True) if split == "train")
+    first = 0
     try:
-        with open(spool_path, "rb", buffering=1 << 20) as spool:
-            for index, line in enumerate(spool):
-                chat, gold = line.rstrip(b"\n").split(SEPARATOR)
-                name = splits[index]
-                handles[(name, ".jsonl")].write((chat + b"\n") * copies[index])
-                handles[(name, ".gold.jsonl")].write((gold + b"\n") * copies[index])
-                entry = per_split[name]
-                entry["examples"] += 1
-                entry["tokens"].append(lengths[index])
-                entry["keys"].append(label_index[index])
+        for spool, chat_len, gold_len in spools:
+            n = len(chat_len)
+            chat_at = np.concatenate(([0], np.cumsum(chat_len))).tolist()
+            gold_at = (chat_at[-1] + np.concatenate(([0], np.cumsum(gold_len)))).tolist()
+            task_codes = codes[first : first + n].tolist()
+            task_copies = copies[first : first + n]
+            source = os.open(spool, os.O_RDONLY)
+            try:
+                k = 0
+                while k < n:
+                    code, end = task_codes[k], k + 1
+                    times = task_copies[k]
+                    while (
+                        end < n and times == 1 and task_codes[end] == code and task_copies[end] == 1
+                    ):
+                        end += 1
+                    if code >= 0:
+                        for _ in range(times):
+                            _copy(source, files[2 * code], chat_at[k], chat_at[end] - chat_at[k])
+                            _copy(
+                                source, files[2 * code + 1], gold_at[k], gold_at[end] - gold_at[k]
+                            )
+                    k = end
+            finally:
+                os.close(source)
+            spool.unlink()
+            first += n
+    except BaseException:
+        for tmp in tmp_paths:
+            tmp.unlink(missing_ok=True)
+        raise
     finally:
-        for handle in handles.values():
-            handle.close()
-    for tmp, target in tmp_paths:
-        name = target.name.split(".")[0]
-        if per_split[name]["examples"]:
+        for file in files:
+            os.close(file)
+    stats = {"splits": {}}
+    for index, name in enumerate(SPLITS):
+        mask = codes == index
+        tokens = columns["tokens"][mask] if mask.any() else np.zeros((0, 2), dtype=np.int32)
+        labels = (
+            columns["labels"][mask]
+            if mask.any()
+            else np.zeros((0, len(CATEGORY_FIELDS)), dtype=LABEL_DTYPE)
+        )
+        stats["splits"][name] = {
+            "examples": int(mask.sum()),
+            "tokens": _summary(tokens[:, 1]),
+            "prompt_tokens": _summary(tokens[:, 0]),
+            "completion_tokens": _summary(tokens[:, 1] - tokens[:, 0]),
+            "labels": _label_counts(labels),
+        }
+    for tmp, target in zip(tmp_paths, targets, strict=True):
+        if stats["splits"][target.name.split(".")[0]]["examples"]:
             os.replace(tmp, target)
         else:
             tmp.unlink()
             target.unlink(missing_ok=True)
-    spool_path.unlink()
-    stats = {"splits": {}}
-    for name, entry in per_split.items():
-        totals = sorted(t for _, t in entry["tokens"])
-        stats["splits"][name] = {
-            "examples": entry["examples"],
-            "tokens": _summary(totals),
-            "prompt_tokens": _summary(sorted(p for p, _ in entry["tokens"])),
-            "completion_tokens": _summary(sorted(t - p for p, t in entry["tokens"])),
-            "labels": _label_counts(entry["keys"]),
-        }
+    written = sum(n for n, code in zip(copies, codes.tolist(), strict=True) if code == 0)
     stats["splits"]["train"]["written_after_mixing"] = written
-    stats["sources"] = source_stats(splits, origins, copies)
+    stats["sources"] = source_stats(codes, columns["origin"], copies)
     return stats
 
 
-def mix(splits: list[str], keys: list, origins) -> list[int]:
+def mix(codes: np.ndarray, draws: np.ndarray, origins: np.ndarray) -> list[int]:
     """How many times each row is written for its source's weight: train rows get the
     weight's whole part, plus one more for the share of rows its fraction says (chosen by
-    a hash of the row id, so the choice does not depend on order); valid and test rows
-    are written once."""
+    the row's draw, a hash of its id, so the choice does not depend on order); valid and
+    test rows are written once."""
     copies = []
-    for name, (row_id, _), origin in zip(splits, keys, origins, strict=True):
-        if name != "train":
+    for code, lot, origin in zip(codes.tolist(), draws.tolist(), origins.tolist(), strict=True):
+        if code != 0:
             copies.append(1)
             continue
         whole, fraction = divmod(schema.SOURCES[origin]["weight"], 1)
-        draw = int.from_bytes(
-            hashlib.blake2b(row_id.encode("utf-8"), digest_size=8).digest(), "big"
-        )
-        copies.append(int(whole) + (draw / 2**64 < fraction))
+        copies.append(int(whole) + (lot / 2**64 < fraction))
     return copies
 
 
-def source_stats(splits: list[str], origins, copies: list[int]) -> dict:
+def source_stats(codes: np.ndarray, origins: np.ndarray, copies: list[int]) -> dict:
     """Per source: accepted rows by split, train rows written, and share of the train mix."""
     table = {
         source["name"]: {
@@ -575,10 +819,12 @@ def source_stats(splits: list[str], origins, copies: list[int]) -> dict:
         }
         for source in schema.SOURCES
     }
-    for name, origin, n in zip(splits, origins, copies, strict=True):
+    for code, origin, n in zip(codes.tolist(), origins.tolist(), copies, strict=True):
+        if code < 0:
+            continue
         entry = table[schema.SOURCES[origin]["name"]]
-        entry["rows"][name] += 1
-        if name == "train":
+        entry["rows"][SPLITS[code]] += 1
+        if code == 0:
             entry["train_written"] += n
     total = sum(entry["train_written"] for entry in table.values())
     for entry in table.values():
@@ -586,39 +832,27 @@ def source_stats(splits: list[str], origins, copies: list[int]) -> dict:
     return table
 
 
-def _label_counts(keys: list) -> dict:
-    """{field: {value: rows}} from the rows' label index keys."""
-    table: dict = {}
-    if _PACK is bytes:  # one byte per field and row: count each column at C speed
-        block, width = b"".join(keys), len(CATEGORY_FIELDS)
-        for position, name in enumerate(CATEGORY_FIELDS):
-            column = block[position::width]
-            table[name] = {
-                CATEGORY_NAMES[name][index]: column.count(index)
-                for index in range(len(CATEGORY_NAMES[name]))
-            }
-    else:
-        for position, name in enumerate(CATEGORY_FIELDS):
-            column = [key[position] for key in keys]
-            table[name] = {
-                shown: column.count(index) for index, shown in enumerate(CATEGORY_NAMES[name])
-            }
-    return {
-        name: dict(sorted((k, v) for k, v in values.items() if v))
-        for name, values in sorted(table.items())
-        if any(values.values())
-    }
+def _label_counts(labels: np.ndarray) -> dict:
+    """{field: {value: rows}} from the rows' label indices (one column per field)."""
+    table = {}
+    for position, name in enumerate(CATEGORY_FIELDS):
+        counts = np.bincount(labels[:, position], minlength=len(CATEGORY_NAMES[name])).tolist()
+        values = {CATEGORY_NAMES[name][i]: count for i, count in enumerate(counts) if count}
+        if values:
+            table[name] = dict(sorted(values.items()))
+    return dict(sorted(table.items()))
 
 
-def _summary(values: list[int]) -> dict:
-    if not values:
+def _summary(values: np.ndarray) -> dict:
+    if not len(values):
         return {"min": None, "mean": None, "p95": None, "max": None}
+    values = np.sort(values)
     p95 = values[min(len(values) - 1, math.ceil(0.95 * len(values)) - 1)]
     return {
-        "min": values[0],
-        "mean": round(sum(values) / len(values), 1),
-        "p95": p95,
-        "max": values[-1],
+        "min": int(values[0]),
+        "mean": round(int(values.sum(dtype=np.int64)) / len(values), 1),
+        "p95": int(p95),
+        "max": int(values[-1]),
     }
 
 

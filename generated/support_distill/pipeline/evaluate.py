@@ -176,7 +176,6 @@ def _pct(value) -> str:
 
 
 def report(result: dict) -> str:
-    answers = result["answers"]
     lines = [
         f"# Eval report: {schema.PROJECT} ({result['split']} split, {result['examples']} examples)",
         "",

@@ -109,18 +109,25 @@ def _short(raw) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# Per field: the field, its name, and its exact spellings (none for other types).
+_CHECKS = [(f, f["name"], EXACT.get(f["name"], frozenset())) for f in schema.FIELDS]
+_MISSING = object()
+
+
 def check_labels(source: dict) -> tuple[dict, list[str]]:
     """The labels of one data row, and the problems found (empty when valid)."""
     values, problems = {}, []
-    for field in schema.FIELDS:
-        name = field["name"]
-        if name not in source:
+    for field, name, exact in _CHECKS:
+        raw = source.get(name, _MISSING)
+        if type(raw) is str and raw in exact:  # the common case, without a call
+            values[name] = raw
+        elif raw is _MISSING:
             problems.append(f"{name}: missing label")
-            continue
-        try:
-            values[name] = coerce(field, source[name], strict=True)
-        except LabelError as exc:
-            problems.append(str(exc))
+        else:
+            try:
+                values[name] = coerce(field, raw, strict=True)
+            except LabelError as exc:
+                problems.append(str(exc))
     return values, problems
 
 

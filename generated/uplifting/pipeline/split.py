@@ -2,56 +2,81 @@
 # Do not edit: change the spec and run `distillgen build`.
 """Reproducible, optionally stratified train/valid/test split.
 
-A row's place in the shuffle is the SHA-256 of (seed, id): it does not depend on
-the order of the source file, the machine or PYTHONHASHSEED. Each stratum is
-shared out by largest remainder so that the totals match the ratios.
+A row's place in the shuffle is its rank, the first 8 bytes of the SHA-256 of
+(seed, id): it does not depend on the order of the source file, the machine or
+PYTHONHASHSEED (two ids with the same rank, a 1 in 2**64 event per pair, keep
+their file order). Each stratum is shared out by largest remainder so that the
+totals match the ratios.
 """
 
 import hashlib
 import math
 
+import numpy as np
+
 SPLITS = ("train", "valid", "test")
 
 
-def _rank(seed: int, row_id: str) -> str:
-    return hashlib.sha256(f"{seed}\x00{row_id}".encode()).hexdigest()
+def digest(seed: int, row_id: str) -> bytes:
+    """16 bytes of the SHA-256 of (seed, id); the first 8 are the row's rank."""
+    return hashlib.sha256(f"{seed}\x00{row_id}".encode("utf-8", "surrogatepass")).digest()[:16]
+
+
+def rank(seed: int, row_id: str) -> int:
+    return int.from_bytes(digest(seed, row_id)[:8], "big")
+
+
+def ranks_of(digests: np.ndarray) -> np.ndarray:
+    """The ranks of an array of 16-byte digests."""
+    return np.frombuffer(digests.tobytes(), dtype=">u8")[::2].astype(np.uint64)
 
 
 def assign(keys: list[tuple[str, str]], ratios: dict, seed: int) -> list[str]:
     """Split names for ``keys`` = [(row id, stratum), ...], in the same order."""
-    strata: dict[str, list[int]] = {}
-    for index, (_, stratum) in enumerate(keys):
-        strata.setdefault(stratum, []).append(index)
-    names = sorted(strata)
-    total = len(keys)
+    names = sorted({stratum for _, stratum in keys})
+    code = {name: i for i, name in enumerate(names)}
+    ranks = np.array([rank(seed, row_id) for row_id, _ in keys], dtype=np.uint64)
+    strata = np.array([code[stratum] for _, stratum in keys], dtype=np.int64)
+    return [SPLITS[i] for i in assign_codes(ranks, strata, names, ratios).tolist()]
+
+
+def assign_codes(
+    ranks: np.ndarray, strata: np.ndarray, names: list[str], ratios: dict
+) -> np.ndarray:
+    """Split index per row (0 train, 1 valid, 2 test) from each row's rank and
+    stratum (an index into ``names``, the strata's names, which break ties)."""
+    total = len(ranks)
+    sizes = np.bincount(strata, minlength=len(names)).tolist()
+    present = sorted((i for i, size in enumerate(sizes) if size), key=names.__getitem__)
     # Held-out counts per stratum: floor of the quota, then the global remainder
     # goes to the strata with the largest fractional parts (ties by name).
-    counts = {name: {"valid": 0, "test": 0} for name in names}
+    counts = {i: {"valid": 0, "test": 0} for i in present}
     for split in ("test", "valid"):
         target = math.floor(total * ratios[split] + 0.5)
-        quotas = {name: len(strata[name]) * ratios[split] for name in names}
-        for name in names:
-            counts[name][split] = min(
-                math.floor(quotas[name]), len(strata[name]) - counts[name]["test"]
-            )
-        left = target - sum(counts[name][split] for name in names)
-        order = sorted(names, key=lambda n: (-(quotas[n] - math.floor(quotas[n])), n))
-        for name in order:
+        quotas = {i: sizes[i] * ratios[split] for i in present}
+        for i in present:
+            counts[i][split] = min(math.floor(quotas[i]), sizes[i] - counts[i]["test"])
+        left = target - sum(counts[i][split] for i in present)
+        order = sorted(present, key=lambda i: (-(quotas[i] - math.floor(quotas[i])), names[i]))
+        for i in order:
             if left <= 0:
                 break
-            room = len(strata[name]) - counts[name]["test"] - counts[name]["valid"]
+            room = sizes[i] - counts[i]["test"] - counts[i]["valid"]
             if room > 1 or (room == 1 and ratios["train"] == 0):
-                counts[name][split] += 1
+                counts[i][split] += 1
                 left -= 1
-    result = [""] * total
-    for name in names:
-        members = sorted(strata[name], key=lambda i: _rank(seed, keys[i][0]))
-        n_test, n_valid = counts[name]["test"], counts[name]["valid"]
-        for position, index in enumerate(members):
-            if position < n_test:
-                result[index] = "test"
-            elif position < n_test + n_valid:
-                result[index] = "valid"
-            else:
-                result[index] = "train"
-    return result
+    n_test = np.zeros(len(names), dtype=np.int64)
+    n_held = np.zeros(len(names), dtype=np.int64)
+    for i in present:
+        n_test[i] = counts[i]["test"]
+        n_held[i] = counts[i]["test"] + counts[i]["valid"]
+    # Each stratum's rows by rank: the first n_test are test, the next valid, the rest train.
+    order = np.lexsort((ranks, strata))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    grouped = strata[order]
+    position = np.arange(total, dtype=np.int64) - starts[grouped]
+    codes = np.zeros(total, dtype=np.int8)
+    codes[order] = np.where(
+        position < n_test[grouped], 2, np.where(position < n_held[grouped], 1, 0)
+    )
+    return codes
