@@ -30,12 +30,12 @@ import io
 import itertools
 import json
 import math
-import mmap
 import multiprocessing
 import os
 import shutil
 import sys
 import time
+import zlib
 from collections import deque
 from pathlib import Path
 
@@ -329,7 +329,8 @@ def process_record(number, payload, problem):
         gold = dumps({"id": row_id, "labels": labels}) + b"\n"
     except (TypeError, ValueError, UnicodeEncodeError) as exc:
         return ("reject", row_id, [f"text cannot be written as UTF-8 JSON: {exc}"])
-    prompt_key = hashlib.sha256(prompt).digest()[:16]
+    # A fast key for the duplicate check (its rare equal keys are compared in full).
+    prompt_key = len(prompt) << 32 | zlib.crc32(prompt)
     return ("ok", row_id, prompt_key, stratum_of(inputs, labels), chat, gold, labels, messages)
 
 
@@ -403,7 +404,7 @@ def process_task(task) -> dict:
         "position": np.array(positions, dtype=np.int64),
         "line": np.array(lines, dtype=np.int64),
         "id_key": id_keys,
-        "prompt_key": np.frombuffer(b"".join(prompt_keys), dtype="V16"),
+        "prompt_key": np.array(prompt_keys, dtype=np.uint64),
         "rank": ranks_of(id_keys),
         "strata": strata,
         "tokens": tokens,
@@ -415,23 +416,38 @@ def process_task(task) -> dict:
 
 def _blocks(path: Path):
     """(path, start, end, lines before start) per block of about CHUNK_BYTES that ends
-    just after a newline (or at the end of the file). The file is mapped, not read:
-    the main process only looks for newlines; the workers read the blocks."""
-    if path.stat().st_size == 0:
-        return
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-        size, start, lines = len(view), 0, 0
-        while start < size:
-            end = view.rfind(b"\n", start, start + CHUNK_BYTES) + 1
-            if end == 0:  # one line longer than a block
-                end = view.find(b"\n", start) + 1
-            if end == 0 or size - end < CHUNK_BYTES // 4:  # the rest of the file, whole
-                end = size
-            yield path, start, end, lines
-            window = np.frombuffer(view, dtype=np.uint8, count=end - start, offset=start)
-            lines += int(np.count_nonzero(window == 10))  # newlines
-            del window  # the map cannot close while an array looks into it
-            start = end
+    just after a newline (or at the end of the file). The main process only looks
+    for newlines, in one reused buffer; the workers read the blocks."""
+    buffer = bytearray(CHUNK_BYTES)
+    with open(path, "rb", buffering=0) as handle:
+        start = lines = 0
+        while True:
+            handle.seek(start)
+            size = handle.readinto(buffer)
+            if not size:
+                return
+            end = buffer.rfind(b"\n", 0, size) + 1
+            if end:
+                newlines = int(np.count_nonzero(np.frombuffer(buffer, np.uint8, end) == 10))
+            elif size < len(buffer):  # the last line, without a newline
+                end, newlines = size, 0
+            else:  # one line longer than a block: it ends at the next newline
+                end, newlines = _line_end(handle) - start, 1
+            yield path, start, start + end, lines
+            lines += newlines
+            start += end
+
+
+def _line_end(handle) -> int:
+    """The offset just after the next newline from the handle's position (or the end)."""
+    while True:
+        at = handle.tell()
+        block = handle.read(CHUNK_BYTES)
+        if not block:
+            return at
+        newline = block.find(b"\n")
+        if newline >= 0:
+            return at + newline + 1
 
 
 def _tasks(source, spool_dir: Path):
@@ -527,14 +543,17 @@ class Accepted:
         self.parts = {}
         return columns
 
-    def spooled_id(self, index: int) -> str:
-        """The id of accepted row ``index``, read back from its gold line."""
+    def spooled(self, index: int, gold: bool):
+        """The chat (or gold) record of accepted row ``index``, read back from its spool."""
         task = bisect.bisect_right(self.first_rows, index) - 1
         spool, chat_len, gold_len = self.spools[task]
         k = index - self.first_rows[task]
         with open(spool, "rb") as handle:
-            handle.seek(int(chat_len.sum() + gold_len[:k].sum()))
-            return loads(handle.read(int(gold_len[k])))["id"]
+            if gold:
+                handle.seek(int(chat_len.sum() + gold_len[:k].sum()))
+                return loads(handle.read(int(gold_len[k])))
+            handle.seek(int(chat_len[:k].sum()))
+            return loads(handle.read(int(chat_len[k])))
 
 
 def _repeated(keys: np.ndarray) -> np.ndarray:
@@ -552,6 +571,8 @@ def resolve_duplicates(accepted: Accepted, columns: dict) -> np.ndarray:
     its prompt text; a row rejected for other reasons is also told when an earlier
     kept row has its id. Only rows whose keys occur more than once are looked at
     one by one; all others are kept after a sort, with no dictionary of every row.
+    Prompts with the same (fast, 64-bit) key are compared by their SHA-256, read
+    back from the spool.
     """
     n = accepted.rows
     known = [(i, key) for i, (_, key, _) in enumerate(accepted.rejects) if key is not None]
@@ -567,8 +588,16 @@ def resolve_duplicates(accepted: Accepted, columns: dict) -> np.ndarray:
     ]
     events += [(int(columns["ordinal"][i]), int(i), -1) for i in np.flatnonzero(involved)]
     keep = np.ones(n, dtype=bool)
-    first_id: dict[bytes, object] = {}
-    first_prompt: dict[bytes, object] = {}
+    first_id: dict[bytes, object] = {}  # id key -> row label
+    first_prompt: dict[int, list] = {}  # prompt key -> [(row index, row label), ...]
+    prompts: dict[int, bytes] = {}  # row index -> SHA-256 of its prompt, read back
+
+    def prompt_of(index: int) -> bytes:
+        if index not in prompts:
+            messages = accepted.spooled(index, gold=False)["messages"]
+            prompts[index] = hashlib.sha256(dumps(messages[:-1])).digest()
+        return prompts[index]
+
     for ordinal, index, reject in sorted(events):
         if index < 0:  # a row rejected for other reasons
             _, key, record = accepted.rejects[reject]
@@ -577,16 +606,22 @@ def resolve_duplicates(accepted: Accepted, columns: dict) -> np.ndarray:
             continue
         label = row_label(int(columns["origin"][index]), int(columns["line"][index]))
         id_key = columns["id_key"][index].tobytes()
-        prompt_key = columns["prompt_key"][index].tobytes()
+        prompt_key = int(columns["prompt_key"][index])
         if id_key in first_id:
             reason = f"duplicate id (first at row {first_id[id_key]})"
-        elif prompt_key in first_prompt:
-            reason = f"same prompt text as row {first_prompt[prompt_key]}"
         else:
-            first_id[id_key] = first_prompt[prompt_key] = label
-            continue
+            same = [
+                other
+                for other_index, other in first_prompt.get(prompt_key, ())
+                if prompt_of(other_index) == prompt_of(index)
+            ]
+            if not same:
+                first_id[id_key] = label
+                first_prompt.setdefault(prompt_key, []).append((index, label))
+                continue
+            reason = f"same prompt text as row {same[0]}"
         keep[index] = False
-        record = {"row": label, "id": accepted.spooled_id(index), "reasons": [reason]}
+        record = {"row": label, "id": accepted.spooled(index, gold=True)["id"], "reasons": [reason]}
         accepted.rejects.append((ordinal, id_key, record))
     return keep
 
