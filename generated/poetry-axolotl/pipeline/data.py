@@ -409,8 +409,8 @@ def process_task(task) -> dict:
         "strata": strata,
         "tokens": tokens,
         "labels": np.array(labels, dtype=LABEL_DTYPE).reshape(len(ids), len(CATEGORY_FIELDS)),
-        "chat_len": np.array(chat_len, dtype=np.int64),
-        "gold_len": np.array([len(gold) for gold in golds], dtype=np.int64),
+        "chat_len": np.array(chat_len, dtype=np.uint32),  # a record over 4 GB stops the step
+        "gold_len": np.array([len(gold) for gold in golds], dtype=np.uint32),
     }
 
 
@@ -529,7 +529,7 @@ class Accepted:
         codes = [self.strata.setdefault(stratum, len(self.strata)) for stratum in result["strata"]]
         self.parts["ordinal"].append(self.records + result["position"])
         self.parts["origin"].append(np.full(n, origin, dtype=np.uint8))
-        self.parts["stratum"].append(np.array(codes, dtype=np.int64))
+        self.parts["stratum"].append(np.array(codes, dtype=np.int32))
         for name in self.COLUMNS:
             self.parts[name].append(result[name])
         self.spools.append((spool, result["chat_len"], result["gold_len"]))
@@ -538,9 +538,12 @@ class Accepted:
         self.rows += n
 
     def columns(self) -> dict:
-        """Each column as one array (the per-task parts are let go)."""
-        columns = {name: np.concatenate(parts) for name, parts in self.parts.items() if parts}
-        self.parts = {}
+        """Each column as one array (the per-task parts are let go one column at a time)."""
+        columns = {}
+        for name in list(self.parts):
+            parts = self.parts.pop(name)
+            if parts:
+                columns[name] = np.concatenate(parts)
         return columns
 
     def spooled(self, index: int, gold: bool):
@@ -725,55 +728,74 @@ def _atomic_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _copy(source: int, target: int, offset: int, size: int) -> None:
-    """Append ``size`` bytes of file ``source`` from ``offset`` to file ``target``: in the
-    kernel (os.copy_file_range) where the system has it, else through a buffer."""
+def _copy(source: int, offset: int, target: int, target_offset: int, size: int) -> None:
+    """Copy ``size`` bytes of file ``source`` from ``offset`` to file ``target`` at
+    ``target_offset``: in the kernel (os.copy_file_range) where the system has it,
+    else through a buffer."""
     global _COPY_IN_KERNEL
     while size > 0:
         done = 0
         if _COPY_IN_KERNEL:
             try:
-                done = os.copy_file_range(source, target, size, offset)
+                done = os.copy_file_range(source, target, size, offset, target_offset)
             except OSError:  # not between these files (some file systems): use a buffer
                 _COPY_IN_KERNEL = False
         if not _COPY_IN_KERNEL:
-            done = os.write(target, os.pread(source, min(size, 1 << 24), offset))
+            done = os.pwrite(target, os.pread(source, min(size, 1 << 24), offset), target_offset)
         if done <= 0:
             raise OSError(f"could not copy {size} bytes of a spool file")
-        offset += done
-        size -= done
+        offset, target_offset, size = offset + done, target_offset + done, size - done
 
 
 _COPY_IN_KERNEL = hasattr(os, "copy_file_range")
 
 
+def _copy_task(spool: Path, chat_len, gold_len, codes, copies, files: list[int], at: list[int]):
+    """Append one task's kept rows from its spool file to the split files (``at``: the
+    files' ends, moved on), copying runs of rows bound for the same file at once."""
+    n = len(chat_len)
+    chat_at = np.concatenate(([0], np.cumsum(chat_len, dtype=np.int64))).tolist()
+    gold_at = (chat_at[-1] + np.concatenate(([0], np.cumsum(gold_len, dtype=np.int64)))).tolist()
+    codes, copies = codes.tolist(), copies.tolist()
+    source = os.open(spool, os.O_RDONLY)
+    try:
+        k = 0
+        while k < n:
+            code, times, end = codes[k], copies[k], k + 1
+            while end < n and times == 1 and codes[end] == code and copies[end] == 1:
+                end += 1
+            if code >= 0:
+                for _ in range(times):
+                    for file, starts in ((2 * code, chat_at), (2 * code + 1, gold_at)):
+                        size = starts[end] - starts[k]
+                        _copy(source, starts[k], files[file], at[file], size)
+                        at[file] += size
+            k = end
+    finally:
+        os.close(source)
+    spool.unlink()
+
+
 def _write_splits(out: Path, spools: list, columns: dict, codes: np.ndarray) -> dict:
     """Copy each kept row's chat and gold lines from the spool files to its split's files
-    (runs of rows bound for the same file are copied at once, in the kernel)."""
+    (in the kernel, with os.copy_file_range, where the system has it)."""
     targets = [out / f"{name}{suffix}" for name in SPLITS for suffix in (".jsonl", ".gold.jsonl")]
     tmp_paths = [target.with_name(target.name + ".tmp") for target in targets]
+    copies = np.ones(len(codes), dtype=np.int64)  # every row is written once
     files = [os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) for tmp in tmp_paths]
-    first = 0
+    at, first = [0] * len(files), 0
     try:
         for spool, chat_len, gold_len in spools:
             n = len(chat_len)
-            chat_at = np.concatenate(([0], np.cumsum(chat_len))).tolist()
-            gold_at = (chat_at[-1] + np.concatenate(([0], np.cumsum(gold_len)))).tolist()
-            task_codes = codes[first : first + n].tolist()
-            source = os.open(spool, os.O_RDONLY)
-            try:
-                k = 0
-                while k < n:
-                    code, end = task_codes[k], k + 1
-                    while end < n and task_codes[end] == code:
-                        end += 1
-                    if code >= 0:
-                        _copy(source, files[2 * code], chat_at[k], chat_at[end] - chat_at[k])
-                        _copy(source, files[2 * code + 1], gold_at[k], gold_at[end] - gold_at[k])
-                    k = end
-            finally:
-                os.close(source)
-            spool.unlink()
+            _copy_task(
+                spool,
+                chat_len,
+                gold_len,
+                codes[first : first + n],
+                copies[first : first + n],
+                files,
+                at,
+            )
             first += n
     except BaseException:
         for tmp in tmp_paths:
@@ -785,12 +807,7 @@ def _write_splits(out: Path, spools: list, columns: dict, codes: np.ndarray) -> 
     stats = {"splits": {}}
     for index, name in enumerate(SPLITS):
         mask = codes == index
-        tokens = columns["tokens"][mask] if mask.any() else np.zeros((0, 2), dtype=np.int32)
-        labels = (
-            columns["labels"][mask]
-            if mask.any()
-            else np.zeros((0, len(CATEGORY_FIELDS)), dtype=LABEL_DTYPE)
-        )
+        tokens, labels = columns["tokens"][mask], columns["labels"][mask]
         stats["splits"][name] = {
             "examples": int(mask.sum()),
             "tokens": _summary(tokens[:, 1]),

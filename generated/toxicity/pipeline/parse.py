@@ -183,6 +183,20 @@ _CANONICAL = {
     for f in schema.FIELDS
     if f["type"] == "categorical"
 }
+# For the fast path (all fields categorical), per field in answer order: the declared
+# spellings and their case-folded forms -> value.
+_SPELLINGS = (
+    [
+        {
+            **_CANONICAL[f["name"]],
+            **({schema.NA_TOKEN: None} if f["allow_na"] else {}),
+            **{v: v for v in f["values"]},
+        }
+        for f in schema.FIELDS
+    ]
+    if _EXACT_RE is not None
+    else []
+)
 
 
 def _exact_key_value(text: str):
@@ -197,9 +211,9 @@ def _exact_key_value(text: str):
         text[: m.start()] + "\n" + text[m.end() :]
     ):
         return None  # field lines outside the block: let the full parser judge repeats
-    values = dict(zip(schema.FIELD_NAMES, m.groups(), strict=True))
-    for name, value in values.items():
-        values[name] = _CANONICAL[name][value.casefold()]
+    values = {}
+    for name, spellings, raw in zip(schema.FIELD_NAMES, _SPELLINGS, m.groups(), strict=True):
+        values[name] = spellings[raw] if raw in spellings else spellings[raw.casefold()]
     return values
 
 
