@@ -405,7 +405,6 @@ def process_task(task) -> dict:
         "line": np.array(lines, dtype=np.int64),
         "id_key": id_keys,
         "prompt_key": np.array(prompt_keys, dtype=np.uint64),
-        "rank": ranks_of(id_keys),
         "strata": strata,
         "tokens": tokens,
         "labels": np.array(labels, dtype=LABEL_DTYPE).reshape(len(ids), len(CATEGORY_FIELDS)),
@@ -502,11 +501,11 @@ def _processed(tasks, audit: TokenAudit | None, workers: int):
 
 class Accepted:
     """What the main process keeps per accepted row: position, line number, source,
-    id and prompt keys, rank, stratum, token lengths and spooled line sizes
-    (about 90 bytes), and one byte per categorical label. The records
-    themselves wait in the spool files."""
+    id key (which gives the rank), prompt key, stratum, token lengths and
+    spooled line sizes (73 bytes), and one byte per categorical label. The
+    records themselves wait in the spool files."""
 
-    COLUMNS = ("line", "id_key", "prompt_key", "rank", "tokens", "labels")
+    COLUMNS = ("line", "id_key", "prompt_key", "tokens", "labels")
 
     def __init__(self) -> None:
         self.parts: dict[str, list] = {
@@ -560,11 +559,16 @@ class Accepted:
 
 
 def _repeated(keys: np.ndarray) -> np.ndarray:
-    """Which entries' key occurs more than once."""
-    if not len(keys):
-        return np.zeros(0, dtype=bool)
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    return counts[inverse] > 1
+    """Which entries of an array of 64-bit keys share their key with another entry."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    same = ordered[1:] == ordered[:-1]
+    shared = np.zeros(len(keys), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    result = np.empty(len(keys), dtype=bool)
+    result[order] = shared
+    return result
 
 
 def resolve_duplicates(accepted: Accepted, columns: dict) -> np.ndarray:
@@ -582,7 +586,7 @@ def resolve_duplicates(accepted: Accepted, columns: dict) -> np.ndarray:
     ids = np.concatenate(
         [columns["id_key"], np.frombuffer(b"".join(k for _, k in known), dtype="V16")]
     )
-    repeated_id = _repeated(ids)
+    repeated_id = _repeated(ranks_of(ids))  # the ids' first 8 bytes; equal ids are checked in full
     involved = repeated_id[:n] | _repeated(columns["prompt_key"])
     events = [
         (accepted.rejects[i][0], -1, i)
@@ -684,9 +688,8 @@ def _build(source, out: Path, spool_dir: Path, tokenizer: str | None, workers: i
     codes = np.full(accepted.rows, -1, dtype=np.int8)  # per accepted row: its split, -1 dropped
     if accepted.rows:
         strata = columns["stratum"][keep]
-        codes[keep] = assign_codes(
-            columns["rank"][keep], strata, list(accepted.strata), schema.SPLIT_RATIOS
-        )
+        ranks = ranks_of(columns["id_key"][keep])
+        codes[keep] = assign_codes(ranks, strata, list(accepted.strata), schema.SPLIT_RATIOS)
     counts = {name: int((codes == i).sum()) for i, name in enumerate(SPLITS)}
     if counts["train"] < schema.BATCH_SIZE:
         problems.append(
