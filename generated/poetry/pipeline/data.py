@@ -502,7 +502,7 @@ def _processed(tasks, audit: TokenAudit | None, workers: int):
 class Accepted:
     """What the main process keeps per accepted row: position, line number, source,
     id key (which gives the rank), prompt key, stratum, token lengths and
-    spooled line sizes (73 bytes), and one byte per categorical label. The
+    spooled line sizes (61 bytes), and one byte per categorical label. The
     records themselves wait in the spool files."""
 
     COLUMNS = ("line", "id_key", "prompt_key", "tokens", "labels")

@@ -511,7 +511,7 @@ def _processed(tasks, audit: TokenAudit | None, workers: int):
 class Accepted:
     """What the main process keeps per accepted row: position, line number, source,
     id key (which gives the rank), prompt key, draw, stratum, token lengths and
-    spooled line sizes (81 bytes), and one byte per categorical label. The
+    spooled line sizes (69 bytes), and one byte per categorical label. The
     records themselves wait in the spool files."""
 
     COLUMNS = ("line", "id_key", "prompt_key", "draw", "tokens", "labels")
