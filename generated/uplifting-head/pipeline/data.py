@@ -25,6 +25,7 @@ the same for any number of workers and any CHUNK_BYTES.
 import argparse
 import bisect
 import csv
+import gc
 import hashlib
 import io
 import itertools
@@ -486,16 +487,22 @@ def _processed(tasks, audit: TokenAudit | None, workers: int):
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(workers, initializer=_set_audit, initargs=(audit,)) as pool:
-        in_flight: deque = deque()
-        for task in tasks:
-            in_flight.append((task, pool.apply_async(process_task, (task,))))
-            if len(in_flight) >= 2 * workers:
+    # The objects the workers inherit are left out of their garbage collections, which
+    # would otherwise walk (and copy, page by page) the whole inherited heap.
+    gc.freeze()
+    try:
+        with context.Pool(workers, initializer=_set_audit, initargs=(audit,)) as pool:
+            in_flight: deque = deque()
+            for task in tasks:
+                in_flight.append((task, pool.apply_async(process_task, (task,))))
+                if len(in_flight) >= 2 * workers:
+                    task, result = in_flight.popleft()
+                    yield task, result.get()
+            while in_flight:
                 task, result = in_flight.popleft()
                 yield task, result.get()
-        while in_flight:
-            task, result = in_flight.popleft()
-            yield task, result.get()
+    finally:
+        gc.unfreeze()
 
 
 # ---------------------------------------------------------- the main process
