@@ -202,3 +202,16 @@ def test_distillation_smoke(tmp_path):
     assert sum(metrics["outcomes"].values()) == metrics["examples"] == 3
     scored = [json.loads(x) for x in (work / "eval" / "scored.jsonl").read_text().splitlines()]
     assert {s["outcome"] for s in scored} <= set(metrics["outcomes"])
+
+
+def test_make_data_passes_only_options_the_data_step_takes():
+    """`make data SOURCE=...` would hand a multi-source data step an option it refuses."""
+    import re
+
+    for project, takes_source in (("support_distill", False), ("poetry", True)):
+        makefile = (ROOT / "generated" / project / "Makefile").read_text()
+        recipe = re.search(r"^data:\n\t(.*)$", makefile, re.M).group(1)
+        data_step = (ROOT / "generated" / project / "pipeline" / "data.py").read_text()
+        for option in re.findall(r"--[a-z-]+", recipe):
+            assert f'"{option}"' in data_step, (project, option)
+        assert ("--source" in recipe) == takes_source, project
