@@ -13,6 +13,7 @@ min and median are reported.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -65,23 +66,18 @@ def process_times(command: list[str], repeat: int, cwd=ROOT) -> list[float]:
     return times
 
 
-_LOADED: list[str] = []
+_LOADED = contextlib.ExitStack()
 
 
 def load_project(project: Path) -> dict:
     """The generated project's pipeline modules, imported as its own commands import
-    them: the project stays on sys.path and in sys.modules (the data step's worker
-    processes find their functions there) until the next project is loaded."""
-    import importlib
+    them (the data step's worker processes find their functions there) until the next
+    project is loaded."""
+    from distillgen.compile import project_imported
 
-    for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
-        del sys.modules[name]
-    while _LOADED:
-        sys.path.remove(_LOADED.pop())
-    sys.path.insert(0, str(project))
-    _LOADED.append(str(project))
+    _LOADED.close()
     names = ("schema", "labels", "parse", "prompts", "metrics", "data")
-    return {name: importlib.import_module(f"pipeline.{name}") for name in names}
+    return _LOADED.enter_context(project_imported(project, names))
 
 
 def build_poetry(out: Path, source: Path | None = None, model: str | None = None) -> Path:

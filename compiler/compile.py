@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from .checks import route_problem
@@ -62,10 +63,12 @@ def build_project(
 PIPELINE_MODULES = ("schema", "labels", "parse", "prompts", "split", "metrics", "accept", "data")
 
 
-def import_project(project_dir: Path, names=PIPELINE_MODULES) -> dict:
-    """A generated project's `pipeline.<name>` modules, imported fresh and isolated: any
-    `pipeline` package already imported (another project's) is forgotten before and after,
-    so several generated projects can be loaded side by side in one process."""
+@contextlib.contextmanager
+def project_imported(project_dir: Path, names=PIPELINE_MODULES):
+    """A generated project's `pipeline.<name>` modules, importable as its own commands
+    import them (on sys.path and in sys.modules, so the data step's worker processes
+    can be handed its functions) until the block ends. Any `pipeline` package already
+    imported (another project's) is forgotten before and after."""
     import importlib
     import sys
 
@@ -76,7 +79,14 @@ def import_project(project_dir: Path, names=PIPELINE_MODULES) -> dict:
     forget()
     sys.path.insert(0, str(project_dir))
     try:
-        return {name: importlib.import_module(f"pipeline.{name}") for name in names}
+        yield {name: importlib.import_module(f"pipeline.{name}") for name in names}
     finally:
         sys.path.remove(str(project_dir))
         forget()
+
+
+def import_project(project_dir: Path, names=PIPELINE_MODULES) -> dict:
+    """A generated project's `pipeline.<name>` modules, imported fresh and isolated, so
+    several generated projects can be loaded side by side in one process."""
+    with project_imported(project_dir, names) as modules:
+        return modules

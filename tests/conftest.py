@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -27,25 +26,12 @@ def load_generated(project_dir: Path, names=None) -> dict:
     return import_project(project_dir, names or PIPELINE_MODULES)
 
 
-@contextlib.contextmanager
 def project_imported(project_dir: Path):
-    """The project's `pipeline` package importable as its own commands import it (on
-    sys.path and in sys.modules), so that the data step's worker processes can be
-    handed its functions; forgotten again on leaving."""
-    import importlib
-    import sys
+    """The project's data step and schema, importable as its own commands import them
+    (its worker processes can be handed its functions) until the block ends."""
+    from distillgen.compile import project_imported as imported
 
-    def forget() -> None:
-        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
-            del sys.modules[name]
-
-    forget()
-    sys.path.insert(0, str(project_dir))
-    try:
-        yield {name: importlib.import_module(f"pipeline.{name}") for name in ("data", "schema")}
-    finally:
-        sys.path.remove(str(project_dir))
-        forget()
+    return imported(project_dir, ("data", "schema"))
 
 
 def build_into(spec: Path, out: Path, overrides=None) -> dict[str, str]:

@@ -22,10 +22,6 @@ def digest(seed: int, row_id: str) -> bytes:
     return hashlib.sha256(f"{seed}\x00{row_id}".encode("utf-8", "surrogatepass")).digest()[:16]
 
 
-def rank(seed: int, row_id: str) -> int:
-    return int.from_bytes(digest(seed, row_id)[:8], "big")
-
-
 def ranks_of(digests: np.ndarray) -> np.ndarray:
     """The ranks of an array of 16-byte digests."""
     return np.frombuffer(digests.tobytes(), dtype=">u8")[::2].astype(np.uint64)
@@ -35,7 +31,8 @@ def assign(keys: list[tuple[str, str]], ratios: dict, seed: int) -> list[str]:
     """Split names for ``keys`` = [(row id, stratum), ...], in the same order."""
     names = sorted({stratum for _, stratum in keys})
     code = {name: i for i, name in enumerate(names)}
-    ranks = np.array([rank(seed, row_id) for row_id, _ in keys], dtype=np.uint64)
+    digests = np.frombuffer(b"".join(digest(seed, row_id) for row_id, _ in keys), dtype="V16")
+    ranks = ranks_of(digests)
     strata = np.array([code[stratum] for _, stratum in keys], dtype=np.int64)
     return [SPLITS[i] for i in assign_codes(ranks, strata, names, ratios).tolist()]
 

@@ -113,11 +113,10 @@ def iter_rows(source):
 
 
 def _read_jsonl(path: Path):
-    """Raw lines: they are decoded where they are checked (in the workers)."""
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if raw.strip():
-                yield number, raw, None
+    """Raw lines, block by block (as the workers read them): they are decoded where
+    they are checked."""
+    for block in _blocks(path):
+        yield from _block_records(block)
 
 
 def decode_line(raw: bytes):
