@@ -165,3 +165,51 @@ def test_piecewise_prompt_rendering_equals_whole_rendering(source):
     ):
         whole = env.from_string(source).render({**row, **constants})
         assert template.render(row) == whole
+
+
+def test_reads_back_agrees_with_the_parser(poetry):
+    """The data step skips parsing a completion when parse.reads_back says it is known
+    to read back; that must never be said of a completion the parser would misread."""
+    import random
+
+    schema, labels, parse = poetry["schema"], poetry["labels"], poetry["parse"]
+    options = {
+        f["name"]: list(f["values"]) + ([None] if f["allow_na"] else []) for f in schema.FIELDS
+    }
+    rng = random.Random(7)
+    for _ in range(300):
+        values = {name: rng.choice(choices) for name, choices in options.items()}
+        assert parse.reads_back(values)  # every declared value's line reads back
+        back = parse.parse(labels.render_completion(values))
+        assert back.status == parse.PARSED and back.values == values
+    # Not a declared spelling, a missing field, or a value whose line was not checked:
+    # not known, so the data step parses the completion.
+    first = next(iter(options))
+    assert not parse.reads_back({**values, first: options[first][0].upper()})
+    assert not parse.reads_back({k: v for k, v in values.items() if k != first})
+
+
+def test_reads_back_is_never_said_where_a_line_does_not_read_back(poetry, monkeypatch):
+    """A value whose line the parser misreads is left out of the table built at import."""
+    schema, parse = poetry["schema"], poetry["parse"]
+    field = schema.FIELDS[0]
+    value = field["values"][1]  # (not the value the other fields' checks are made with)
+    real = parse.parse
+
+    def misreads(text):
+        back = real(text)
+        if f"{field['name']}: {value}\n" in text + "\n":
+            back.values[field["name"]] = "something else"
+        return back
+
+    monkeypatch.setattr(parse, "parse", misreads)
+    table = dict(parse._lines_that_read_back())
+    assert value not in table[field["name"]]
+    assert table[field["name"]] and all(table[f["name"]] for f in schema.FIELDS[1:])
+
+
+def test_reads_back_is_never_said_for_other_schemas(mini):
+    """Schemas with free text or numbers always parse the completion back."""
+    assert mini["parse"]._READ_BACK == []
+    values = {"sentiment": "positive", "topic": "a", "stars": 5, "score": 0.1, "sarcastic": True}
+    assert not mini["parse"].reads_back(values)

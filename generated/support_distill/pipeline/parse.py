@@ -85,3 +85,8 @@ def parse(text) -> Parsed:
 
 def parse_all(texts) -> list[Parsed]:
     return [parse(text) for text in texts]
+
+
+def reads_back(values: dict) -> bool:
+    """Never known without parsing: the data step parses every completion back."""
+    return False

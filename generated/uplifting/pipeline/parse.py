@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline import schema
-from pipeline.labels import EXACT, LabelError, coerce
+from pipeline.labels import EXACT, LabelError, coerce, render_completion
 
 PARSED, PARTIAL, UNPARSEABLE = "parsed", "partial", "unparseable"
 
@@ -276,3 +276,39 @@ def _classify(text: str, found: dict) -> Parsed:
     else:
         status = PARTIAL
     return Parsed(status, values, problems)
+
+
+def reads_back(values: dict) -> bool:
+    """True when parse(render_completion(values)) is known to give ``values`` without
+    parsing it; False means: parse it to know.
+
+    Known only for schemas of categorical fields written as key: value lines (the fast
+    path above): such a completion is one line per field, in order, and _EXACT_RE reads
+    it line by line, so it reads back exactly when each of its lines does. That was
+    checked once per field and value (not-applicable included) when this module loaded.
+    """
+    return bool(_READ_BACK) and all(values.get(name, _ABSENT) in good for name, good in _READ_BACK)
+
+
+def _lines_that_read_back() -> list:
+    """Per field (fast-path schemas only): the values whose line parse() reads back."""
+    if _EXACT_RE is None:
+        return []
+    options = {
+        f["name"]: list(f["values"]) + ([None] if f["allow_na"] else []) for f in schema.FIELDS
+    }
+    base = {name: values[0] for name, values in options.items()}
+    table = []
+    for name, values in options.items():
+        good = set()
+        for value in values:
+            labels = {**base, name: value}
+            back = parse(render_completion(labels))
+            if back.status == PARSED and back.values == labels:
+                good.add(value)
+        table.append((name, frozenset(good)))
+    return table
+
+
+_ABSENT = object()
+_READ_BACK = _lines_that_read_back()
