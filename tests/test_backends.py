@@ -63,9 +63,7 @@ def test_generated_projects_share_data_parser_and_acceptance():
         assert (POETRY_MLX / path).read_text() == (POETRY_PEFT / path).read_text(), path
     # The data step differs by one guard: mlx-lm evaluates whole batches only.
     mlx = (POETRY_MLX / "pipeline" / "data.py").read_text()
-    start = mlx.index(
-        "    counts = {name: int((codes == i).sum()) for i, name in enumerate(SPLITS)}"
-    )
+    start = mlx.index('    counts = {\n        "train": int(sizes.sum() - n_held.sum()),')
     end = mlx.index("    if problems:\n        raise DataError")
     assert "batch_size" in mlx[start:end]
     for other in (POETRY_PEFT, ROOT / "generated" / "poetry-axolotl"):

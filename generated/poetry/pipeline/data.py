@@ -16,10 +16,12 @@ labels beside them, rejects.jsonl and stats.json. Exit status: 0 written,
 Speed: --workers processes (default: one per core, at most 8) each take a
 block of about CHUNK_BYTES of the source, read it themselves, check, render,
 parse back and measure its rows (CHUNK_ROWS per tokenizer call) and spool the
-accepted records to a file of their own. The main process keeps about a hundred
-bytes per row (keys for the duplicate checks, the split and the statistics),
-never the records, then copies the spooled lines to their splits. The output is
-the same for any number of workers and any CHUNK_BYTES.
+accepted records to a file of their own. The main process keeps no per-row state
+in memory: each row's keys, lengths and labels go to a ledger file, its id and
+prompt keys to PARTS hash partitions, which the duplicate checks and the split
+then read one at a time; then the spooled lines are copied to their splits, a task
+at a time. Its memory does not grow with the corpus. The output is the same for
+any number of workers and any CHUNK_BYTES.
 """
 
 import argparse
@@ -27,6 +29,7 @@ import bisect
 import csv
 import gc
 import hashlib
+import heapq
 import io
 import itertools
 import json
@@ -64,7 +67,7 @@ from pipeline import schema
 from pipeline.labels import check_labels, format_value, render_completion
 from pipeline.parse import PARSED, parse, reads_back
 from pipeline.prompts import training_messages
-from pipeline.split import SPLITS, assign_codes, digest, ranks_of
+from pipeline.split import SPLITS, codes_at, cut_points, digest, held_out, ranks_of
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "work" / "data"
@@ -87,6 +90,21 @@ LABEL_DTYPE = np.uint8 if all(len(v) <= 256 for v in CATEGORY_VALUES.values()) e
 CATEGORY_NAMES = {
     name: [format_value(value) for value in values] for name, values in CATEGORY_VALUES.items()
 }
+# What the step keeps of an accepted row: in its task's ledger file, never in memory.
+ROW = np.dtype(
+    [
+        ("ordinal", "<i8"),  # its place among all the rows read (rejects included)
+        ("line", "<i8"),  # its line (or CSV row) number
+        ("origin", "u1"),  # its source's index
+        ("stratum", "<i4"),  # its stratum's code
+        ("id_key", "V16"),  # key_of(its id): the duplicate check and the split's rank
+        ("prompt_key", "<u8"),  # the prompt's length and CRC-32: the duplicate check
+        ("tokens", "<i4", (2,)),  # prompt tokens, total tokens
+        ("labels", LABEL_DTYPE, (len(CATEGORY_FIELDS),)),  # index of each categorical label
+        ("chat_len", "<u4"),  # the sizes of its spooled chat and gold lines
+        ("gold_len", "<u4"),
+    ]
+)
 
 
 class DataError(Exception):
@@ -380,7 +398,8 @@ def process_task(task) -> dict:
     end, lines before start), which the worker reads itself, or a list of records
     the main process read. The chat and gold lines go to the spool file (all chat
     lines, then all gold lines); the rest is returned to the main process: the
-    rejects, the token-length problems and, per accepted row, what Accepted keeps.
+    rejects, the token-length problems, the accepted rows' strata and, per accepted
+    row, a ROW for the ledger.
     """
     spool, origin, records = task
     records = records if isinstance(records, list) else _block_records(records)
@@ -424,20 +443,21 @@ def process_task(task) -> dict:
             too_long.append(
                 (int(k), message + ("" if n_total > n_prompt else ", no completion tokens"))
             )
-    id_keys = np.frombuffer(b"".join(map(key_of, ids)), dtype="V16")
+    rows = np.zeros(len(ids), dtype=ROW)  # origin, stratum and the ordinal's base: main's
+    rows["ordinal"] = positions
+    rows["line"] = lines
+    rows["id_key"] = np.frombuffer(b"".join(map(key_of, ids)), dtype="V16")
+    rows["prompt_key"] = prompt_keys
+    rows["tokens"] = tokens
+    rows["labels"] = np.array(labels, dtype=LABEL_DTYPE).reshape(len(ids), len(CATEGORY_FIELDS))
+    rows["chat_len"] = chat_len  # (a record over 4 GB stops the step)
+    rows["gold_len"] = [len(gold) for gold in golds]
     return {
         "records": count,
         "rejects": rejects,
         "too_long": too_long,
-        "position": np.array(positions, dtype=np.int64),
-        "line": np.array(lines, dtype=np.int64),
-        "id_key": id_keys,
-        "prompt_key": np.array(prompt_keys, dtype=np.uint64),
+        "rows": rows,
         "strata": strata,
-        "tokens": tokens,
-        "labels": np.array(labels, dtype=LABEL_DTYPE).reshape(len(ids), len(CATEGORY_FIELDS)),
-        "chat_len": np.array(chat_len, dtype=np.uint32),  # a record over 4 GB stops the step
-        "gold_len": np.array([len(gold) for gold in golds], dtype=np.uint32),
     }
 
 
@@ -532,64 +552,123 @@ def _processed(tasks, audit: TokenAudit | None, workers: int):
 
 # ---------------------------------------------------------- the main process
 
+PARTS = 64  # hash partitions of the ids and of the prompts; one is loaded at a time
+# An id partition's entry: an accepted row (row >= 0; with its stratum), or a rejected
+# row that has an id (row = -1 - its ordinal). Partition: the top 6 bits of the rank,
+# so the partitions, read in order, give the ranks in order.
+ID_ENTRY = np.dtype([("key", "V16"), ("row", "<i8"), ("stratum", "<i4")])
+PROMPT_ENTRY = np.dtype([("key", "<u8"), ("row", "<i8")])  # partition: low bits of the CRC
 
-class Accepted:
-    """What the main process keeps per accepted row: position, line number, source,
-    id key (which gives the rank), prompt key, stratum, token lengths and
-    spooled line sizes (61 bytes), and one byte per categorical label. The
-    records themselves wait in the spool files."""
 
-    COLUMNS = ("line", "id_key", "prompt_key", "tokens", "labels")
+class Ledger:
+    """What the main process keeps while the workers run, in files under the spool
+    directory rather than in memory: per task, a ROW per accepted row (``NNNNNN.rows``
+    beside the spool file ``NNNNNN``); the ids and the prompt keys, hash-partitioned
+    (``ids-PP``, ``prompts-PP``); the reject records (``rejects``). In memory: per task
+    a tuple, per stratum a code and a count, and the token-length problems."""
 
-    def __init__(self) -> None:
-        self.parts: dict[str, list] = {
-            name: [] for name in ("ordinal", "origin", "stratum", *self.COLUMNS)
-        }
-        self.spools: list[tuple[Path, np.ndarray, np.ndarray]] = []  # per task: file, line sizes
-        self.first_rows: list[int] = []  # per task: the index of its first accepted row
+    def __init__(self, spool_dir: Path) -> None:
+        self.dir = spool_dir
+        self.tasks: list[tuple[Path, Path, int, int]] = []  # spool, ledger file, first row, rows
+        self.firsts: list[int] = []  # per task: its first row (for bisect)
         self.strata: dict[str, int] = {}  # stratum -> its code
-        self.rejects: list[tuple] = []  # (ordinal, id key or None, reject record)
-        self.too_long: list[tuple[int, str]] = []  # (row index, message)
-        self.records = 0
-        self.rows = 0
+        self.sizes = np.zeros(0, dtype=np.int64)  # accepted rows per stratum code
+        self.too_long: list[tuple[int, str]] = []  # (row, message)
+        self.records = self.rows = self.rejects = 0
+        self.files = [
+            open(self.part(kind, p), "wb") for kind in ("ids", "prompts") for p in range(PARTS)
+        ]
+        self.files.append(open(spool_dir / "rejects", "wb"))
+
+    def part(self, kind: str, p: int) -> Path:
+        return self.dir / f"{kind}-{p:02d}"
 
     def add(self, spool: Path, origin: int, result: dict) -> None:
+        rejected = []
         for position, number, row_id, reasons, key in result["rejects"]:
+            ordinal = self.records + position
             record = {"row": number, "id": row_id, "reasons": reasons}
-            self.rejects.append((self.records + position, key, record))
+            self.files[-1].write(dumps([ordinal, record]) + b"\n")
+            if key is not None:
+                rejected.append((key, -1 - ordinal, -1))
+        self.rejects += len(result["rejects"])
+        rows = result["rows"]
+        n = len(rows)
+        rows["ordinal"] += self.records
+        rows["origin"] = origin
+        rows["stratum"] = [
+            self.strata.setdefault(stratum, len(self.strata)) for stratum in result["strata"]
+        ]
+        ledger = spool.with_name(spool.name + ".rows")
+        rows.tofile(ledger)
+        index = np.arange(self.rows, self.rows + n, dtype=np.int64)
+        ids = np.concatenate([np.array(rejected, dtype=ID_ENTRY), np.empty(n, dtype=ID_ENTRY)])
+        ids["key"][len(rejected) :] = rows["id_key"]
+        ids["row"][len(rejected) :] = index
+        ids["stratum"][len(rejected) :] = rows["stratum"]
+        self._spread(0, ranks_of(ids["key"]) >> np.uint64(58), ids)
+        prompts = np.empty(n, dtype=PROMPT_ENTRY)
+        prompts["key"], prompts["row"] = rows["prompt_key"], index
+        self._spread(PARTS, prompts["key"] % np.uint64(PARTS), prompts)
+        counts = np.bincount(rows["stratum"], minlength=len(self.strata))
+        self.sizes = np.pad(self.sizes, (0, len(counts) - len(self.sizes))) + counts
         self.too_long.extend((self.rows + k, message) for k, message in result["too_long"])
-        n = len(result["line"])
-        codes = [self.strata.setdefault(stratum, len(self.strata)) for stratum in result["strata"]]
-        self.parts["ordinal"].append(self.records + result["position"])
-        self.parts["origin"].append(np.full(n, origin, dtype=np.uint8))
-        self.parts["stratum"].append(np.array(codes, dtype=np.int32))
-        for name in self.COLUMNS:
-            self.parts[name].append(result[name])
-        self.spools.append((spool, result["chat_len"], result["gold_len"]))
-        self.first_rows.append(self.rows)
+        self.tasks.append((spool, ledger, self.rows, n))
+        self.firsts.append(self.rows)
         self.records += result["records"]
         self.rows += n
 
-    def columns(self) -> dict:
-        """Each column as one array (the per-task parts are let go one column at a time)."""
-        columns = {}
-        for name in list(self.parts):
-            parts = self.parts.pop(name)
-            if parts:
-                columns[name] = np.concatenate(parts)
-        return columns
+    def _spread(self, first: int, parts: np.ndarray, entries: np.ndarray) -> None:
+        """Append each entry to its partition's file."""
+        order = np.argsort(parts, kind="stable")
+        bounds = np.searchsorted(parts[order], np.arange(PARTS + 1)).tolist()
+        for p in range(PARTS):
+            if bounds[p] < bounds[p + 1]:
+                self.files[first + p].write(entries[order[bounds[p] : bounds[p + 1]]].tobytes())
+
+    def close(self) -> None:
+        for file in self.files:
+            file.close()
+
+    def entries(self, kind: str, p: int) -> np.ndarray:
+        return np.fromfile(self.part(kind, p), dtype=ID_ENTRY if kind == "ids" else PROMPT_ENTRY)
+
+    def task_rows(self, task: int) -> np.ndarray:
+        """The ROWs of a task's accepted rows."""
+        return np.fromfile(self.tasks[task][1], dtype=ROW)
+
+    def take(self, indices: np.ndarray) -> np.ndarray:
+        """The ROWs of the accepted rows ``indices`` (sorted), reading only their tasks' files."""
+        tasks = np.searchsorted(np.array(self.firsts, dtype=np.int64), indices, side="right") - 1
+        parts = []
+        for task in np.unique(tasks).tolist():
+            first = self.tasks[task][2]
+            parts.append(self.task_rows(task)[indices[tasks == task] - first])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=ROW)
 
     def spooled(self, index: int, gold: bool):
         """The chat (or gold) record of accepted row ``index``, read back from its spool."""
-        task = bisect.bisect_right(self.first_rows, index) - 1
-        spool, chat_len, gold_len = self.spools[task]
-        k = index - self.first_rows[task]
+        task = bisect.bisect_right(self.firsts, index) - 1
+        spool, _, first, _ = self.tasks[task]
+        rows = self.task_rows(task)
+        k = index - first
+        offset = int(rows["chat_len"][:k].sum(dtype=np.int64))
+        size = int(rows["chat_len"][k])
+        if gold:
+            offset = int(
+                rows["chat_len"].sum(dtype=np.int64) + rows["gold_len"][:k].sum(dtype=np.int64)
+            )
+            size = int(rows["gold_len"][k])
         with open(spool, "rb") as handle:
-            if gold:
-                handle.seek(int(chat_len.sum() + gold_len[:k].sum()))
-                return loads(handle.read(int(gold_len[k])))
-            handle.seek(int(chat_len[:k].sum()))
-            return loads(handle.read(int(chat_len[k])))
+            handle.seek(offset)
+            return loads(handle.read(size))
+
+    def reject_records(self):
+        """(ordinal, record) per row rejected by a worker, in source order."""
+        with open(self.dir / "rejects", "rb") as handle:
+            for line in handle:
+                ordinal, record = loads(line)
+                yield ordinal, record
 
 
 def _repeated(keys: np.ndarray) -> np.ndarray:
@@ -605,66 +684,85 @@ def _repeated(keys: np.ndarray) -> np.ndarray:
     return result
 
 
-def resolve_duplicates(accepted: Accepted, columns: dict) -> np.ndarray:
-    """Reject repeated ids and prompt texts; return the mask of the rows kept.
+class Duplicates:
+    """Repeated ids and prompt texts, found one hash partition at a time.
 
     In source order, a row is rejected when an earlier kept row has its id, or else
     its prompt text; a row rejected for other reasons is also told when an earlier
-    kept row has its id. Only rows whose keys occur more than once are looked at
-    one by one; all others are kept after a sort, with no dictionary of every row.
-    Prompts with the same (fast, 64-bit) key are compared by their SHA-256, read
-    back from the spool.
+    kept row has its id. Only rows whose keys occur more than once are looked at one
+    by one (after a sort of each partition); prompts with the same (fast, 64-bit) key
+    are compared by their SHA-256, read back from the spool.
+
+    ``dropped``: the accepted rows rejected as duplicates (sorted); ``rejects``:
+    (ordinal, record) for them; ``notes``: ordinal -> the reason added to the record
+    of a row rejected for other reasons; ``strata``: the dropped rows' strata.
     """
-    n = accepted.rows
-    known = [(i, key) for i, (_, key, _) in enumerate(accepted.rejects) if key is not None]
-    ids = np.concatenate(
-        [columns["id_key"], np.frombuffer(b"".join(k for _, k in known), dtype="V16")]
-    )
-    repeated_id = _repeated(ranks_of(ids))  # the ids' first 8 bytes; equal ids are checked in full
-    involved = repeated_id[:n] | _repeated(columns["prompt_key"])
-    events = [
-        (accepted.rejects[i][0], -1, i)
-        for (i, _), flag in zip(known, repeated_id[n:], strict=True)
-        if flag
-    ]
-    events += [(int(columns["ordinal"][i]), int(i), -1) for i in np.flatnonzero(involved)]
-    keep = np.ones(n, dtype=bool)
-    first_id: dict[bytes, object] = {}  # id key -> row label
-    first_prompt: dict[int, list] = {}  # prompt key -> [(row index, row label), ...]
-    prompts: dict[int, bytes] = {}  # row index -> SHA-256 of its prompt, read back
 
-    def prompt_of(index: int) -> bytes:
-        if index not in prompts:
-            messages = accepted.spooled(index, gold=False)["messages"]
-            prompts[index] = hashlib.sha256(dumps(messages[:-1])).digest()
-        return prompts[index]
+    def __init__(self, ledger: Ledger) -> None:
+        rows, rejected = [], []
+        for p in range(PARTS):
+            ids = ledger.entries("ids", p)
+            ids = ids[_repeated(ranks_of(ids["key"]))]  # (equal ids are checked in full below)
+            rows.append(ids["row"][ids["row"] >= 0])
+            rejected.append(ids[ids["row"] < 0])
+            prompts = ledger.entries("prompts", p)
+            rows.append(prompts["row"][_repeated(prompts["key"])])
+        involved = np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
+        info = ledger.take(involved)
+        rejected = np.concatenate(rejected) if rejected else np.zeros(0, dtype=ID_ENTRY)
+        events = [
+            (-1 - int(row), -1, key.tobytes())
+            for row, key in zip(rejected["row"], rejected["key"], strict=True)
+        ]
+        events += [(int(ordinal), k, b"") for k, ordinal in enumerate(info["ordinal"].tolist())]
+        self.rejects: list[tuple[int, dict]] = []
+        self.notes: dict[int, str] = {}
+        dropped = []
+        first_id: dict[bytes, object] = {}  # id key -> row label
+        first_prompt: dict[int, list] = {}  # prompt key -> [(row, row label), ...]
+        prompts: dict[int, bytes] = {}  # row -> SHA-256 of its prompt, read back
 
-    for ordinal, index, reject in sorted(events):
-        if index < 0:  # a row rejected for other reasons
-            _, key, record = accepted.rejects[reject]
-            if key in first_id:
-                record["reasons"].append(f"duplicate id (first at row {first_id[key]})")
-            continue
-        label = row_label(int(columns["origin"][index]), int(columns["line"][index]))
-        id_key = columns["id_key"][index].tobytes()
-        prompt_key = int(columns["prompt_key"][index])
-        if id_key in first_id:
-            reason = f"duplicate id (first at row {first_id[id_key]})"
-        else:
-            same = [
-                other
-                for other_index, other in first_prompt.get(prompt_key, ())
-                if prompt_of(other_index) == prompt_of(index)
-            ]
-            if not same:
-                first_id[id_key] = label
-                first_prompt.setdefault(prompt_key, []).append((index, label))
+        def prompt_of(index: int) -> bytes:
+            if index not in prompts:
+                messages = ledger.spooled(index, gold=False)["messages"]
+                prompts[index] = hashlib.sha256(dumps(messages[:-1])).digest()
+            return prompts[index]
+
+        for ordinal, k, key in sorted(events):
+            if k < 0:  # a row rejected for other reasons
+                if key in first_id:
+                    self.notes[ordinal] = f"duplicate id (first at row {first_id[key]})"
                 continue
-            reason = f"same prompt text as row {same[0]}"
-        keep[index] = False
-        record = {"row": label, "id": accepted.spooled(index, gold=True)["id"], "reasons": [reason]}
-        accepted.rejects.append((ordinal, id_key, record))
-    return keep
+            index = int(involved[k])
+            label = row_label(int(info["origin"][k]), int(info["line"][k]))
+            id_key = info["id_key"][k].tobytes()
+            prompt_key = int(info["prompt_key"][k])
+            if id_key in first_id:
+                reason = f"duplicate id (first at row {first_id[id_key]})"
+            else:
+                same = [
+                    other
+                    for other_index, other in first_prompt.get(prompt_key, ())
+                    if prompt_of(other_index) == prompt_of(index)
+                ]
+                if not same:
+                    first_id[id_key] = label
+                    first_prompt.setdefault(prompt_key, []).append((index, label))
+                    continue
+                reason = f"same prompt text as row {same[0]}"
+            dropped.append(k)
+            record = {
+                "row": label,
+                "id": ledger.spooled(index, gold=True)["id"],
+                "reasons": [reason],
+            }
+            self.rejects.append((ordinal, record))
+        self.dropped = involved[dropped]
+        self.strata = info["stratum"][dropped]
+
+    def kept(self, first: int, n: int) -> np.ndarray:
+        """Which of the accepted rows first .. first + n - 1 are kept."""
+        return ~np.isin(np.arange(first, first + n, dtype=np.int64), self.dropped)
 
 
 # -------------------------------------------------------------------- the step
@@ -692,39 +790,42 @@ def _build(source, out: Path, spool_dir: Path, tokenizer: str | None, workers: i
     if workers > 1:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the workers are the parallelism
     audit = TokenAudit(tokenizer) if tokenizer is not None else None
-    accepted = Accepted()
-    for (spool, origin, _), result in _processed(_tasks(source, spool_dir), audit, workers):
-        accepted.add(spool, origin, result)
-    columns = accepted.columns()
-    keep = resolve_duplicates(accepted, columns) if accepted.rows else np.zeros(0, dtype=bool)
-    rejects = [record for _, _, record in sorted(accepted.rejects, key=lambda reject: reject[0])]
-    n_rows = accepted.records
-    _write_jsonl(out / "rejects.jsonl", rejects)
-    if rejects:
-        print(f"data: {len(rejects)} row(s) rejected, written to {out / 'rejects.jsonl'}:")
-        for reason, count in reject_summary(rejects):
+    ledger = Ledger(spool_dir)
+    try:
+        for (spool, origin, _), result in _processed(_tasks(source, spool_dir), audit, workers):
+            ledger.add(spool, origin, result)
+    finally:
+        ledger.close()
+    duplicates = Duplicates(ledger)
+    n_rows = ledger.records
+    n_rejects, kinds = _write_rejects(out / "rejects.jsonl", ledger, duplicates)
+    if n_rejects:
+        print(f"data: {n_rejects} row(s) rejected, written to {out / 'rejects.jsonl'}:")
+        for reason, count in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
             print(f"  {count:>6}  {reason}")
     problems = []
     if n_rows == 0:
         problems.append(f"{source} has no rows")
-    elif len(rejects) / n_rows > schema.MAX_REJECT_SHARE:
+    elif n_rejects / n_rows > schema.MAX_REJECT_SHARE:
         problems.append(
-            f"{len(rejects)} of {n_rows} rows rejected ({len(rejects) / n_rows:.1%}), more than "
+            f"{n_rejects} of {n_rows} rows rejected ({n_rejects / n_rows:.1%}), more than "
             f"the allowed {schema.MAX_REJECT_SHARE:.1%}; reasons in {out / 'rejects.jsonl'}"
         )
-    too_long = [message for index, message in accepted.too_long if keep[index]]
+    dropped = set(duplicates.dropped.tolist())
+    too_long = [message for index, message in ledger.too_long if index not in dropped]
     if too_long:
         problems.append(
             f"{len(too_long)} example(s) do not fit max_seq_length={schema.MAX_SEQ_LENGTH} "
             "(nothing is truncated; shorten them or raise model.max_seq_length):\n  "
             + "\n  ".join(too_long)
         )
-    codes = np.full(accepted.rows, -1, dtype=np.int8)  # per accepted row: its split, -1 dropped
-    if accepted.rows:
-        strata = columns["stratum"][keep]
-        ranks = ranks_of(columns["id_key"][keep])
-        codes[keep] = assign_codes(ranks, strata, list(accepted.strata), schema.SPLIT_RATIOS)
-    counts = {name: int((codes == i).sum()) for i, name in enumerate(SPLITS)}
+    sizes = ledger.sizes - np.bincount(duplicates.strata, minlength=len(ledger.sizes))
+    n_test, n_held = held_out(sizes.tolist(), list(ledger.strata), schema.SPLIT_RATIOS)
+    counts = {
+        "train": int(sizes.sum() - n_held.sum()),
+        "valid": int(n_held.sum() - n_test.sum()),
+        "test": int(n_test.sum()),
+    }
     if counts["train"] < schema.BATCH_SIZE:
         problems.append(
             f"the train split has {counts['train']} examples, fewer than batch_size={schema.BATCH_SIZE}"
@@ -738,13 +839,14 @@ def _build(source, out: Path, spool_dir: Path, tokenizer: str | None, workers: i
     if problems:
         raise DataError("\n".join(problems))
 
-    stats = _write_splits(out, accepted.spools, columns, codes)
+    cuts = cut_points(_rank_parts(ledger, duplicates), n_test, n_held)
+    stats = _write_splits(out, ledger, duplicates, cuts)
     stats.update(
         {
             "source": str(source),
             "rows": n_rows,
-            "accepted": int(keep.sum()),
-            "rejected": len(rejects),
+            "accepted": ledger.rows - len(duplicates.dropped),
+            "rejected": n_rejects,
             "tokenizer": tokenizer,
             "max_seq_length": schema.MAX_SEQ_LENGTH,
         }
@@ -753,21 +855,43 @@ def _build(source, out: Path, spool_dir: Path, tokenizer: str | None, workers: i
     return stats
 
 
-def reject_summary(rejects: list[dict]) -> list[tuple[str, int]]:
-    """How many rows each kind of problem rejected ("field: problem", values left out)."""
-    counts: dict[str, int] = {}
-    for reject in rejects:
-        for reason in reject["reasons"]:
-            kind = reason.split(" (")[0]
-            kind = kind if len(kind) <= 60 else kind[:57] + "..."
-            if "'" in kind:
-                kind = kind.split("'")[0].rstrip() + " ..."
-            counts[kind] = counts.get(kind, 0) + 1
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+def _rank_parts(ledger: Ledger, duplicates: Duplicates):
+    """(ranks, rows, strata) of the kept rows, an id partition at a time: in rank order."""
+    for p in range(PARTS):
+        ids = ledger.entries("ids", p)
+        ids = ids[ids["row"] >= 0]
+        ids = ids[~np.isin(ids["row"], duplicates.dropped)]
+        yield ranks_of(ids["key"]), ids["row"], ids["stratum"]
 
 
-def _write_jsonl(path: Path, records) -> None:
-    _atomic_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+def _write_rejects(path: Path, ledger: Ledger, duplicates: Duplicates) -> tuple[int, dict]:
+    """Write every reject record in source order (the workers' and the duplicates');
+    return how many there are and how many rows each kind of problem rejected."""
+    kinds: dict[str, int] = {}
+    count = 0
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        merged = heapq.merge(
+            ledger.reject_records(), duplicates.rejects, key=lambda reject: reject[0]
+        )
+        for ordinal, record in merged:
+            if ordinal in duplicates.notes:
+                record["reasons"].append(duplicates.notes[ordinal])
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            _count_kinds(kinds, record["reasons"])
+            count += 1
+    os.replace(tmp, path)
+    return count, kinds
+
+
+def _count_kinds(kinds: dict, reasons: list[str]) -> None:
+    """Count each reason under its kind ("field: problem", values left out)."""
+    for reason in reasons:
+        kind = reason.split(" (")[0]
+        kind = kind if len(kind) <= 60 else kind[:57] + "..."
+        if "'" in kind:
+            kind = kind.split("'")[0].rstrip() + " ..."
+        kinds[kind] = kinds.get(kind, 0) + 1
 
 
 def _atomic_text(path: Path, text: str) -> None:
@@ -824,27 +948,22 @@ def _copy_task(spool: Path, chat_len, gold_len, codes, copies, files: list[int],
     spool.unlink()
 
 
-def _write_splits(out: Path, spools: list, columns: dict, codes: np.ndarray) -> dict:
+def _write_splits(out: Path, ledger: Ledger, duplicates: Duplicates, cuts) -> dict:
     """Copy each kept row's chat and gold lines from the spool files to its split's files
-    (in the kernel, with os.copy_file_range, where the system has it)."""
+    (in the kernel, with os.copy_file_range, where the system has it), a task at a time,
+    counting the statistics as they go."""
     targets = [out / f"{name}{suffix}" for name in SPLITS for suffix in (".jsonl", ".gold.jsonl")]
     tmp_paths = [target.with_name(target.name + ".tmp") for target in targets]
-    copies = np.ones(len(codes), dtype=np.int64)  # every row is written once
+    counts = SplitCounts()
     files = [os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) for tmp in tmp_paths]
-    at, first = [0] * len(files), 0
+    at = [0] * len(files)
     try:
-        for spool, chat_len, gold_len in spools:
-            n = len(chat_len)
+        for task, codes, rows in _coded(ledger, duplicates, cuts):
+            copies = np.ones(len(codes), dtype=np.int64)  # every row is written once
             _copy_task(
-                spool,
-                chat_len,
-                gold_len,
-                codes[first : first + n],
-                copies[first : first + n],
-                files,
-                at,
+                ledger.tasks[task][0], rows["chat_len"], rows["gold_len"], codes, copies, files, at
             )
-            first += n
+            counts.add(codes, rows, copies)
     except BaseException:
         for tmp in tmp_paths:
             tmp.unlink(missing_ok=True)
@@ -852,17 +971,7 @@ def _write_splits(out: Path, spools: list, columns: dict, codes: np.ndarray) -> 
     finally:
         for file in files:
             os.close(file)
-    stats = {"splits": {}}
-    for index, name in enumerate(SPLITS):
-        mask = codes == index
-        tokens, labels = columns["tokens"][mask], columns["labels"][mask]
-        stats["splits"][name] = {
-            "examples": int(mask.sum()),
-            "tokens": _summary(tokens[:, 1]),
-            "prompt_tokens": _summary(tokens[:, 0]),
-            "completion_tokens": _summary(tokens[:, 1] - tokens[:, 0]),
-            "labels": _label_counts(labels),
-        }
+    stats = {"splits": counts.as_json()}
     for tmp, target in zip(tmp_paths, targets, strict=True):
         if stats["splits"][target.name.split(".")[0]]["examples"]:
             os.replace(tmp, target)
@@ -872,27 +981,84 @@ def _write_splits(out: Path, spools: list, columns: dict, codes: np.ndarray) -> 
     return stats
 
 
-def _label_counts(labels: np.ndarray) -> dict:
-    """{field: {value: rows}} from the rows' label indices (one column per field)."""
-    table = {}
-    for position, name in enumerate(CATEGORY_FIELDS):
-        counts = np.bincount(labels[:, position], minlength=len(CATEGORY_NAMES[name])).tolist()
-        values = {CATEGORY_NAMES[name][i]: count for i, count in enumerate(counts) if count}
-        if values:
-            table[name] = dict(sorted(values.items()))
-    return dict(sorted(table.items()))
+def _coded(ledger: Ledger, duplicates: Duplicates, cuts):
+    """(task, split code per row (-1: dropped), its ROWs) per task, in source order."""
+    for task, (_, _, first, n) in enumerate(ledger.tasks):
+        rows = ledger.task_rows(task)
+        index = np.arange(first, first + n, dtype=np.int64)
+        codes = codes_at(ranks_of(rows["id_key"]), index, rows["stratum"], cuts)
+        codes[np.isin(index, duplicates.dropped)] = -1
+        yield task, codes, rows
 
 
-def _summary(values: np.ndarray) -> dict:
-    if not len(values):
+class SplitCounts:
+    """Per split: examples, histograms of token lengths, label counts; and the train
+    examples written (repeats included). Their size does not grow with the rows."""
+
+    def __init__(self) -> None:
+        self.examples = [0] * len(SPLITS)
+        self.tokens = [[np.zeros(0, dtype=np.int64) for _ in range(3)] for _ in SPLITS]
+        self.labels = [
+            [np.zeros(len(CATEGORY_VALUES[name]), dtype=np.int64) for name in CATEGORY_FIELDS]
+            for _ in SPLITS
+        ]
+        self.written = 0
+
+    def add(self, codes: np.ndarray, rows: np.ndarray, copies: np.ndarray) -> None:
+        self.written += int(copies[codes == 0].sum())
+        for code in range(len(SPLITS)):
+            chosen = rows[codes == code]
+            self.examples[code] += len(chosen)
+            total, prompt = chosen["tokens"][:, 1], chosen["tokens"][:, 0]
+            for k, values in enumerate((total, prompt, total - prompt)):
+                self.tokens[code][k] = _add_counts(self.tokens[code][k], np.bincount(values))
+            for k, counts in enumerate(self.labels[code]):
+                counts += np.bincount(chosen["labels"][:, k], minlength=len(counts))
+
+    def as_json(self) -> dict:
+        splits = {}
+        for code, name in enumerate(SPLITS):
+            table = {}
+            for field, counts in zip(CATEGORY_FIELDS, self.labels[code], strict=True):
+                values = {
+                    CATEGORY_NAMES[field][i]: count
+                    for i, count in enumerate(counts.tolist())
+                    if count
+                }
+                if values:
+                    table[field] = dict(sorted(values.items()))
+            total, prompt, completion = self.tokens[code]
+            splits[name] = {
+                "examples": self.examples[code],
+                "tokens": _summary(total),
+                "prompt_tokens": _summary(prompt),
+                "completion_tokens": _summary(completion),
+                "labels": dict(sorted(table.items())),
+            }
+        return splits
+
+
+def _add_counts(counts: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """Two histograms (counts per value) added; the longer's length."""
+    if len(more) > len(counts):
+        counts, more = more.astype(np.int64), counts
+    counts[: len(more)] += more
+    return counts
+
+
+def _summary(counts: np.ndarray) -> dict:
+    """min, mean, 95th percentile (nearest rank) and max of values given by their histogram."""
+    n = int(counts.sum())
+    if not n:
         return {"min": None, "mean": None, "p95": None, "max": None}
-    values = np.sort(values)
-    p95 = values[min(len(values) - 1, math.ceil(0.95 * len(values)) - 1)]
+    present = np.flatnonzero(counts)
+    cumulative = np.cumsum(counts)
+    p95 = int(np.searchsorted(cumulative, max(1, math.ceil(0.95 * n))))
     return {
-        "min": int(values[0]),
-        "mean": round(int(values.sum(dtype=np.int64)) / len(values), 1),
-        "p95": int(p95),
-        "max": int(values[-1]),
+        "min": int(present[0]),
+        "mean": round(int((counts * np.arange(len(counts))).sum()) / n, 1),
+        "p95": p95,
+        "max": int(present[-1]),
     }
 
 

@@ -42,11 +42,18 @@ def assign_codes(
 ) -> np.ndarray:
     """Split index per row (0 train, 1 valid, 2 test) from each row's rank and
     stratum (an index into ``names``, the strata's names, which break ties)."""
-    total = len(ranks)
+    rows = np.arange(len(ranks), dtype=np.int64)
     sizes = np.bincount(strata, minlength=len(names)).tolist()
+    cuts = cut_points([(ranks, rows, strata)], *held_out(sizes, names, ratios))
+    return codes_at(ranks, rows, strata, cuts)
+
+
+def held_out(sizes: list[int], names: list[str], ratios: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(test rows, test + valid rows) per stratum, from the strata's sizes: the floor
+    of each quota, then the rest of the total goes to the strata with the largest
+    fractional parts (ties by name)."""
+    total = sum(sizes)
     present = sorted((i for i, size in enumerate(sizes) if size), key=names.__getitem__)
-    # Held-out counts per stratum: floor of the quota, then the global remainder
-    # goes to the strata with the largest fractional parts (ties by name).
     counts = {i: {"valid": 0, "test": 0} for i in present}
     for split in ("test", "valid"):
         target = math.floor(total * ratios[split] + 0.5)
@@ -67,13 +74,45 @@ def assign_codes(
     for i in present:
         n_test[i] = counts[i]["test"]
         n_held[i] = counts[i]["test"] + counts[i]["valid"]
-    # Each stratum's rows by rank: the first n_test are test, the next valid, the rest train.
-    order = np.lexsort((ranks, strata))
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
-    grouped = strata[order]
-    position = np.arange(total, dtype=np.int64) - starts[grouped]
-    codes = np.zeros(total, dtype=np.int8)
-    codes[order] = np.where(
-        position < n_test[grouped], 2, np.where(position < n_held[grouped], 1, 0)
-    )
-    return codes
+    return n_test, n_held
+
+
+# (rank, row) past every real row: a stratum whose rows are all test (or held out).
+_END = (np.iinfo(np.uint64).max, np.iinfo(np.int64).max)
+
+
+def cut_points(parts, n_test: np.ndarray, n_held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each stratum's test and valid rows end, as (ranks, rows), each of shape
+    (strata, 2): the (rank, row) of the stratum's first valid row and of its first
+    train row in the order of (rank, row).
+
+    ``parts`` gives (ranks, rows, strata) arrays a part at a time, every rank of a part
+    below every rank of the parts after it (the data step reads its rows one hash
+    partition at a time); ``rows`` are the rows' positions, which break equal ranks.
+    """
+    cut_ranks = np.full((len(n_test), 2), _END[0], dtype=np.uint64)
+    cut_rows = np.full((len(n_test), 2), _END[1], dtype=np.int64)
+    seen = np.zeros(len(n_test), dtype=np.int64)
+    for ranks, rows, strata in parts:
+        order = np.lexsort((rows, ranks, strata))
+        grouped = strata[order]
+        counts = np.bincount(grouped, minlength=len(n_test))
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        position = np.arange(len(order), dtype=np.int64) - starts[grouped] + seen[grouped]
+        for column, limit in enumerate((n_test, n_held)):
+            at = np.flatnonzero(position == limit[grouped])
+            cut_ranks[grouped[at], column] = ranks[order[at]]
+            cut_rows[grouped[at], column] = rows[order[at]]
+        seen += counts
+    return cut_ranks, cut_rows
+
+
+def codes_at(ranks: np.ndarray, rows: np.ndarray, strata: np.ndarray, cuts) -> np.ndarray:
+    """Split index per row (0 train, 1 valid, 2 test) from the cut points."""
+    cut_ranks, cut_rows = cuts
+
+    def before(column: int) -> np.ndarray:
+        rank, row = cut_ranks[strata, column], cut_rows[strata, column]
+        return (ranks < rank) | ((ranks == rank) & (rows < row))
+
+    return np.where(before(0), 2, np.where(before(1), 1, 0)).astype(np.int8)
