@@ -306,8 +306,9 @@ def bench_data(report: Report, records: int, repeat: int) -> None:
             f"| {n:,} | {rss:,.0f} MB | {rss / first[1]:.2f} | {growth} | {worker:,.0f} MB |"
         )
     report.add(
-        f"\nA synthetic poem is {size_mb * 1e6 / records:,.0f} bytes; the records are never held, "
-        "only hashed keys, lengths and label indices (see the generated `pipeline/data.py`)."
+        f"\nA synthetic poem is {size_mb * 1e6 / records:,.0f} bytes. The main process holds no "
+        "per-row state: keys, lengths and labels go to ledger and hash-partition files under "
+        "the spool, read back a part at a time (see the generated `pipeline/data.py`)."
     )
     report.add()
 

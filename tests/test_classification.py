@@ -84,6 +84,13 @@ def test_oversampling_balances_train_exactly(tox):
     assert per_class == {0: 4, 1: 4, 2: 4}
     assert copies[1:4] == [1, 1, 1] and copies[4:6] == [2, 2] and copies[6] == 4
     assert copies[7:] == [1, 1, 1]  # valid and dropped rows are never repeated
+    # Given a task at a time (as the data step does), the copies are the same.
+    sizes = np.bincount(labels[codes == 0, 0], minlength=4)
+    balance = tox["data"].Oversample(sizes)
+    chunked = [
+        balance.copies(codes[a:b], labels[a:b]) for a, b in ((0, 3), (3, 3), (3, 8), (8, 10))
+    ]
+    assert np.concatenate(chunked).tolist() == copies
 
 
 def test_missing_baseline_fails_acceptance(tox):

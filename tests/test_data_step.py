@@ -229,10 +229,11 @@ def _outputs(directory):
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.name != "stats.json"}
 
 
-def test_output_is_the_same_for_any_block_size_and_worker_count(tmp_path, tiny_model):
+def test_output_is_the_same_for_any_block_size_worker_count_and_partitions(tmp_path, tiny_model):
     """Blocks cut at every few lines (and inside none), a line longer than a block,
     blank lines, a last line without a newline, duplicates in other blocks: the
-    worker processes and the block size change nothing in what is written."""
+    worker processes, the block size and the number of hash partitions change
+    nothing in what is written."""
     lines = CLEAN.splitlines()
     source_bytes = b"\n".join(
         [
@@ -251,13 +252,23 @@ def test_output_is_the_same_for_any_block_size_and_worker_count(tmp_path, tiny_m
     results = {}
     with project_imported(out) as mods:
         data = mods["data"]
-        for chunk_bytes, workers in ((1 << 22, 1), (200, 1), (200, 3), (450, 2)):
-            data.CHUNK_BYTES = chunk_bytes
-            target = tmp_path / f"out-{chunk_bytes}-{workers}"
+        # (block size, workers, hash partitions of the ids and prompts)
+        for chunk_bytes, workers, parts in (
+            (1 << 22, 1, 64),
+            (200, 1, 1),
+            (200, 3, 3),
+            (450, 2, 64),
+        ):
+            data.CHUNK_BYTES, data.PARTS = chunk_bytes, parts
+            target = tmp_path / f"out-{chunk_bytes}-{workers}-{parts}"
             stats = data.build(source, target, str(tiny_model), workers)
             assert not (target / ".spool").exists()
-            results[(chunk_bytes, workers)] = (_outputs(target), stats["splits"], stats["rows"])
-    first = results[(1 << 22, 1)]
+            results[(chunk_bytes, workers, parts)] = (
+                _outputs(target),
+                stats["splits"],
+                stats["rows"],
+            )
+    first = results[(1 << 22, 1, 64)]
     for key, result in results.items():
         assert result == first, key
     rejects = [json.loads(line) for line in first[0]["rejects.jsonl"].splitlines()]

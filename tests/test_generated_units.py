@@ -213,3 +213,58 @@ def test_reads_back_is_never_said_for_other_schemas(mini):
     assert mini["parse"]._READ_BACK == []
     values = {"sentiment": "positive", "topic": "a", "stars": 5, "score": 0.1, "sarcastic": True}
     assert not mini["parse"].reads_back(values)
+
+
+def test_split_cut_points_from_rank_ordered_parts(poetry):
+    """The data step reads its rows a hash partition at a time, in rank order; the cut
+    points found that way give every row the split that sorting all rows gives."""
+    import numpy as np
+
+    split = poetry["split"]
+    rng = np.random.default_rng(3)
+    n, names = 5000, ["a", "b", "c", "rare"]
+    ranks = rng.integers(0, 2**63, n, dtype=np.int64).astype(np.uint64) * np.uint64(2)
+    ranks[100:110] = ranks[0]  # equal ranks: file order decides
+    strata = rng.choice(4, n, p=[0.5, 0.3, 0.195, 0.005]).astype(np.int32)
+    rows = np.arange(n, dtype=np.int64)
+    ratios = {"train": 0.8, "valid": 0.13, "test": 0.07}
+    sizes = np.bincount(strata, minlength=4).tolist()
+    n_test, n_held = split.held_out(sizes, names, ratios)
+    expected = np.zeros(n, dtype=np.int8)
+    for s in range(4):
+        members = sorted(np.flatnonzero(strata == s).tolist(), key=lambda i: (int(ranks[i]), i))
+        for position, i in enumerate(members):
+            expected[i] = 2 if position < n_test[s] else 1 if position < n_held[s] else 0
+    parts = []
+    for part in range(8):  # by the top 3 bits of the rank
+        chosen = np.flatnonzero(ranks >> np.uint64(61) == part)
+        rng.shuffle(chosen)  # within a part the order does not matter
+        parts.append((ranks[chosen], rows[chosen], strata[chosen]))
+    cuts = split.cut_points(parts, n_test, n_held)
+    assert (split.codes_at(ranks, rows, strata, cuts) == expected).all()
+    assert (split.assign_codes(ranks, strata, names, ratios) == expected).all()
+    assert int((expected == 2).sum()) == round(n * 0.07) and int((expected == 1).sum()) == round(
+        n * 0.13
+    )
+
+
+def test_token_summary_from_histogram_matches_sorting(poetry):
+    """stats.json's min / mean / p95 / max come from per-split histograms."""
+    import math
+
+    import numpy as np
+
+    data = poetry["data"]
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 19, 20, 21, 1000):
+        values = rng.integers(0, 3000, n)
+        ordered = np.sort(values)
+        expected = {
+            "min": int(ordered[0]),
+            "mean": round(int(values.sum()) / n, 1),
+            "p95": int(ordered[math.ceil(0.95 * n) - 1]),
+            "max": int(ordered[-1]),
+        }
+        halves = data._add_counts(np.bincount(values[: n // 2]), np.bincount(values[n // 2 :]))
+        assert data._summary(halves) == expected, n
+    assert data._summary(np.zeros(0, dtype=np.int64))["p95"] is None

@@ -556,7 +556,7 @@ def _processed(tasks, audit: TokenAudit | None, workers: int):
 
 PARTS = 64  # hash partitions of the ids and of the prompts; one is loaded at a time
 # An id partition's entry: an accepted row (row >= 0; with its stratum), or a rejected
-# row that has an id (row = -1 - its ordinal). Partition: the top 6 bits of the rank,
+# row that has an id (row = -1 - its ordinal). Partition: from the top bits of the rank,
 # so the partitions, read in order, give the ranks in order.
 ID_ENTRY = np.dtype([("key", "V16"), ("row", "<i8"), ("stratum", "<i4")])
 PROMPT_ENTRY = np.dtype([("key", "<u8"), ("row", "<i8")])  # partition: low bits of the CRC
@@ -608,7 +608,9 @@ class Ledger:
         ids["key"][len(rejected) :] = rows["id_key"]
         ids["row"][len(rejected) :] = index
         ids["stratum"][len(rejected) :] = rows["stratum"]
-        self._spread(0, ranks_of(ids["key"]) >> np.uint64(58), ids)
+        # The rank's top 32 bits scaled to PARTS: partitions in rank order.
+        parts = (ranks_of(ids["key"]) >> np.uint64(32)) * np.uint64(PARTS) >> np.uint64(32)
+        self._spread(0, parts, ids)
         prompts = np.empty(n, dtype=PROMPT_ENTRY)
         prompts["key"], prompts["row"] = rows["prompt_key"], index
         self._spread(PARTS, prompts["key"] % np.uint64(PARTS), prompts)
