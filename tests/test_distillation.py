@@ -12,7 +12,7 @@ import pytest
 
 from distillgen.ir import Overrides
 
-from .conftest import ROOT, build_into, load_generated
+from .conftest import ROOT, build_into, load_generated, project_imported
 
 SPEC = ROOT / "specs" / "support_distill.yaml"
 GOLD = {"intent": "refund", "urgency": "high", "product": "Mobile app", "needs_human": True}
@@ -93,10 +93,14 @@ def test_distillation_metrics_are_declared_for_acceptance(dist):
         assert name.partition(".")[0] in DISTILLATION_METRICS, name
 
 
-def make_project(tmp_path, tiny_model, rows_a: list, rows_b: list, weight_b: float = 1.5):
+def make_project(
+    tmp_path, tiny_model, rows_a: list, rows_b: list, weight_b: float = 1.5, id_field=None
+):
     base = tmp_path / "spec"
     (base / "data").mkdir(parents=True)
     text = SPEC.read_text().replace("weight: 1.5", f"weight: {weight_b}")
+    if id_field is not None:
+        text = text.replace("id_field: null", f"id_field: {id_field}")
     (base / "s.yaml").write_text(text)
     a, b = base / "data" / "a.jsonl", base / "data" / "b.jsonl"
     a.write_text("".join(json.dumps(r) + "\n" for r in rows_a))
@@ -168,6 +172,37 @@ def test_sources_are_renamed_mixed_by_weight_and_bad_references_rejected(tmp_pat
     # Valid and test rows are written once.
     held_out = (out / "work" / "data" / "valid.gold.jsonl").read_text().splitlines()
     assert len(held_out) == len({json.loads(g)["id"] for g in held_out})
+
+
+@pytest.mark.parametrize("id_field", [None, "ticket"])
+def test_rows_are_named_by_source_and_line_for_any_block_size(tmp_path, tiny_model, id_field):
+    """Line numbers start again with each source. With an id column the workers count
+    a block's lines from 0 and the main process adds the lines before the block (of
+    that source); without one it counts them first (the lines are the ids)."""
+    a = rows(30)
+    b = rows(30, start=100, key="reference_answer", as_text=False)
+    for i, row in enumerate(a + b):
+        row["ticket"] = f"t{i}"
+    a[23]["output"] = "nope"
+    b[17]["reference_answer"] = '{"intent": '
+    _, out = make_project(tmp_path, tiny_model, a, b, id_field=id_field)
+    seen = []
+    with project_imported(out) as mods:
+        data = mods["data"]
+        for chunk_bytes, workers in ((1 << 22, 1), (300, 2), (700, 3)):
+            data.CHUNK_BYTES = chunk_bytes
+            target = tmp_path / f"d-{chunk_bytes}"
+            with pytest.raises(data.DataError, match="rejected"):
+                data.build(data.default_sources(), target, str(tiny_model), workers)
+            rejects = [json.loads(x) for x in (target / "rejects.jsonl").read_text().splitlines()]
+            seen.append([(r["row"], r["id"]) for r in rejects])
+    ids = (
+        ("self_critique:24", "hard_failures:18")
+        if id_field is None
+        else ("self_critique:t23", "hard_failures:t47")
+    )
+    assert seen[0] == [("self_critique:24", ids[0]), ("hard_failures:18", ids[1])]
+    assert seen[1] == seen[0] and seen[2] == seen[0]
 
 
 def test_a_missing_source_is_named(tmp_path, tiny_model):

@@ -90,7 +90,7 @@ LABEL_DTYPE = np.uint8 if all(len(v) <= 256 for v in CATEGORY_VALUES.values()) e
 CATEGORY_NAMES = {
     name: [format_value(value) for value in values] for name, values in CATEGORY_VALUES.items()
 }
-# What the step keeps of an accepted row: in its task's ledger file, never in memory.
+# What the step keeps of an accepted row: in the ledger's file, never in memory.
 ROW = np.dtype(
     [
         ("ordinal", "<i8"),  # its place among all the rows read (rejects included)
@@ -133,8 +133,8 @@ def iter_rows(source):
 def _read_jsonl(path: Path):
     """Raw lines, block by block (as the workers read them): they are decoded where
     they are checked."""
-    for block in _blocks(path):
-        yield from _block_records(block)
+    for block in _blocks(path, count=True):
+        yield from _block_records(block)[0]
 
 
 def decode_line(raw: bytes):
@@ -356,28 +356,35 @@ def process_record(number, payload, problem):
 
 
 def _block_records(block):
-    """(line number, raw line, None) for the lines of a JSONL block; blank lines are skipped.
+    """(records, lines) for a JSONL block: an iterator of the (line number, raw line,
+    None) of its lines, blank lines left out, and how many lines the block has. Line
+    numbers go on from the block's lines before it; when those are not known (None),
+    from 0, and the main process adds them.
 
     The block is read into a buffer that is used again for the next block (a new
-    one each time would cost a page fault per 4 KB); each line is copied out of it.
+    one each time would cost a page fault per 4 KB); each line is copied out of it
+    as it is needed, while the buffer is still in the cache.
     """
     path, start, end, lines_before = block
     size = end - start
     buffer = _BUFFERS.pop() if _BUFFERS else bytearray()
+    if len(buffer) < size:
+        buffer = bytearray(size)
+    with open(path, "rb", buffering=0) as handle, memoryview(buffer) as view:
+        handle.seek(start)
+        got = 0
+        while got < size:
+            read = handle.readinto(view[got:size])
+            if not read:
+                raise DataError(f"{path} changed while it was being read")
+            got += read
+    lines = buffer.count(b"\n", 0, size) + (size > 0 and buffer[size - 1] != 10)
+    return _lines(buffer, size, lines_before or 0), lines
+
+
+def _lines(buffer: bytearray, size: int, line: int):
     try:
-        if len(buffer) < size:
-            buffer = bytearray(size)
-        view = memoryview(buffer)
-        with open(path, "rb", buffering=0) as handle:
-            handle.seek(start)
-            got = 0
-            while got < size:
-                read = handle.readinto(view[got:size])
-                if not read:
-                    raise DataError(f"{path} changed while it was being read")
-                got += read
-        del view
-        line, at = lines_before, 0
+        at = 0
         while at < size:
             stop = buffer.find(b"\n", at, size)
             stop = size if stop < 0 else stop
@@ -387,7 +394,7 @@ def _block_records(block):
                 yield line, raw, None
             at = stop + 1
     finally:
-        _BUFFERS.append(buffer)
+        _BUFFERS.append(buffer)  # free for the next block
 
 
 _BUFFERS: list[bytearray] = []  # read buffers free for the next block (one per reader)
@@ -400,11 +407,16 @@ def process_task(task) -> dict:
     end, lines before start), which the worker reads itself, or a list of records
     the main process read. The chat and gold lines go to the spool file (all chat
     lines, then all gold lines); the rest is returned to the main process: the
-    rejects, the token-length problems, the accepted rows' strata and, per accepted
-    row, a ROW for the ledger.
+    block's line count, the rejects (position, line, id, reasons, id key), the
+    token-length problems (row, id, prompt tokens, total tokens), the accepted rows'
+    strata and, per accepted row, a ROW for the ledger. When the lines before a block
+    are not known (None: the spec has an id column, so no id depends on them), its
+    line numbers count from 0 and the main process adds them.
     """
     spool, origin, records = task
-    records = records if isinstance(records, list) else _block_records(records)
+    n_lines = 0
+    if not isinstance(records, list):
+        records, n_lines = _block_records(records)
     rejects, positions, lines, ids, prompt_keys, strata = [], [], [], [], [], []
     chat_len, golds, labels, conversations = [], [], [], []
     count = 0
@@ -416,7 +428,7 @@ def process_task(task) -> dict:
             if result[0] == "reject":
                 _, row_id, reasons = result
                 key = None if row_id is None else key_of(row_id)
-                rejects.append((count - 1, number, row_id, reasons, key))
+                rejects.append((count - 1, line, row_id, reasons, key))
                 continue
             _, row_id, prompt_key, stratum, chat, gold, values, messages = result
             positions.append(count - 1)
@@ -440,11 +452,7 @@ def process_task(task) -> dict:
         for k in np.flatnonzero(
             (tokens[:, 1] > schema.MAX_SEQ_LENGTH) | (tokens[:, 1] <= tokens[:, 0])
         ):
-            n_prompt, n_total = tokens[k].tolist()
-            message = f"row {row_label(origin, lines[k])} (id {ids[k]!r}): {n_total} tokens"
-            too_long.append(
-                (int(k), message + ("" if n_total > n_prompt else ", no completion tokens"))
-            )
+            too_long.append((int(k), ids[k], *tokens[k].tolist()))
     rows = np.zeros(len(ids), dtype=ROW)  # origin, stratum and the ordinal's base: main's
     rows["ordinal"] = positions
     rows["line"] = lines
@@ -456,6 +464,7 @@ def process_task(task) -> dict:
     rows["gold_len"] = [len(gold) for gold in golds]
     return {
         "records": count,
+        "lines": n_lines,
         "rejects": rejects,
         "too_long": too_long,
         "rows": rows,
@@ -463,28 +472,46 @@ def process_task(task) -> dict:
     }
 
 
-def _blocks(path: Path):
+def _blocks(path: Path, count: bool = False):
     """(path, start, end, lines before start) per block of about CHUNK_BYTES that ends
-    just after a newline (or at the end of the file). The main process only looks
-    for newlines, in one reused buffer; the workers read the blocks."""
-    buffer = bytearray(CHUNK_BYTES)
+    just after a newline (or at the end of the file). The main process reads only a
+    little before each block's end, to find its last newline; the workers read the
+    blocks. The lines before a block are None, unless ``count``: then the main
+    process reads the blocks too (in one reused buffer), to count their lines."""
+    size = os.path.getsize(path)
+    buffer = bytearray(CHUNK_BYTES if count else 0)
     with open(path, "rb", buffering=0) as handle:
         start = lines = 0
-        while True:
-            handle.seek(start)
-            size = handle.readinto(buffer)
-            if not size:
-                return
-            end = buffer.rfind(b"\n", 0, size) + 1
-            if end:
-                newlines = int(np.count_nonzero(np.frombuffer(buffer, np.uint8, end) == 10))
-            elif size < len(buffer):  # the last line, without a newline
-                end, newlines = size, 0
-            else:  # one line longer than a block: it ends at the next newline
-                end, newlines = _line_end(handle) - start, 1
-            yield path, start, start + end, lines
-            lines += newlines
-            start += end
+        while start < size:
+            end = _block_end(handle, start, size)
+            yield path, start, end, (lines if count else None)
+            if count:
+                for at in range(start, end, CHUNK_BYTES):
+                    handle.seek(at)
+                    got = handle.readinto(buffer)
+                    lines += int(
+                        np.count_nonzero(np.frombuffer(buffer, np.uint8, min(got, end - at)) == 10)
+                    )
+            start = end
+
+
+def _block_end(handle, start: int, size: int) -> int:
+    """The end of the block that begins at ``start``: just after the last newline
+    before start + CHUNK_BYTES (looked for backwards, 64 KB at a time), the end of the
+    file, or for a line longer than a block, just after its newline."""
+    limit = start + CHUNK_BYTES
+    if limit >= size:
+        return size
+    at = limit
+    while at > start:
+        low = max(start, at - (1 << 16))
+        handle.seek(low)
+        newline = handle.read(at - low).rfind(b"\n")
+        if newline >= 0:
+            return low + newline + 1
+        at = low
+    handle.seek(limit)
+    return _line_end(handle)
 
 
 def _line_end(handle) -> int:
@@ -506,7 +533,7 @@ def _tasks(source, spool_dir: Path):
         for chunk in _chunks(_read_csv(source), CHUNK_ROWS):
             yield next(spools), 0, chunk
     else:
-        for block in _blocks(source):
+        for block in _blocks(source, count=schema.ID_FIELD is None):
             yield next(spools), 0, block
 
 
@@ -564,45 +591,54 @@ PROMPT_ENTRY = np.dtype([("key", "<u8"), ("row", "<i8")])  # partition: low bits
 
 class Ledger:
     """What the main process keeps while the workers run, in files under the spool
-    directory rather than in memory: per task, a ROW per accepted row (``NNNNNN.rows``
-    beside the spool file ``NNNNNN``); the ids and the prompt keys, hash-partitioned
-    (``ids-PP``, ``prompts-PP``); the reject records (``rejects``). In memory: per task
-    a tuple, per stratum a code and a count, and the token-length problems."""
+    directory rather than in memory: a ROW per accepted row, in source order
+    (``rows``); the ids and the prompt keys, hash-partitioned (``ids-PP``,
+    ``prompts-PP``); the reject records (``rejects``). In memory: per task a tuple,
+    per stratum a code and a count, and the token-length problems."""
 
     def __init__(self, spool_dir: Path) -> None:
         self.dir = spool_dir
-        self.tasks: list[tuple[Path, Path, int, int]] = []  # spool, ledger file, first row, rows
+        self.tasks: list[tuple[Path, int, int]] = []  # spool file, first row, rows
         self.firsts: list[int] = []  # per task: its first row (for bisect)
         self.strata: dict[str, int] = {}  # stratum -> its code
         self.sizes = np.zeros(0, dtype=np.int64)  # accepted rows per stratum code
         self.too_long: list[tuple[int, str]] = []  # (row, message)
         self.records = self.rows = self.rejects = 0
-        self.files = [
+        self.lines: dict[int, int] = {}  # per source: the lines of its blocks so far
+        self.parts = [
             open(self.part(kind, p), "wb") for kind in ("ids", "prompts") for p in range(PARTS)
         ]
-        self.files.append(open(spool_dir / "rejects", "wb"))
+        self.reject_file = open(spool_dir / "rejects", "wb")
+        self.row_file = open(spool_dir / "rows", "wb")
 
     def part(self, kind: str, p: int) -> Path:
         return self.dir / f"{kind}-{p:02d}"
 
-    def add(self, spool: Path, origin: int, result: dict) -> None:
+    def add(self, task: tuple, result: dict) -> None:
+        """Take in one task's result (tasks come in source order)."""
+        spool, origin, records = task
+        # A block's line numbers count from 0 when the lines before it were not known.
+        offset = (
+            self.lines.get(origin, 0) if not isinstance(records, list) and records[3] is None else 0
+        )
+        self.lines[origin] = self.lines.get(origin, 0) + result["lines"]
         rejected = []
-        for position, number, row_id, reasons, key in result["rejects"]:
+        for position, line, row_id, reasons, key in result["rejects"]:
             ordinal = self.records + position
-            record = {"row": number, "id": row_id, "reasons": reasons}
-            self.files[-1].write(dumps([ordinal, record]) + b"\n")
+            record = {"row": row_label(origin, line + offset), "id": row_id, "reasons": reasons}
+            self.reject_file.write(dumps([ordinal, record]) + b"\n")
             if key is not None:
                 rejected.append((key, -1 - ordinal, -1))
         self.rejects += len(result["rejects"])
         rows = result["rows"]
         n = len(rows)
         rows["ordinal"] += self.records
+        rows["line"] += offset
         rows["origin"] = origin
         rows["stratum"] = [
             self.strata.setdefault(stratum, len(self.strata)) for stratum in result["strata"]
         ]
-        ledger = spool.with_name(spool.name + ".rows")
-        rows.tofile(ledger)
+        self.row_file.write(rows.tobytes())
         index = np.arange(self.rows, self.rows + n, dtype=np.int64)
         ids = np.concatenate([np.array(rejected, dtype=ID_ENTRY), np.empty(n, dtype=ID_ENTRY)])
         ids["key"][len(rejected) :] = rows["id_key"]
@@ -616,8 +652,14 @@ class Ledger:
         self._spread(PARTS, prompts["key"] % np.uint64(PARTS), prompts)
         counts = np.bincount(rows["stratum"], minlength=len(self.strata))
         self.sizes = np.pad(self.sizes, (0, len(counts) - len(self.sizes))) + counts
-        self.too_long.extend((self.rows + k, message) for k, message in result["too_long"])
-        self.tasks.append((spool, ledger, self.rows, n))
+        for k, row_id, n_prompt, n_total in result["too_long"]:
+            message = (
+                f"row {row_label(origin, int(rows['line'][k]))} (id {row_id!r}): {n_total} tokens"
+            )
+            self.too_long.append(
+                (self.rows + k, message + ("" if n_total > n_prompt else ", no completion tokens"))
+            )
+        self.tasks.append((spool, self.rows, n))
         self.firsts.append(self.rows)
         self.records += result["records"]
         self.rows += n
@@ -628,10 +670,10 @@ class Ledger:
         bounds = np.searchsorted(parts[order], np.arange(PARTS + 1)).tolist()
         for p in range(PARTS):
             if bounds[p] < bounds[p + 1]:
-                self.files[first + p].write(entries[order[bounds[p] : bounds[p + 1]]].tobytes())
+                self.parts[first + p].write(entries[order[bounds[p] : bounds[p + 1]]].tobytes())
 
     def close(self) -> None:
-        for file in self.files:
+        for file in (*self.parts, self.reject_file, self.row_file):
             file.close()
 
     def entries(self, kind: str, p: int) -> np.ndarray:
@@ -639,21 +681,22 @@ class Ledger:
 
     def task_rows(self, task: int) -> np.ndarray:
         """The ROWs of a task's accepted rows."""
-        return np.fromfile(self.tasks[task][1], dtype=ROW)
+        _, first, n = self.tasks[task]
+        return np.fromfile(self.dir / "rows", dtype=ROW, count=n, offset=first * ROW.itemsize)
 
     def take(self, indices: np.ndarray) -> np.ndarray:
         """The ROWs of the accepted rows ``indices`` (sorted), reading only their tasks' files."""
         tasks = np.searchsorted(np.array(self.firsts, dtype=np.int64), indices, side="right") - 1
         parts = []
         for task in np.unique(tasks).tolist():
-            first = self.tasks[task][2]
+            first = self.tasks[task][1]
             parts.append(self.task_rows(task)[indices[tasks == task] - first])
         return np.concatenate(parts) if parts else np.zeros(0, dtype=ROW)
 
     def spooled(self, index: int, gold: bool):
         """The chat (or gold) record of accepted row ``index``, read back from its spool."""
         task = bisect.bisect_right(self.firsts, index) - 1
-        spool, _, first, _ = self.tasks[task]
+        spool, first, _ = self.tasks[task]
         rows = self.task_rows(task)
         k = index - first
         offset = int(rows["chat_len"][:k].sum(dtype=np.int64))
@@ -796,8 +839,8 @@ def _build(source, out: Path, spool_dir: Path, tokenizer: str | None, workers: i
     audit = TokenAudit(tokenizer) if tokenizer is not None else None
     ledger = Ledger(spool_dir)
     try:
-        for (spool, origin, _), result in _processed(_tasks(source, spool_dir), audit, workers):
-            ledger.add(spool, origin, result)
+        for task, result in _processed(_tasks(source, spool_dir), audit, workers):
+            ledger.add(task, result)
     finally:
         ledger.close()
     duplicates = Duplicates(ledger)
@@ -972,7 +1015,7 @@ def _write_splits(out: Path, ledger: Ledger, duplicates: Duplicates, cuts) -> di
 
 def _coded(ledger: Ledger, duplicates: Duplicates, cuts):
     """(task, split code per row (-1: dropped), its ROWs) per task, in source order."""
-    for task, (_, _, first, n) in enumerate(ledger.tasks):
+    for task, (_, first, n) in enumerate(ledger.tasks):
         rows = ledger.task_rows(task)
         index = np.arange(first, first + n, dtype=np.int64)
         codes = codes_at(ranks_of(rows["id_key"]), index, rows["stratum"], cuts)
