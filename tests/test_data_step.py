@@ -79,7 +79,7 @@ DIRTY_ROWS = [
     ),
     (
         b'{"id": "same-text", "text": "The kettle boils in two minutes and looks great.", "source_name": "shop", "sentiment": "positive", "topic": "t", "stars": 3, "score": 0.5, "sarcastic": false}',
-        "same prompt text as row 1",
+        "same prompt text (first at row 1)",
     ),
     (
         b'{"text": "no id", "sentiment": "positive", "topic": "t", "stars": 3, "score": 0.5, "sarcastic": false}',
@@ -110,6 +110,8 @@ def test_bad_rows_are_quarantined_with_row_and_reason(tmp_path, tiny_model, caps
     printed = capsys.readouterr().out
     assert f"{len(DIRTY_ROWS)} row(s) rejected" in printed
     assert "invalid UTF-8" in printed and "duplicate id" in printed
+    # One line per kind of problem, whichever row came first.
+    assert "      1  same prompt text\n" in printed
 
 
 def test_too_many_rejects_fail_the_step_and_write_no_splits(tmp_path, tiny_model):
@@ -274,7 +276,7 @@ def test_output_is_the_same_for_any_block_size_worker_count_and_partitions(tmp_p
     rejects = [json.loads(line) for line in first[0]["rejects.jsonl"].splitlines()]
     assert [(r["row"], r["id"]) for r in rejects] == [(24, "r03"), (25, "fresh"), (26, None)]
     assert rejects[0]["reasons"] == ["duplicate id (first at row 4)"]
-    assert rejects[1]["reasons"] == ["same prompt text as row 5"]
+    assert rejects[1]["reasons"] == ["same prompt text (first at row 5)"]
     assert first[2] == 25  # the two blank lines are not rows
     assert b"the last line has no newline" in first[0]["train.jsonl"] + first[0]["valid.jsonl"]
 
@@ -295,7 +297,7 @@ def test_duplicates_are_judged_against_kept_rows_only(tmp_path, tiny_model):
         stats = mods["data"].build(source, out / "d", str(tiny_model), 2)
     rejects = [json.loads(line) for line in (out / "d" / "rejects.jsonl").read_text().splitlines()]
     assert [(r["row"], r["id"]) for r in rejects] == [(22, "b"), (24, "a")]
-    assert rejects[0]["reasons"] == ["same prompt text as row 21"]
+    assert rejects[0]["reasons"] == ["same prompt text (first at row 21)"]
     assert rejects[1]["reasons"][-1] == "duplicate id (first at row 21)"
     assert stats["accepted"] == 22
     gold = (out / "d" / "train.gold.jsonl").read_text() + (

@@ -134,7 +134,7 @@ def _read_jsonl(path: Path):
     """Raw lines, block by block (as the workers read them): they are decoded where
     they are checked."""
     for block in _blocks(path, count=True):
-        yield from _block_records(block)[0]
+        yield from Block(block)
 
 
 def decode_line(raw: bytes):
@@ -353,46 +353,47 @@ def process_record(number, payload, problem):
     return ("ok", row_id, prompt_key, stratum_of(inputs, labels), chat, gold, labels, messages)
 
 
-def _block_records(block):
-    """(records, lines) for a JSONL block: an iterator of the (line number, raw line,
-    None) of its lines, blank lines left out, and how many lines the block has. Line
-    numbers go on from the block's lines before it; when those are not known (None),
-    from 0, and the main process adds them.
+class Block:
+    """The lines of a JSONL block (path, start, end, lines before start): iterate for
+    the (line number, raw line, None) of its lines, blank lines left out; then
+    ``lines`` is how many lines it had. Line numbers go on from the lines before the
+    block; when those are not known (None), from 0, and the main process adds them.
 
     The block is read into a buffer that is used again for the next block (a new
     one each time would cost a page fault per 4 KB); each line is copied out of it
     as it is needed, while the buffer is still in the cache.
     """
-    path, start, end, lines_before = block
-    size = end - start
-    buffer = _BUFFERS.pop() if _BUFFERS else bytearray()
-    if len(buffer) < size:
-        buffer = bytearray(size)
-    with open(path, "rb", buffering=0) as handle, memoryview(buffer) as view:
-        handle.seek(start)
-        got = 0
-        while got < size:
-            read = handle.readinto(view[got:size])
-            if not read:
-                raise DataError(f"{path} changed while it was being read")
-            got += read
-    lines = buffer.count(b"\n", 0, size) + (size > 0 and buffer[size - 1] != 10)
-    return _lines(buffer, size, lines_before or 0), lines
 
+    def __init__(self, block) -> None:
+        path, start, end, lines_before = block
+        self.size, self.first, self.lines = end - start, lines_before or 0, 0
+        self.buffer = _BUFFERS.pop() if _BUFFERS else bytearray()
+        if len(self.buffer) < self.size:
+            self.buffer = bytearray(self.size)
+        with open(path, "rb", buffering=0) as handle, memoryview(self.buffer) as view:
+            handle.seek(start)
+            got = 0
+            while got < self.size:
+                read = handle.readinto(view[got : self.size])
+                if not read:
+                    raise DataError(f"{path} changed while it was being read")
+                got += read
 
-def _lines(buffer: bytearray, size: int, line: int):
-    try:
-        at = 0
-        while at < size:
-            stop = buffer.find(b"\n", at, size)
-            stop = size if stop < 0 else stop
-            line += 1
-            raw = buffer[at:stop]
-            if raw and not raw.isspace():
-                yield line, raw, None
-            at = stop + 1
-    finally:
-        _BUFFERS.append(buffer)  # free for the next block
+    def __iter__(self):
+        buffer, size, line = self.buffer, self.size, self.first
+        try:
+            at = 0
+            while at < size:
+                stop = buffer.find(b"\n", at, size)
+                stop = size if stop < 0 else stop
+                line += 1
+                raw = buffer[at:stop]
+                if raw and not raw.isspace():
+                    yield line, raw, None
+                at = stop + 1
+            self.lines = line - self.first
+        finally:
+            _BUFFERS.append(buffer)  # free for the next block
 
 
 _BUFFERS: list[bytearray] = []  # read buffers free for the next block (one per reader)
@@ -412,9 +413,8 @@ def process_task(task) -> dict:
     line numbers count from 0 and the main process adds them.
     """
     spool, origin, records = task
-    n_lines = 0
     if not isinstance(records, list):
-        records, n_lines = _block_records(records)
+        records = Block(records)
     rejects, positions, lines, ids, prompt_keys, strata = [], [], [], [], [], []
     chat_len, golds, labels, conversations = [], [], [], []
     count = 0
@@ -462,7 +462,7 @@ def process_task(task) -> dict:
     rows["gold_len"] = [len(gold) for gold in golds]
     return {
         "records": count,
-        "lines": n_lines,
+        "lines": 0 if isinstance(records, list) else records.lines,
         "rejects": rejects,
         "too_long": too_long,
         "rows": rows,
@@ -752,9 +752,9 @@ class Duplicates:
             rejected.append(ids[ids["row"] < 0])
             prompts = ledger.entries("prompts", p)
             rows.append(prompts["row"][_repeated(prompts["key"])])
-        involved = np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
+        involved = np.unique(np.concatenate(rows))
         info = ledger.take(involved)
-        rejected = np.concatenate(rejected) if rejected else np.zeros(0, dtype=ID_ENTRY)
+        rejected = np.concatenate(rejected)
         events = [
             (-1 - int(row), -1, key.tobytes())
             for row, key in zip(rejected["row"], rejected["key"], strict=True)
@@ -794,7 +794,7 @@ class Duplicates:
                     first_id[id_key] = label
                     first_prompt.setdefault(prompt_key, []).append((index, label))
                     continue
-                reason = f"same prompt text as row {same[0]}"
+                reason = f"same prompt text (first at row {same[0]})"
             dropped.append(k)
             record = {
                 "row": label,
@@ -1017,7 +1017,7 @@ def _coded(ledger: Ledger, duplicates: Duplicates, cuts):
         rows = ledger.task_rows(task)
         index = np.arange(first, first + n, dtype=np.int64)
         codes = codes_at(ranks_of(rows["id_key"]), index, rows["stratum"], cuts)
-        codes[np.isin(index, duplicates.dropped)] = -1
+        codes[~duplicates.kept(first, n)] = -1
         yield task, codes, rows
 
 

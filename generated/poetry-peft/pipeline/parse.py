@@ -287,7 +287,10 @@ def reads_back(values: dict) -> bool:
     it line by line, so it reads back exactly when each of its lines does. That was
     checked once per field and value (not-applicable included) when this module loaded.
     """
-    return bool(_READ_BACK) and all(values.get(name, _ABSENT) in good for name, good in _READ_BACK)
+    for name, good in _READ_BACK:
+        if values.get(name, _ABSENT) not in good:
+            return False
+    return bool(_READ_BACK)
 
 
 def _lines_that_read_back() -> list:
