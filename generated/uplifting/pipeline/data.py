@@ -6,7 +6,9 @@
 
 Rows that fail a check go to rejects.jsonl with their row number and reason;
 the step fails when more than MAX_REJECT_SHARE of the rows are rejected. Every
-rendered completion is parsed back and must give exactly its labels. Token
+rendered completion must parse back to exactly its labels (for schemas of
+categorical fields only, each field's value lines were parsed back once, when
+pipeline.parse loaded: see parse.reads_back; others are parsed row by row). Token
 lengths are measured with the model's own tokenizer and chat template; an
 example longer than MAX_SEQ_LENGTH stops the step by name (nothing is ever
 truncated). Output: {train,valid,test}.jsonl in mlx-lm's chat format, the gold
@@ -21,7 +23,7 @@ in memory: each row's keys, lengths and labels go to a ledger file, its id and
 prompt keys to PARTS hash partitions, which the duplicate checks and the split
 then read one at a time; then the spooled lines are copied to their splits, a task
 at a time. Its memory does not grow with the corpus. The output is the same for
-any number of workers and any CHUNK_BYTES.
+any number of workers, CHUNK_BYTES and PARTS.
 """
 
 import argparse
