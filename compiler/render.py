@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
@@ -138,7 +139,9 @@ def shared_source(name: str) -> str:
     return (Path(__file__).resolve().parent / name).read_text(encoding="utf-8")
 
 
-def render_project(project: Project) -> dict[str, str]:
+def render_project(project: Project, timings: dict[str, float] | None = None) -> dict[str, str]:
+    """Every generated file's text by path. ``timings``, when given, receives each rendered
+    template's seconds (by template path) and ruff's under "ruff format" (for bench/)."""
     env = _environment()
     spec_ref = _comment_safe(project.spec_ref)
     header_text = (
@@ -160,9 +163,15 @@ def render_project(project: Project) -> dict[str, str]:
     for template, out in PROJECT_FILES:
         if not _wanted(template, out, project):
             continue
+        start = time.perf_counter()
         text = env.get_template(template).render(context)
         files[out] = text.rstrip("\n") + "\n"
+        if timings is not None:
+            timings[template] = time.perf_counter() - start
+    start = time.perf_counter()
     files = format_python(files)
+    if timings is not None:
+        timings["ruff format"] = time.perf_counter() - start
     files[MANIFEST] = manifest(project, files)
     return files
 

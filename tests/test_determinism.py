@@ -48,3 +48,22 @@ def test_build_matches_the_golden_record_apart_from_location(tmp_path):
             continue  # these name the spec's and the data's relative location
         header_free = b"\n".join(data.splitlines()[2:])
         assert header_free == b"\n".join(ref.splitlines()[2:]), path
+
+
+def test_timing_the_render_changes_nothing_and_names_every_template(tmp_path):
+    """bench/ times each template through render_project's ``timings``; the files are the same."""
+    from distillgen.ir import resolve
+    from distillgen.load import read_spec
+    from distillgen.render import MANIFEST, PROJECT_FILES, render_project
+
+    project = resolve(read_spec(ROOT / "specs" / "poetry.yaml"), tmp_path / "poetry", None)
+    timings: dict[str, float] = {}
+    timed = render_project(project, timings)
+    assert timed == render_project(project)
+    assert timings.pop("ruff format") > 0
+    out_of = dict(PROJECT_FILES)
+    assert set(timings) <= set(out_of)
+    # One timing per file written (the manifest is not a template), none for skipped ones.
+    assert len(timings) == len(timed) - 1
+    assert sorted(out_of[t] for t in timings) == sorted(set(timed) - {MANIFEST})
+    assert all(seconds > 0 for seconds in timings.values())
