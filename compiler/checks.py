@@ -13,6 +13,7 @@ from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 from . import spec as S
 from .errors import Problem
 from .prompting import make_env, schema_context, undeclared_names
+from .redos import exponential_problem
 
 _SAMPLE_INPUT = {
     "string": "sample",
@@ -650,19 +651,14 @@ def _refs(node, where: tuple = ()):
             yield from _refs(value, where + (i,))
 
 
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)[*+{?]")
-
-
 def regex_problem(pattern: str) -> str | None:
-    """Why a style regex is refused (None: it is fine). Nested quantifiers such as
-    (a+)+ can take exponential time on some text, so they are refused outright."""
+    """Why a style regex is refused (None: it is fine): it does not compile, or it can
+    backtrack for exponential time on some text (see redos.py)."""
     try:
         re.compile(pattern)
     except re.error as exc:
         return f"not a valid regular expression: {exc}"
-    if _NESTED_QUANTIFIER.search(pattern):
-        return "nested quantifiers like (a+)+ can take exponential time; simplify the pattern"
-    return None
+    return exponential_problem(pattern)
 
 
 def route_problem(route: str, backend: str) -> str | None:

@@ -422,7 +422,11 @@ class StylePattern(Strict):
         None, description="Whole words or phrases, matched ignoring case (give words or regex)."
     )
     regex: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
-        None, description="A Python regular expression (no nested quantifiers)."
+        None,
+        description=(
+            "A Python regular expression; refused if a repeated part can match the same "
+            "text in more than one way (exponential backtracking)."
+        ),
     )
     unit: Literal["sentence", "paragraph", "sample"] = Field(
         "sentence", description="The rate is the share of these units with a match."

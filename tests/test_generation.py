@@ -4,11 +4,15 @@ completion-style training, perplexity and style patterns."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+import warnings
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from distillgen.checks import regex_problem
 from distillgen.ir import Overrides
@@ -40,10 +44,63 @@ def test_italics_rate_counts_samples_with_an_italic_span(gen):
     assert rates["italics"]["matched"] == 2 and rates["italics"]["units"] == 3
 
 
-def test_unsafe_or_broken_regexes_are_refused():
-    assert regex_problem(r"(\w+\s?)+$") is not None
+# Each backtracks catastrophically in Python's re on some text (measured: (?:a|b|ab)+c
+# on "ab" * 24 takes 4 s; (a?a)+b and (?:\d|\u0663\u0663)+x grow 6-7x for 4 more
+# characters; (.*a){12} is a polynomial of degree 12).
+EXPONENTIAL = {
+    r"(\w+\s?)+$": "quantifier",
+    r"(a*)*b": "quantifier",
+    r"((a+))+b": "quantifier",
+    r"(x+x+)+y": "quantifier",
+    r"(a{1,3})+b": "quantifier",
+    r"(a?a)+b": "quantifier",
+    r"([a-z]+\d?)+!": "quantifier",
+    r"(\s*,\s*)*x": "quantifier",
+    r"(.*a){12}": "quantifier",
+    r"(?:(?:a+)+)?b": "quantifier",
+    r"(a|aa)*b": "alternatives",
+    r"(?:a|b|ab)+c": "alternatives",
+    r"(?:x|x?y)+z": "alternatives",
+    r"(a|)*b": "alternatives",
+    r"(?i)(?:Ab|ac)+d": "alternatives",
+    r"(?:\d|\u0663\u0663)+x": "alternatives",  # \d matches ARABIC-INDIC DIGIT THREE
+}
+# Each choice inside a loop is decided by the next character, or committed (atomic,
+# possessive, lookaround); single characters ((\w|\d)) are a character class to re.
+LINEAR = [
+    r"\*[^*\n]{2,200}\*",
+    r"(a|b)*c",
+    r"(\w|\d)+$",
+    r"(?:ab)+",
+    r"(\s*,\s*)",
+    r"(a+b)*c",
+    r"(\w+,)*x",
+    r"(?:\d{3})+",
+    r"(a|b|cd)+",
+    r"(ab?)*b",
+    r"(?>\w+\s?)+$",
+    r"(?:\w++\s?)+$",
+    r"(?:(?=a)\w+\s)+",
+    r"\b(?:you|your|yours)\b",
+    r"^(?:[A-Z][a-z]+ )+$",
+    r"\d+(?:\.\d+)?",
+]
+
+
+@pytest.mark.parametrize("pattern", sorted(EXPONENTIAL))
+def test_patterns_that_can_backtrack_exponentially_are_refused(pattern):
+    problem = regex_problem(pattern)
+    assert problem is not None and "exponential time" in problem
+    assert EXPONENTIAL[pattern] in problem
+
+
+@pytest.mark.parametrize("pattern", LINEAR)
+def test_patterns_whose_loops_cannot_backtrack_are_accepted(pattern):
+    assert regex_problem(pattern) is None
+
+
+def test_broken_regexes_are_refused():
     assert "not a valid regular expression" in regex_problem("(unclosed")
-    assert regex_problem(r"\*[^*\n]{2,200}\*") is None
 
 
 def test_chunks_encode_with_eos_last(gen, tiny_model):
@@ -152,3 +209,20 @@ def test_generation_is_refused_for_other_backends():
     for backend in ("mlx", "axolotl"):
         with pytest.raises(SpecError, match=f"--backend {backend}: generation projects are built"):
             compile_spec(SPEC, None, Overrides(backend=backend))
+
+
+REGEX_PIECES = [*"ab.,()|*+?[]^$-", r"\d", r"\w", r"\s", r"\u0663", "(?:", "(?>", "(?=", "(?!"]
+REGEX_PIECES += ["(?<=a)", "(?i)", "(?i:", "*+", "++", "(?P<n>", "(?P=n)", "(?(1)", "{2,3}", "{2}"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(REGEX_PIECES), max_size=14).map("".join))
+def test_any_pattern_that_compiles_gets_an_answer_not_a_crash(pattern):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # "possible nested set"
+            re.compile(pattern)
+    except (re.error, OverflowError, RecursionError):
+        return
+    problem = regex_problem(pattern)
+    assert problem is None or "exponential time" in problem
