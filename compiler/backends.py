@@ -315,7 +315,9 @@ def peft_config(
     return tb.config, tb.rows
 
 
-def axolotl_config(t: dict, model: dict, eval_split: str) -> tuple[dict, list[Row]]:
+def axolotl_config(
+    t: dict, model: dict, eval_split: str, *, text: bool = False
+) -> tuple[dict, list[Row]]:
     """Axolotl (0.19) config for `axolotl preprocess|train config.yml`.
 
     Axolotl drops unknown keys silently, so every key here is checked against its
@@ -323,32 +325,56 @@ def axolotl_config(t: dict, model: dict, eval_split: str) -> tuple[dict, list[Ro
     they are: the chat template applied by the tokenizer, loss on assistant turns
     only, EOS trained at the end of each turn, and examples longer than
     sequence_len raise instead of being dropped (the data step refused them first).
+    ``text``: completion-style training on whole text chunks (``{"text": ...}``
+    records, Axolotl's ``completion`` type): the tokenizer's BOS, the text and EOS,
+    loss on every token, as the peft trainer encodes them (pipeline/textgen.py).
     """
     lora = t["lora"]
-    dataset = {
-        "path": "work/data/train.jsonl",
-        "ds_type": "json",
-        "split": "train",
-        "type": "chat_template",
-        "field_messages": "messages",
-        "roles_to_train": ["assistant"],
-        "train_on_eos": "turn",
-    }
+    if text:
+        dataset = {
+            "path": "work/data/train.jsonl",
+            "ds_type": "json",
+            "split": "train",
+            "type": "completion",
+            "field": "text",
+        }
+    else:
+        dataset = {
+            "path": "work/data/train.jsonl",
+            "ds_type": "json",
+            "split": "train",
+            "type": "chat_template",
+            "field_messages": "messages",
+            "roles_to_train": ["assistant"],
+            "train_on_eos": "turn",
+        }
     tb = _Table()
     tb.put("model.base", model["base"], "base_model", model["base"])
     if model["tokenizer"]:
         tb.put("model.tokenizer", model["tokenizer"], "tokenizer_config", model["tokenizer"])
-    tb.put(
-        "model.chat_template",
-        True,
-        "chat_template",
-        "tokenizer_default",
-        "the tokenizer's own template, as at eval",
-    )
+    if not text:
+        tb.put(
+            "model.chat_template",
+            True,
+            "chat_template",
+            "tokenizer_default",
+            "the tokenizer's own template, as at eval",
+        )
     tb.put("", None, "datasets", [dataset])
     tb.put("", None, "test_datasets", [{**dataset, "path": "work/data/valid.jsonl"}])
-    tb.note("(always)", "loss on the completion only", "datasets[].roles_to_train", "[assistant]")
-    tb.note("(always)", "EOS learned", "datasets[].train_on_eos", "turn")
+    if text:
+        tb.note(
+            "(always)",
+            "loss on every token of the chunk",
+            "datasets[].type",
+            "completion",
+            "the tokenizer's BOS, the text, then EOS, as pipeline/textgen.py encodes it",
+        )
+    else:
+        tb.note(
+            "(always)", "loss on the completion only", "datasets[].roles_to_train", "[assistant]"
+        )
+        tb.note("(always)", "EOS learned", "datasets[].train_on_eos", "turn")
     tb.put("", None, "dataset_prepared_path", "work/axolotl_prepared")
     tb.put("", None, "output_dir", "work/adapters")
     tb.put("", None, "adapter", "lora")
@@ -376,7 +402,8 @@ def axolotl_config(t: dict, model: dict, eval_split: str) -> tuple[dict, list[Ro
         "never truncate",
         "excess_length_strategy",
         "raise",
-        "Axolotl's default, drop, would lose examples quietly",
+        "Axolotl's default, drop, would lose examples quietly"
+        + ("; the data step refuses chunks over max_tokens first" if text else ""),
     )
     tb.put("", None, "sample_packing", False)
     tb.put("", None, "eval_sample_packing", False)

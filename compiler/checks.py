@@ -306,10 +306,11 @@ class _Checker:
                 f"chunks of up to {data.max_tokens} tokens (+ BOS and EOS) do not fit "
                 f"model.max_seq_length={self.spec.model.max_seq_length}",
             )
-        if self.spec.training.backend != "peft":
+        if self.spec.training.backend == "mlx":
             self.add(
                 ("training", "backend"),
-                "generation projects are built for backend peft (transformers + peft) so far",
+                "generation projects are built for backend peft (transformers + peft) or "
+                "axolotl so far; their eval loads the adapter with peft",
             )
 
     def check_style(self) -> None:

@@ -38,8 +38,8 @@ def _check_overrides(loaded: LoadedSpec, ov: Overrides) -> None:
     """Build-time choices (--backend, --route) checked against the spec like its own keys."""
     spec = loaded.spec
     problems = []
-    if spec.kind == "generation" and ov.backend not in (None, "peft"):
-        problems.append(f"--backend {ov.backend}: generation projects are built for peft so far")
+    if spec.kind == "generation" and ov.backend == "mlx":
+        problems.append("--backend mlx: generation projects are built for peft or axolotl so far")
     if ov.route is not None and spec.kind != "regression":
         problems.append(f"--route applies to regression specs; this one is {spec.kind}")
     elif spec.kind == "regression":

@@ -150,7 +150,12 @@ def resolve_generation(loaded, out_dir: Path, ov: Overrides) -> Project:
             "patterns": patterns,
         },
     )
-    project.backend_config, project.backend_table = peft_config(training, model, text=True)
+    if training["backend"] == "axolotl":
+        project.backend_config, project.backend_table = axolotl_config(
+            training, model, project.split["eval_split"], text=True
+        )
+    else:
+        project.backend_config, project.backend_table = peft_config(training, model, text=True)
     return project
 
 

@@ -4,7 +4,9 @@ Builds a tiny random model and tokenizer locally, compiles the spec into a
 scratch directory with the sample of the data and that model, and runs every
 step of the generated project (data, train, eval, accept) plus its own tests,
 on CPU. A FAIL decision from an untrained tiny model is a correct result; a
-crash, a missing file or a step failing is not.
+crash, a missing file or a step failing is not. Axolotl trains on CUDA only: without
+a GPU its smoke runs the data step, `axolotl preprocess` and the project's tests,
+and says that train, eval and accept were not run.
 """
 
 from __future__ import annotations
@@ -161,6 +163,13 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
             # and accept's exit status (0 PASS, 3 REVIEW, 4 FAIL) is what is checked.
             ("accept", [python, "-m", "pipeline.accept"]),
         ]
+    skipped = None
+    if backend == "axolotl":
+        preprocess = [python, "-m", "pipeline.train", "--preprocess-only"]
+        plan.insert(1, ("prep", preprocess))
+        if not _cuda_available():
+            plan = [step for step in plan if step[0] in ("data", "prep", "tests")]
+            skipped = "axolotl train needs CUDA (none here): train, eval and accept not run"
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     ok = True
@@ -184,8 +193,18 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
             ok = False
             break
     total = time.perf_counter() - started
+    if ok and skipped:
+        echo(f"smoke: {skipped}")
     echo(f"smoke: {'passed' if ok else 'FAILED'} in {total:.1f}s")
     return ok
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
 
 
 def _interrupt(work: Path) -> str:
@@ -235,8 +254,15 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
     if name == "merge":
         ok = code == 0 and (work / "merged" / "config.json").is_file()
         return ("merged model answers as base + adapter" if ok else f"exit {code}"), ok
+    if name == "prep":
+        prepared = sorted((work / "axolotl_prepared").glob("*/dataset_info.json"))
+        if code != 0 or not prepared:
+            return f"exit {code}", False
+        return f"axolotl preprocess wrote {len(prepared)} datasets", True
     if name == "train":
-        adapter = work / "adapters" / "adapters.safetensors"
+        adapter = work / "adapters" / "adapters.safetensors"  # mlx-lm
+        if not adapter.is_file():
+            adapter = work / "adapters" / "adapter_model.safetensors"  # Axolotl (peft)
         return (
             (f"adapter {adapter.stat().st_size} bytes", True)
             if code == 0 and adapter.is_file()

@@ -28,7 +28,9 @@ dropped = sorted(k for k in config if out.get(k) is None)
 print(json.dumps({"dropped": dropped, "excess": out.get("excess_length_strategy"),
                   "roles": out["datasets"][0].get("roles_to_train"),
                   "eos": out["datasets"][0].get("train_on_eos"),
-                  "sequence_len": out.get("sequence_len")}))
+                  "sequence_len": out.get("sequence_len"),
+                  "type": out["datasets"][0].get("type"),
+                  "field": out["datasets"][0].get("field")}))
 """
 
 
@@ -65,20 +67,52 @@ def test_golden_axolotl_config_validates(axolotl_python):
         "roles": ["assistant"],
         "eos": "turn",
         "sequence_len": 2048,
+        "type": "chat_template",
+        "field": None,
     }
 
 
+def test_golden_generation_axolotl_config_validates(axolotl_python):
+    result = validate(
+        axolotl_python, ROOT / "generated" / "gaea_style-axolotl" / "configs" / "axolotl.yaml"
+    )
+    assert result["dropped"] == [] and result["excess"] == "raise"
+    assert (result["type"], result["field"], result["sequence_len"]) == ("completion", "text", 4096)
+
+
 def test_every_spec_validates_for_axolotl(axolotl_python, tmp_path):
-    """Each example spec (and epochs, patience, schedules) built for Axolotl (generation
-    projects are peft-only so far: tests/test_generation.py checks they are refused)."""
+    """Each example spec (and epochs, patience, schedules) built for Axolotl."""
     for spec in sorted((ROOT / "specs").glob("*.yaml")):
-        if "kind: generation" in spec.read_text():
-            continue
         out = tmp_path / spec.stem
         build_into(spec, out, Overrides(backend="axolotl"))
         result = validate(axolotl_python, out / "configs" / "axolotl.yaml")
         assert result["dropped"] == [], (spec.name, result)
         assert result["excess"] == "raise"
+        generation = "kind: generation" in spec.read_text()
+        assert result["type"] == ("completion" if generation else "chat_template"), spec.name
+
+
+def preprocessed(spec, tiny_model, tmp_path):
+    """The spec built for Axolotl on the tiny model, its data step run, then `axolotl
+    preprocess` (through the project's own train step)."""
+    project = tmp_path / "project"
+    build_into(spec, project, Overrides(backend="axolotl", model_base=str(tiny_model)))
+    subprocess.run(
+        [sys.executable, "-m", "pipeline.data"], cwd=project, check=True, capture_output=True
+    )
+    env = dict(
+        os.environ, AXOLOTL_DO_NOT_TRACK="1", PATH=f"{AXO_PYTHON.parent}:{os.environ['PATH']}"
+    )
+    proc = subprocess.run(
+        [str(AXO_PYTHON), "-m", "pipeline.train", "--preprocess-only"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return project
 
 
 @pytest.mark.slow
@@ -87,27 +121,7 @@ def test_axolotl_preprocess_masks_like_mlx_lm(axolotl_python, tiny_model, tmp_pa
     from mlx_lm.tuner.datasets import create_dataset
     from mlx_lm.utils import load_tokenizer
 
-    project = tmp_path / "project"
-    build_into(
-        FIXTURES / "mini" / "mini.yaml",
-        project,
-        Overrides(backend="axolotl", model_base=str(tiny_model)),
-    )
-    subprocess.run(
-        [sys.executable, "-m", "pipeline.data"], cwd=project, check=True, capture_output=True
-    )
-    env = dict(
-        os.environ, AXOLOTL_DO_NOT_TRACK="1", PATH=f"{AXO_PYTHON.parent}:{os.environ['PATH']}"
-    )
-    proc = subprocess.run(
-        [str(axolotl_python), "-m", "pipeline.train", "--preprocess-only"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    project = preprocessed(FIXTURES / "mini" / "mini.yaml", tiny_model, tmp_path)
     tokenizer = load_tokenizer(tiny_model)
     prepared = [
         load_from_disk(str(info.parent))
@@ -131,3 +145,74 @@ def test_axolotl_preprocess_masks_like_mlx_lm(axolotl_python, tiny_model, tmp_pa
             assert row["labels"][-1] == tokenizer.eos_token_id
     config = yaml.safe_load((project / "configs" / "axolotl.yaml").read_text())
     assert config["excess_length_strategy"] == "raise"
+
+
+@pytest.mark.slow
+def test_axolotl_preprocess_encodes_chunks_as_the_peft_trainer_does(
+    axolotl_python, tiny_model, tmp_path
+):
+    """Generation: each prepared row is pipeline/textgen.py's encoding of one chunk (BOS,
+    text, EOS), loss on every token, none split or dropped."""
+    from datasets import load_from_disk
+    from transformers import AutoTokenizer
+
+    from .conftest import load_generated
+
+    project = preprocessed(ROOT / "specs" / "gaea_style.yaml", tiny_model, tmp_path)
+    encode = load_generated(project, ["schema", "textgen"])["textgen"].encode
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model))
+    expected = sorted(
+        encode(tokenizer, json.loads(line)["text"])
+        for split in ("train", "valid")
+        for line in (project / "work" / "data" / f"{split}.jsonl").read_text().splitlines()
+    )
+    rows = [
+        row
+        for info in (project / "work" / "axolotl_prepared").glob("*/dataset_info.json")
+        for row in load_from_disk(str(info.parent))
+    ]
+    assert len(expected) >= 10
+    assert sorted(row["input_ids"] for row in rows) == expected
+    for row in rows:
+        assert row["labels"] == row["input_ids"]
+        assert row["input_ids"][-1] == tokenizer.eos_token_id
+
+
+def _smoke(spec: str, path: str):
+    env = dict(os.environ, PATH=path, AXOLOTL_DO_NOT_TRACK="1")
+    return subprocess.run(
+        [sys.executable, "-m", "distillgen", "smoke", spec, "--backend", "axolotl"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_smoke_without_axolotl_installed_says_so():
+    """No `axolotl` command: the train step stops with what to install, not a traceback."""
+    path = os.pathsep.join([os.path.dirname(sys.executable), "/usr/bin", "/bin"])
+    proc = _smoke("specs/gaea_style.yaml", path)
+    assert proc.returncode == 1
+    assert "smoke: prep   FAILED" in proc.stdout
+    assert "train: the axolotl command is not on PATH; install requirements.txt" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", ["specs/gaea_style.yaml", "specs/poetry.yaml"])
+def test_smoke_runs_axolotl_preprocess_and_says_what_needs_cuda(axolotl_python, spec):
+    from distillgen.smoke import _cuda_available
+
+    if _cuda_available():
+        pytest.skip("a GPU is here: the smoke trains with Axolotl")
+    path = os.pathsep.join([str(AXO_PYTHON.parent), os.environ["PATH"]])
+    proc = _smoke(spec, path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert (
+        "smoke: prep   ok" in proc.stdout and "axolotl preprocess wrote 2 datasets" in proc.stdout
+    )
+    assert "smoke: tests  ok" in proc.stdout
+    assert "axolotl train needs CUDA (none here): train, eval and accept not run" in proc.stdout
+    assert "smoke: passed" in proc.stdout

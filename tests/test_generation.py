@@ -202,13 +202,20 @@ def test_generation_smoke(tmp_path):
     shutil.rmtree(keep)
 
 
-def test_generation_is_refused_for_other_backends():
+def test_generation_is_refused_for_mlx_and_built_for_axolotl():
     from distillgen.compile import compile_spec
     from distillgen.errors import SpecError
 
-    for backend in ("mlx", "axolotl"):
-        with pytest.raises(SpecError, match=f"--backend {backend}: generation projects are built"):
-            compile_spec(SPEC, None, Overrides(backend=backend))
+    with pytest.raises(SpecError, match="--backend mlx: generation projects are built"):
+        compile_spec(SPEC, None, Overrides(backend="mlx"))
+    _, out, files = compile_spec(SPEC, None, Overrides(backend="axolotl"))
+    assert out.name == "gaea_style-axolotl"
+    assert "configs/axolotl.yaml" in files and "configs/peft.yaml" not in files
+    assert "axolotl preprocess" in files["pipeline/train.py"]
+    # The eval, merge, style and data modules are the peft project's, byte for byte.
+    _, _, peft = compile_spec(SPEC, None, Overrides(backend="peft"))
+    for path in ("data", "evaluate", "merge", "style", "textgen", "split", "accept"):
+        assert files[f"pipeline/{path}.py"] == peft[f"pipeline/{path}.py"], path
 
 
 REGEX_PIECES = [*"ab.,()|*+?[]^$-", r"\d", r"\w", r"\s", r"\u0663", "(?:", "(?>", "(?=", "(?!"]

@@ -14,12 +14,13 @@ from distillgen.writer import diff_project
 from .conftest import ROOT
 
 SPECS = sorted(p.name for p in (ROOT / "specs").glob("*.yaml"))
-# (spec, backend, route): every spec as it is, plus poetry for the other backends and
-# uplifting's regression-head route.
+# (spec, backend, route): every spec as it is, plus poetry for the other backends,
+# uplifting's regression-head route and gaea_style (generation) for Axolotl.
 GOLDEN = [(spec, None, None) for spec in SPECS] + [
     ("poetry.yaml", "peft", None),
     ("poetry.yaml", "axolotl", None),
     ("uplifting.yaml", None, "head"),
+    ("gaea_style.yaml", "axolotl", None),
 ]
 
 

@@ -17,6 +17,7 @@ written with the rest of the config to work/axolotl.resolved.yaml.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not (ROOT / "work" / "data" / "train.jsonl").is_file():
         print("train: run the data step first (work/data/train.jsonl is missing)", file=sys.stderr)
+        return 1
+    if shutil.which("axolotl") is None:
+        print(
+            "train: the axolotl command is not on PATH; install requirements.txt "
+            "(Axolotl 0.19 on Python 3.11; training needs CUDA)",
+            file=sys.stderr,
+        )
         return 1
     config = str(resolve_config().relative_to(ROOT))
     env = dict(os.environ, AXOLOTL_DO_NOT_TRACK="1")
