@@ -245,6 +245,18 @@ def peft_config(
         )
     else:
         tb.note("training.lora.layers", "all", "lora.target_modules", "all-linear")
+    if t["quantize"] == "4bit":
+        tb.put(
+            "training.quantize",
+            "4bit",
+            "quantization.load_in_4bit",
+            True,
+            "QLoRA: transformers BitsAndBytesConfig (bitsandbytes, CUDA); the adapter trains "
+            "in 16-bit; eval and merge load the base unquantized",
+        )
+        tb.put("", None, "quantization.bnb_4bit_quant_type", "nf4")
+        tb.put("", None, "quantization.bnb_4bit_use_double_quant", True)
+        tb.put("", None, "quantization.bnb_4bit_compute_dtype", "bfloat16")
     tb.put(
         "training.batch_size",
         t["batch_size"],
@@ -377,7 +389,18 @@ def axolotl_config(
         tb.note("(always)", "EOS learned", "datasets[].train_on_eos", "turn")
     tb.put("", None, "dataset_prepared_path", "work/axolotl_prepared")
     tb.put("", None, "output_dir", "work/adapters")
-    tb.put("", None, "adapter", "lora")
+    if t["quantize"] == "4bit":
+        tb.put(
+            "training.quantize",
+            "4bit",
+            "adapter",
+            "qlora",
+            "with load_in_4bit: the base in 4-bit NF4 (bitsandbytes); eval and merge load it "
+            "unquantized",
+        )
+        tb.put("", None, "load_in_4bit", True)
+    else:
+        tb.put("", None, "adapter", "lora")
     tb.put("training.lora.rank", lora["rank"], "lora_r", lora["rank"])
     tb.put(
         "training.lora.alpha",

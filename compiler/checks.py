@@ -428,6 +428,10 @@ class _Checker:
             self.add(("training", "warmup_steps"), "warmup_steps must be smaller than steps")
         if isinstance(t.lora.layers, int) and t.lora.layers < 1:
             self.add(("training", "lora", "layers"), "layers must be a positive number or 'all'")
+        route = getattr(getattr(self.spec, "labels", None), "route", None)
+        problem = quantize_problem(t.quantize, t.backend, route)
+        if problem:
+            self.add(("training", "quantize"), problem)
         if t.backend == "mlx" and t.early_stopping_patience is not None:
             self.add(
                 ("training", "early_stopping_patience"),
@@ -660,6 +664,20 @@ def regex_problem(pattern: str) -> str | None:
     except re.error as exc:
         return f"not a valid regular expression: {exc}"
     return exponential_problem(pattern)
+
+
+def quantize_problem(quantize: str, backend: str, route: str | None) -> str | None:
+    """Why 4-bit QLoRA cannot be built for a backend or route (None: it can)."""
+    if quantize != "4bit":
+        return None
+    if backend == "mlx":
+        return (
+            "mlx-lm trains QLoRA on a model that is already quantized: convert it with "
+            "`mlx_lm.convert -q`, point model.base at it and remove quantize"
+        )
+    if route == "head":
+        return "the regression head trains in full precision; use route generative for QLoRA"
+    return None
 
 
 def route_problem(route: str, backend: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from .checks import route_problem
+from .checks import quantize_problem, route_problem
 from .errors import Problem, SpecError
 from .ir import Overrides, resolve
 from .load import LoadedSpec, read_spec
@@ -47,6 +47,13 @@ def _check_overrides(loaded: LoadedSpec, ov: Overrides) -> None:
         message = route_problem(ov.route or spec.labels.route, backend)
         if message and (ov.route or ov.backend):
             problems.append(f"--route/--backend: {message}")
+    if ov.backend or ov.route:
+        route = ov.route or getattr(getattr(spec, "labels", None), "route", None)
+        message = quantize_problem(
+            spec.training.quantize, ov.backend or spec.training.backend, route
+        )
+        if message:
+            problems.append(f"--route/--backend: training.quantize 4bit: {message}")
     if problems:
         # Command-line choices have no place in the spec file: reported at its start.
         raise SpecError([Problem(loaded.display, 1, 1, "", message) for message in problems])

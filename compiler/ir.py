@@ -34,6 +34,7 @@ class Overrides:
     save_every: int | None = None
     backend: str | None = None  # build for another backend than the spec's
     route: str | None = None  # regression: build the other route than the spec's
+    quantize: str | None = None  # "none": train in full precision (smoke, without CUDA)
 
 
 @dataclass
@@ -308,6 +309,7 @@ def _training_and_model(spec, ov: Overrides) -> tuple[dict, dict]:
         "save_every": ov.save_every or t.save_every,
         "seed": t.seed if t.seed is not None else sp.seed,
         "grad_checkpoint": t.grad_checkpoint,
+        "quantize": ov.quantize or t.quantize,
     }
     model = {
         "base": ov.model_base or spec.model.base,

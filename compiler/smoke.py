@@ -6,7 +6,8 @@ step of the generated project (data, train, eval, accept) plus its own tests,
 on CPU. A FAIL decision from an untrained tiny model is a correct result; a
 crash, a missing file or a step failing is not. Axolotl trains on CUDA only: without
 a GPU its smoke runs the data step, `axolotl preprocess` and the project's tests,
-and says that train, eval and accept were not run.
+and says that train, eval and accept were not run. A spec with training.quantize 4bit
+(QLoRA, bitsandbytes on CUDA) is smoked unquantized without a GPU, and says so.
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
 
     backend = backend or spec.training.backend
     half = max(1, steps // 2)
+    quantize = None
+    if spec.training.quantize != "none" and not _cuda_available():
+        quantize = "none"
+        echo(
+            f"smoke: training.quantize {spec.training.quantize} needs CUDA (none here): "
+            "the smoke trains unquantized"
+        )
     overrides = Overrides(
         source=sample,
         sources=samples or None,
@@ -129,6 +137,7 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
         save_every=half if backend == "peft" else steps,
         backend=backend,
         route=route,
+        quantize=quantize,
     )
     project_dir = work / "project"
     _, files, _ = build_project(spec_path, project_dir, overrides)

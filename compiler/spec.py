@@ -331,6 +331,14 @@ class TrainingSection(Strict):
     save_every: int = Field(100, gt=0, description="Optimizer steps between checkpoints.")
     seed: int | None = Field(None, description="Defaults to split.seed.")
     grad_checkpoint: bool = False
+    quantize: Literal["none", "4bit"] = Field(
+        "none",
+        description=(
+            "4bit: QLoRA, the base model loaded in 4-bit NF4 (bitsandbytes, CUDA) while the "
+            "LoRA adapter trains in 16-bit (peft, axolotl). For mlx, point model.base at a "
+            "model quantized with mlx_lm.convert -q instead."
+        ),
+    )
     early_stopping_patience: int | None = Field(
         None,
         gt=0,

@@ -30,7 +30,8 @@ print(json.dumps({"dropped": dropped, "excess": out.get("excess_length_strategy"
                   "eos": out["datasets"][0].get("train_on_eos"),
                   "sequence_len": out.get("sequence_len"),
                   "type": out["datasets"][0].get("type"),
-                  "field": out["datasets"][0].get("field")}))
+                  "field": out["datasets"][0].get("field"),
+                  "adapter": out.get("adapter"), "load_in_4bit": out.get("load_in_4bit")}))
 """
 
 
@@ -69,6 +70,8 @@ def test_golden_axolotl_config_validates(axolotl_python):
         "sequence_len": 2048,
         "type": "chat_template",
         "field": None,
+        "adapter": "lora",
+        "load_in_4bit": False,
     }
 
 
@@ -78,6 +81,7 @@ def test_golden_generation_axolotl_config_validates(axolotl_python):
     )
     assert result["dropped"] == [] and result["excess"] == "raise"
     assert (result["type"], result["field"], result["sequence_len"]) == ("completion", "text", 4096)
+    assert (result["adapter"], result["load_in_4bit"]) == ("qlora", True)  # the spec's QLoRA
 
 
 def test_every_spec_validates_for_axolotl(axolotl_python, tmp_path):

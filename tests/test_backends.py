@@ -10,6 +10,8 @@ import types
 import pytest
 import yaml
 
+from distillgen.ir import Overrides
+
 from .conftest import ROOT, load_generated
 
 POETRY_MLX = ROOT / "generated" / "poetry"
@@ -214,3 +216,44 @@ def test_eval_can_ask_an_openai_compatible_server(tmp_path):
     assert body["temperature"] == 0
     record = json.loads((project / "work" / "eval" / "predictions.jsonl").read_text())
     assert record == {"id": "a", "output": "sentiment: positive", "finish": "stop", "tokens": 3}
+
+
+@pytest.mark.parametrize(
+    ("backend", "route", "expected"),
+    [
+        (
+            "mlx",
+            None,
+            "training.quantize: mlx-lm trains QLoRA on a model that is already quantized",
+        ),
+        ("peft", "head", "training.quantize: the regression head trains in full precision"),
+        ("peft", None, None),
+        ("axolotl", None, None),
+    ],
+)
+def test_qlora_is_refused_where_it_cannot_be_built(tmp_path, backend, route, expected):
+    from distillgen.compile import compile_spec
+    from distillgen.errors import SpecError
+
+    source = ROOT / "specs" / ("uplifting.yaml" if route else "poetry.yaml")
+    text = source.read_text()
+    text = text.replace("  backend: mlx\n", "  backend: peft\n")
+    text = text.replace("  backend: peft\n", f"  backend: {backend}\n  quantize: 4bit\n")
+    if route:
+        text = text.replace("labels:\n", f"labels:\n  route: {route}\n", 1)
+    spec = source.parent / f"_tmp_qlora_{backend}_{route}.yaml"
+    spec.write_text(text)
+    try:
+        if expected is not None:
+            with pytest.raises(SpecError) as info:
+                compile_spec(spec, tmp_path / "out")
+            assert expected in str(info.value)
+            return
+        files = compile_spec(spec, tmp_path / "out")[2]
+        config = files["configs/axolotl.yaml" if backend == "axolotl" else "configs/peft.yaml"]
+        assert "load_in_4bit: true" in config
+        # --backend mlx at build time is refused as the spec key would be.
+        with pytest.raises(SpecError, match="--route/--backend: training.quantize 4bit: mlx-lm"):
+            compile_spec(spec, tmp_path / "out", Overrides(backend="mlx"))
+    finally:
+        spec.unlink()

@@ -4,6 +4,7 @@ completion-style training, perplexity and style patterns."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import warnings
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -190,7 +192,14 @@ def test_generation_smoke(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for step in ("data", "train", "resume", "merge", "eval", "score", "accept", "tests"):
         assert f"smoke: {step:<6} ok" in proc.stdout, proc.stdout
+    # The spec trains QLoRA (bitsandbytes, CUDA); without a GPU the smoke says what it did.
+    assert "training.quantize 4bit needs CUDA (none here): the smoke trains unquantized" in (
+        proc.stdout
+    )
     work = keep / "project" / "work"
+    assert "quantization" not in yaml.safe_load(
+        (keep / "project" / "configs" / "peft.yaml").read_text()
+    )
     metrics = json.loads((work / "eval" / "metrics.json").read_text())
     assert metrics["samples"] == 8  # 4 prompts x 2 samples
     assert metrics["summary"]["perplexity"] == pytest.approx(
@@ -233,3 +242,31 @@ def test_any_pattern_that_compiles_gets_an_answer_not_a_crash(pattern):
         return
     problem = regex_problem(pattern)
     assert problem is None or "exponential time" in problem
+
+
+def test_qlora_config_and_a_clear_refusal_without_cuda(tmp_path, tiny_model):
+    """training.quantize 4bit: BitsAndBytesConfig takes the config's keys as they are, and the
+    train step on a machine without CUDA stops with what to do, before loading anything."""
+    from transformers import BitsAndBytesConfig
+
+    config = yaml.safe_load(
+        (ROOT / "generated" / "gaea_style" / "configs" / "peft.yaml").read_text()
+    )
+    bnb = BitsAndBytesConfig(**config["quantization"])
+    assert bnb.load_in_4bit and bnb.bnb_4bit_quant_type == "nf4"
+    assert bnb.bnb_4bit_use_double_quant and str(bnb.bnb_4bit_compute_dtype) == "torch.bfloat16"
+    out = tmp_path / "project"
+    build_into(SPEC, out, Overrides(model_base=str(tiny_model)))
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
+    for step in ("data", "train"):
+        proc = subprocess.run(
+            [sys.executable, "-m", f"pipeline.{step}"],
+            cwd=out,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    assert proc.returncode == 1
+    assert "training.quantize 4bit (QLoRA) needs a CUDA GPU and bitsandbytes" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (out / "work" / "checkpoints").exists()

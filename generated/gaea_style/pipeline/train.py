@@ -92,6 +92,26 @@ def lora_config(config: dict, n_layers: int):
     return LoraConfig(**lora)
 
 
+def load_quantized(config: dict):
+    """QLoRA: the base model in 4-bit NF4 (bitsandbytes, CUDA); the adapter trains in 16-bit."""
+    import torch
+    from peft import prepare_model_for_kbit_training
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    if not torch.cuda.is_available():
+        raise SystemExit(
+            "train: training.quantize 4bit (QLoRA) needs a CUDA GPU and bitsandbytes; "
+            "set training.quantize: none in the spec to train in full precision"
+        )
+    model = AutoModelForCausalLM.from_pretrained(
+        schema.MODEL,
+        quantization_config=BitsAndBytesConfig(**config["quantization"]),
+        dtype=torch.bfloat16,
+    )
+    checkpointing = bool(config["training"].get("activation_checkpointing"))
+    return prepare_model_for_kbit_training(model, use_gradient_checkpointing=checkpointing)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
@@ -102,7 +122,6 @@ def main(argv=None) -> int:
     import torch
     from peft import get_peft_model
     from transformers import (
-        AutoModelForCausalLM,
         AutoTokenizer,
         EarlyStoppingCallback,
         Trainer,
@@ -118,7 +137,7 @@ def main(argv=None) -> int:
     for item in train_set:
         if item["input_ids"][-1] != eos and eos not in item["labels"][-3:]:
             raise SystemExit("train: an answer does not end with the end-of-turn token")
-    model = AutoModelForCausalLM.from_pretrained(schema.MODEL)
+    model = load_quantized(config)
     model = get_peft_model(model, lora_config(config, model.config.num_hidden_layers))
     model.print_trainable_parameters()
     training = dict(config["training"])
