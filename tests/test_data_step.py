@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -19,7 +20,7 @@ def make_project(tmp_path, tiny_model, source_bytes: bytes, *, reject_share=None
     shutil.copytree(FIXTURES / "mini", base)
     text = (base / "mini.yaml").read_text(encoding="utf-8")
     if reject_share is not None:
-        text = text.replace("    source_name:", "    source_name:").replace(
+        text = text.replace(
             "  source: data/mini.jsonl\n",
             f"  source: data/mini.jsonl\n  max_reject_share: {reject_share}\n",
         )
@@ -114,10 +115,17 @@ def test_bad_rows_are_quarantined_with_row_and_reason(tmp_path, tiny_model, caps
     assert "      1  same prompt text\n" in printed
 
 
-def test_too_many_rejects_fail_the_step_and_write_no_splits(tmp_path, tiny_model):
+@pytest.mark.parametrize(
+    ("reject_share", "allowed"),
+    [(None, "0%"), (0.0004, "0.04%")],  # a share under 0.05% is not shown as 0.0%
+)
+def test_too_many_rejects_fail_the_step_and_write_no_splits(
+    tmp_path, tiny_model, reject_share, allowed
+):
     dirty = CLEAN + DIRTY_ROWS[5][0] + b"\n"
-    mods, out, source = make_project(tmp_path, tiny_model, dirty)  # max_reject_share 0
-    with pytest.raises(mods["data"].DataError, match=r"1 of 21 rows rejected \(4.8%\)"):
+    mods, out, source = make_project(tmp_path, tiny_model, dirty, reject_share=reject_share)
+    expected = rf"1 of 21 rows rejected \(4.76%\), more than the allowed {re.escape(allowed)};"
+    with pytest.raises(mods["data"].DataError, match=expected):
         mods["data"].build(source, out / "work" / "data", str(tiny_model))
     data_dir = out / "work" / "data"
     assert (data_dir / "rejects.jsonl").is_file()

@@ -148,7 +148,9 @@ def test_chunks_outside_the_bounds_are_rejected_by_file_name(tmp_path, tiny_mode
     }
     mods, out = make_project(tmp_path, tiny_model, {**good, **bad})
     data = mods["data"]
-    with pytest.raises(data.DataError, match="4 of 16 chunks rejected"):
+    with pytest.raises(
+        data.DataError, match=r"4 of 16 chunks rejected \(25%\), more than the allowed 0%;"
+    ):
         data.build(out / "../spec/data/gaea_chunks", out / "work" / "data", str(tiny_model))
     rejects = [
         json.loads(x) for x in (out / "work" / "data" / "rejects.jsonl").read_text().splitlines()

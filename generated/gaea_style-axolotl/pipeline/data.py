@@ -90,8 +90,8 @@ def build(source: Path, out: Path, tokenizer_name: str) -> dict:
         print(f"data: rejected {reject['file']}: {reject['reason']}")
     if len(rejects) / len(files) > schema.MAX_REJECT_SHARE:
         raise DataError(
-            f"{len(rejects)} of {len(files)} chunks rejected ({len(rejects) / len(files):.1%}), more "
-            f"than the allowed {schema.MAX_REJECT_SHARE:.1%}; reasons in {out / 'rejects.jsonl'}"
+            f"{len(rejects)} of {len(files)} chunks rejected ({len(rejects) / len(files) * 100:.3g}%), more "
+            f"than the allowed {schema.MAX_REJECT_SHARE * 100:.3g}%; reasons in {out / 'rejects.jsonl'}"
         )
     splits = assign([(chunk["id"], "") for chunk in kept], schema.SPLIT_RATIOS, schema.SPLIT_SEED)
     if "train" not in splits:

@@ -855,8 +855,8 @@ def _build(source, out: Path, spool_dir: Path, tokenizer: str | None, workers: i
         problems.append(f"{source} has no rows")
     elif n_rejects / n_rows > schema.MAX_REJECT_SHARE:
         problems.append(
-            f"{n_rejects} of {n_rows} rows rejected ({n_rejects / n_rows:.1%}), more than "
-            f"the allowed {schema.MAX_REJECT_SHARE:.1%}; reasons in {out / 'rejects.jsonl'}"
+            f"{n_rejects} of {n_rows} rows rejected ({n_rejects / n_rows * 100:.3g}%), more than "
+            f"the allowed {schema.MAX_REJECT_SHARE * 100:.3g}%; reasons in {out / 'rejects.jsonl'}"
         )
     dropped = set(duplicates.dropped.tolist())
     too_long = [message for index, message in ledger.too_long if index not in dropped]
