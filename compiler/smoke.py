@@ -248,6 +248,8 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
                 return note + "; the baseline did not run", False
             macro = json.loads(baseline.read_text(encoding="utf-8"))["summary"]["macro_f1"]
             note += f"; baseline macro-F1 {macro:.2f}"
+        for warning in stats.get("warnings", []):
+            note += f"\n         warning: {warning}"
         return note, True
     if name in ("train", "resume") and (work / "checkpoints").is_dir():
         summary_path = work / "adapters" / "training_summary.json"

@@ -643,7 +643,7 @@ DISTILLATION_METRICS: dict[str, tuple[bool, str]] = {
     "pass_rate_when_valid": (True, "pass rate among answers that are valid JSON of the schema"),
     "json_rate": (True, "share of answers that parse as JSON"),
     "schema_rate": (True, "share of answers that parse and match the answer schema"),
-    "wrong_rate": (False, "share of valid answers that do not match the reference"),
+    "wrong_rate": (False, "share of answers that are valid but do not match the reference"),
     "format_failure_rate": (
         False,
         "share of answers truncated, unparseable or not matching the schema",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import ROOT, load_generated
@@ -99,3 +101,52 @@ def test_missing_baseline_fails_acceptance(tox):
     )
     assert result["decision"] == "FAIL"
     assert any(r["reason"] == "could not be computed" for r in result["rules"])
+
+
+def test_a_class_missing_from_the_eval_split_is_named_where_it_fails(tox, tmp_path):
+    """recall.severe cannot be measured without a severe example: the data step warns,
+    and eval and accept say why instead of a bare 'could not be computed'."""
+    mods = load_generated(ROOT / "generated" / "toxicity", ["schema", "data", "evaluate", "accept"])
+    splits = {
+        name: {"labels": {"label": {"safe": 5, "mild": 2, "severe": 1}}}
+        for name in ("train", "valid")
+    }
+    splits["test"] = {"labels": {"label": {"safe": 5, "mild": 2, "toxic": 1}}}
+    (warning,) = mods["data"].unmeasurable_thresholds(splits)
+    assert warning.startswith("acceptance threshold recall.severe: the test split has no 'severe'")
+    splits["test"]["labels"]["label"]["severe"] = 1
+    assert mods["data"].unmeasurable_thresholds(splits) == []
+
+    parse, metrics = tox["parse"], tox["metrics"]
+    golds = [{"label": g} for g in ["safe", "mild", "toxic"]]
+    result = metrics.compute(golds, [parse.parse(a) for a in ["safe", "mild", "mild"]])
+    result.update(split="test", unknown_ids=[], duplicate_ids=[])
+    result["summary"].update(baseline_macro_f1=None, macro_f1_gain=None)
+    reasons = mods["evaluate"].unavailable(result)
+    no_baseline = "the baseline has not run (python -m pipeline.baseline, part of make data)"
+    assert reasons == {
+        "recall.severe": "the test split has no 'severe' example",
+        "precision.severe": "the test split has no 'severe' example and no answer named it",
+        "baseline_macro_f1": no_baseline,
+        "macro_f1_gain": no_baseline,
+    }
+    result["unavailable"] = reasons
+    assert "- recall.severe: the test split has no 'severe' example" in mods["evaluate"].report(
+        result
+    )
+
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps(result))
+    assert mods["accept"].main(["--metrics", str(path), "--out", str(tmp_path)]) == 4
+    rules = {r["metric"]: r for r in json.loads((tmp_path / "accept.json").read_text())["rules"]}
+    assert rules["recall.severe"]["reason"] == "the test split has no 'severe' example"
+    assert rules["macro_f1_gain"]["reason"].startswith("the baseline has not run")
+    assert "FAIL (the test split has no 'severe' example)" in (tmp_path / "accept.md").read_text()
+    # Metrics written before reasons existed are still judged.
+    del result["unavailable"]
+    path.write_text(json.dumps(result))
+    assert mods["accept"].main(["--metrics", str(path), "--out", str(tmp_path)]) == 4
+    rules = {r["metric"]: r for r in json.loads((tmp_path / "accept.json").read_text())["rules"]}
+    assert rules["recall.severe"]["reason"] == "could not be computed"
+    path.write_text(json.dumps({"summary": {}, "unavailable": ["not", "a", "mapping"]}))
+    assert mods["accept"].main(["--metrics", str(path), "--out", str(tmp_path)]) == 2

@@ -56,6 +56,25 @@ def test_mae_rmse_and_tier_accuracy(up):
     assert s["parse_rate"] == 1.0
 
 
+def test_the_report_gives_errors_in_score_points_per_dimension(up):
+    parse, metrics = up["parse"], up["metrics"]
+    evaluate = load_generated(ROOT / "generated" / "uplifting", ["schema", "evaluate"])["evaluate"]
+    golds = [{d: 1.0 for d in DIMS}, {d: 9.0 for d in DIMS}]
+    answers = [parse.parse(answer(**{d: 2 for d in DIMS})), parse.parse("no scores here")]
+    result = metrics.compute(golds, answers)
+    result.update(split="test", unknown_ids=[], duplicate_ids=[])
+    result["unavailable"] = evaluate.unavailable(result)
+    text = evaluate.report(result)
+    assert "| mae | 1.000 |" in text and "| rmse | 1.000 |" in text  # points, not 100.0%
+    assert "| agency | 1.000 | 1.000 | 1 |" in text
+    assert result["unavailable"] == {}
+    nothing = metrics.compute(golds, [parse.parse("?"), parse.parse("")])
+    nothing.update(split="test", unknown_ids=[], duplicate_ids=[])
+    reasons = evaluate.unavailable(nothing)
+    assert reasons["mae"] == "no answer had a readable score"
+    assert reasons["mae_dim.agency"] == "no answer had a readable score for agency"
+
+
 def test_mae_acceptance_is_lower_is_better(up):
     judge = up["accept"].judge
     ok = {"tier_accuracy": 0.9, "parse_rate": 1.0}

@@ -157,6 +157,7 @@ def test_classification_smoke_with_baseline_and_oversampling(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "baseline macro-F1" in proc.stdout
+    assert "\n         warning: acceptance threshold recall.severe: " in proc.stdout
     work = keep / "project" / "work"
     golds = [
         json.loads(line)["labels"]["label"]
@@ -166,6 +167,13 @@ def test_classification_smoke_with_baseline_and_oversampling(tmp_path):
     assert len(set(counts.values())) == 1, counts  # every class as large as the largest
     stats = json.loads((work / "data" / "stats.json").read_text())
     assert stats["splits"]["train"]["written_after_oversampling"] == len(golds)
+    # The smoke's 30 rows hold one 'severe', which the split puts in train: the data step
+    # says recall.severe cannot be judged, and accept gives that as the reason it fails.
+    assert "severe" not in stats["splits"]["test"]["labels"]["label"]
+    assert [w.split(":")[0] for w in stats["warnings"]] == ["acceptance threshold recall.severe"]
+    rules = json.loads((work / "accept" / "accept.json").read_text())["rules"]
+    reasons = {r["metric"]: r["reason"] for r in rules}
+    assert reasons["recall.severe"] == "the test split has no 'severe' example"
     summary = json.loads((work / "eval" / "metrics.json").read_text())["summary"]
     assert summary["baseline_macro_f1"] is not None
     assert summary["macro_f1_gain"] == pytest.approx(

@@ -23,8 +23,10 @@ EXIT = {"PASS": 0, "REVIEW": 3, "FAIL": 4}
 ORDER = {"PASS": 0, "REVIEW": 1, "FAIL": 2}
 
 
-def judge(metric_values: dict, thresholds: list[dict] = schema.THRESHOLDS) -> dict:
-    """The decision and one row per threshold."""
+def judge(
+    metric_values: dict, thresholds: list[dict] = schema.THRESHOLDS, reasons: dict | None = None
+) -> dict:
+    """The decision and one row per threshold; ``reasons`` says why a metric is None."""
     rows = []
     for rule in thresholds:
         value = metric_values.get(rule["metric"])
@@ -35,11 +37,10 @@ def judge(metric_values: dict, thresholds: list[dict] = schema.THRESHOLDS) -> di
             or not isinstance(value, int | float)
             or value != value
         ):
-            why = (
-                "not in the metrics"
-                if rule["metric"] not in metric_values
-                else "could not be computed"
-            )
+            if rule["metric"] not in metric_values:
+                why = "not in the metrics"
+            else:
+                why = (reasons or {}).get(rule["metric"], "could not be computed")
             rows.append({**rule, "value": None, "decision": "FAIL", "reason": why})
             continue
 
@@ -76,11 +77,14 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "work" / "accept")
     args = parser.parse_args(argv)
     try:
-        values = json.loads(args.metrics.read_text(encoding="utf-8"))["summary"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        metrics = json.loads(args.metrics.read_text(encoding="utf-8"))
+        values, reasons = metrics["summary"], metrics.get("unavailable", {})
+        if not isinstance(values, dict) or not isinstance(reasons, dict):
+            raise TypeError("'summary' and 'unavailable' must be JSON objects")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         print(f"accept: FAIL: cannot read metrics from {args.metrics}: {exc}", file=sys.stderr)
         return 2
-    result = judge(values)
+    result = judge(values, reasons=reasons)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "accept.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     text = f"# Acceptance: {result['decision']}\n\n{table(result)}\n"

@@ -157,6 +157,7 @@ def score(predictions: Path, out: Path) -> dict:
         ]
     result = metrics.compute(golds, answers, finishes=finishes)
     result["split"] = schema.EVAL_SPLIT
+    result["unavailable"] = unavailable(result)
     result["predictions"] = str(predictions)
     result["unknown_ids"] = unknown
     result["duplicate_ids"] = sorted(set(duplicates))
@@ -169,6 +170,23 @@ def score(predictions: Path, out: Path) -> dict:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     (out / "report.md").write_text(report(result), encoding="utf-8")
     return result
+
+
+def unavailable(result: dict) -> dict:
+    """Why each metric that is None could not be computed; accept and the report say it."""
+    reasons = {}
+    for name, value in result["summary"].items():
+        if value is None:
+            reasons[name] = _why_none(name, result)
+    return reasons
+
+
+def _why_none(name: str, result: dict) -> str:
+    if not result["examples"]:
+        return f"the {schema.EVAL_SPLIT} split has no examples"
+    if name == "pass_rate_when_valid":
+        return "no answer was valid JSON of the answer schema"
+    return "could not be computed"
 
 
 def _pct(value) -> str:
@@ -192,6 +210,10 @@ def report(result: dict) -> str:
     for name, value in result["summary"].items():
         if "." not in name:
             lines.append(f"| {name} | {_pct(value)} |")
+    if result["unavailable"]:
+        lines += ["", "Not computed:"] + [
+            f"- {name}: {why}" for name, why in result["unavailable"].items()
+        ]
     lines += [
         "",
         "| field | accuracy | read | accuracy when read | macro-F1 |",

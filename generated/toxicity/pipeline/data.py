@@ -898,6 +898,7 @@ def _build(source, out: Path, spool_dir: Path, tokenizer: str | None, workers: i
             "max_seq_length": schema.MAX_SEQ_LENGTH,
         }
     )
+    stats["warnings"] = unmeasurable_thresholds(stats["splits"])
     _atomic_text(out / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
     return stats
 
@@ -1171,6 +1172,23 @@ def print_stats(stats: dict) -> None:
         print(f"  {field['name']}: " + " | ".join(parts))
 
 
+def unmeasurable_thresholds(splits: dict) -> list[str]:
+    """Acceptance thresholds on a class's recall that the eval split cannot measure:
+    with no example of the class there, accept would FAIL them as not computed."""
+    counts = splits[schema.EVAL_SPLIT]["labels"].get(schema.LABEL_FIELD, {})
+    classes = {metric: cls for cls, metric in schema.CLASS_METRIC_NAMES.items()}
+    warnings = []
+    for rule in schema.THRESHOLDS:
+        family, _, metric = rule["metric"].partition(".")
+        if family == "recall" and not counts.get(classes[metric]):
+            warnings.append(
+                f"acceptance threshold {rule['metric']}: the {schema.EVAL_SPLIT} split has no "
+                f"{classes[metric]!r} example, so accept will FAIL it; add rows of that class "
+                "or give the split a larger share"
+            )
+    return warnings
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=ROOT / schema.SOURCE)
@@ -1190,6 +1208,8 @@ def main(argv=None) -> int:
         print(f"data: FAILED\n{exc}", file=sys.stderr)
         return 1
     print_stats(stats)
+    for warning in stats["warnings"]:
+        print(f"data: WARNING: {warning}", file=sys.stderr)
     print(f"data: wrote {args.out} in {time.perf_counter() - started:.1f}s")
     return 0
 

@@ -158,6 +158,7 @@ def score(predictions: Path, out: Path) -> dict:
     result = metrics.compute(golds, answers, truncated=truncated, missing=missing)
     _add_baseline(result)
     result["split"] = schema.EVAL_SPLIT
+    result["unavailable"] = unavailable(result)
     result["predictions"] = str(predictions)
     result["unknown_ids"] = unknown
     result["duplicate_ids"] = sorted(set(duplicates))
@@ -183,6 +184,31 @@ def _add_baseline(result: dict) -> None:
     result["summary"]["macro_f1_gain"] = None if baseline is None or llm is None else llm - baseline
 
 
+def unavailable(result: dict) -> dict:
+    """Why each metric that is None could not be computed; accept and the report say it."""
+    reasons = {}
+    for name, value in result["summary"].items():
+        if value is None:
+            reasons[name] = _why_none(name, result)
+    return reasons
+
+
+def _why_none(name: str, result: dict) -> str:
+    if not result["examples"]:
+        return f"the {schema.EVAL_SPLIT} split has no examples"
+    family, _, part = name.partition(".")
+    if family in ("recall", "precision"):
+        cls = {metric: c for c, metric in schema.CLASS_METRIC_NAMES.items()}[part]
+        gold = f"the {schema.EVAL_SPLIT} split has no {cls!r} example"
+        return gold if family == "recall" else f"{gold} and no answer named it"
+    if result["summary"].get("baseline_macro_f1") is None and name in (
+        "baseline_macro_f1",
+        "macro_f1_gain",
+    ):
+        return "the baseline has not run (python -m pipeline.baseline, part of make data)"
+    return "could not be computed"
+
+
 def _pct(value) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
@@ -202,6 +228,10 @@ def report(result: dict) -> str:
     for name, value in result["summary"].items():
         if "." not in name:
             lines.append(f"| {name} | {_pct(value)} |")
+    if result["unavailable"]:
+        lines += ["", "Not computed:"] + [
+            f"- {name}: {why}" for name, why in result["unavailable"].items()
+        ]
     lines += [
         "",
         "| field | accuracy | read | accuracy when read | macro-F1 |",

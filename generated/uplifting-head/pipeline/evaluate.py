@@ -145,6 +145,7 @@ def score(predictions: Path, out: Path) -> dict:
         )
     result = metrics.compute(golds, answers, truncated=truncated, missing=missing)
     result["split"] = schema.EVAL_SPLIT
+    result["unavailable"] = unavailable(result)
     result["predictions"] = str(predictions)
     result["unknown_ids"] = unknown
     result["duplicate_ids"] = sorted(set(duplicates))
@@ -159,8 +160,31 @@ def score(predictions: Path, out: Path) -> dict:
     return result
 
 
+def unavailable(result: dict) -> dict:
+    """Why each metric that is None could not be computed; accept and the report say it."""
+    reasons = {}
+    for name, value in result["summary"].items():
+        if value is None:
+            reasons[name] = _why_none(name, result)
+    return reasons
+
+
+def _why_none(name: str, result: dict) -> str:
+    if not result["examples"]:
+        return f"the {schema.EVAL_SPLIT} split has no examples"
+    family, _, part = name.partition(".")
+    if family in ("mae", "rmse", "mae_dim", "rmse_dim"):
+        return "no answer had a readable score" + (f" for {part}" if part else "")
+    return "could not be computed"
+
+
 def _pct(value) -> str:
     return "n/a" if value is None else f"{value:.1%}"
+
+
+def _points(value) -> str:
+    """An error in score points (MAE, RMSE), not a share."""
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def report(result: dict) -> str:
@@ -177,16 +201,19 @@ def report(result: dict) -> str:
     ]
     for name, value in result["summary"].items():
         if "." not in name:
-            lines.append(f"| {name} | {_pct(value)} |")
-    lines += [
-        "",
-        "| field | accuracy | read | accuracy when read | macro-F1 |",
-        "| --- | --- | --- | --- | --- |",
-    ]
+            lines.append(
+                f"| {name} | {_points(value) if name in ('mae', 'rmse') else _pct(value)} |"
+            )
+    if result["unavailable"]:
+        lines += ["", "Not computed:"] + [
+            f"- {name}: {why}" for name, why in result["unavailable"].items()
+        ]
+    summary = result["summary"]
+    lines += ["", "| dimension | MAE | RMSE | scores read |", "| --- | --- | --- | --- |"]
     for name, entry in result["fields"].items():
         lines.append(
-            f"| {name} | {_pct(entry['accuracy'])} | {entry['parsed']} | "
-            f"{_pct(entry['accuracy_when_parsed'])} | {_pct(entry.get('macro_f1'))} |"
+            f"| {name} | {_points(summary[f'mae_dim.{name}'])} | {_points(summary[f'rmse_dim.{name}'])} | "
+            f"{entry['parsed']} |"
         )
     if result["duplicate_ids"]:
         lines += [
