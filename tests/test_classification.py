@@ -131,9 +131,9 @@ def test_a_class_missing_from_the_eval_split_is_named_where_it_fails(tox, tmp_pa
         "macro_f1_gain": no_baseline,
     }
     result["unavailable"] = reasons
-    assert "- recall.severe: the test split has no 'severe' example" in mods["evaluate"].report(
-        result
-    )
+    text = mods["evaluate"].report(result)
+    assert "- recall.severe: the test split has no 'severe' example" in text  # a threshold's
+    assert "precision.severe" not in text  # no threshold, not in the table: metrics.json only
 
     path = tmp_path / "metrics.json"
     path.write_text(json.dumps(result))

@@ -73,6 +73,10 @@ def test_the_report_gives_errors_in_score_points_per_dimension(up):
     reasons = evaluate.unavailable(nothing)
     assert reasons["mae"] == "no answer had a readable score"
     assert reasons["mae_dim.agency"] == "no answer had a readable score for agency"
+    nothing["unavailable"] = reasons
+    text = evaluate.report(nothing)
+    assert "| mae | n/a |" in text and "- mae: no answer had a readable score" in text
+    assert "- mae_dim.agency" not in text  # per dimension: in the table and metrics.json
 
 
 def test_mae_acceptance_is_lower_is_better(up):
