@@ -29,6 +29,11 @@ def normalize_value(value: str) -> str:
     return re.sub(r"[\s_\-]+", " ", value.strip().casefold())
 
 
+def key_form(name: str) -> str:
+    """How the parser matches a field name in an answer: case, spaces, - and _ ignored."""
+    return re.sub(r"[\s_\-]+", " ", name.casefold()).strip()
+
+
 class _Checker:
     def __init__(self, loaded) -> None:
         self.loaded = loaded
@@ -89,6 +94,19 @@ class _Checker:
                 self.add(
                     label_path(name),
                     f"{name!r} is both an input field and a label field",
+                    key=spec.kind == "multi_field",
+                )
+        read_as: dict[str, str] = {}
+        for i, name in enumerate(labels):
+            first = read_as.setdefault(key_form(name), name)
+            if first != name:
+                where = (
+                    ("labels", "dimensions", i) if spec.kind == "regression" else label_path(name)
+                )
+                self.add(
+                    where,
+                    f"label fields {first!r} and {name!r} are one name to the parser (it ignores "
+                    "case, spaces, - and _ in an answer's field names); rename one of them",
                     key=spec.kind == "multi_field",
                 )
         if spec.data.id_field in inputs:

@@ -193,3 +193,33 @@ def test_fast_path_agrees_with_the_full_parser(poetry, data):
     assert (fast.status, fast.values, fast.problems) == (full.status, full.values, full.problems), (
         text
     )
+
+
+def test_field_names_with_doubled_or_trailing_underscores_are_read(tmp_path):
+    """The parser matched 'topic__main' and 'stars_' under a different normal form from
+    the one it applied to the answer's keys, so only the exact fast path read them."""
+    base = tmp_path / "spec"
+    shutil.copytree(FIXTURES / "mini", base)
+    text = (base / "mini.yaml").read_text(encoding="utf-8")
+    text = text.replace("    topic: {type: string}", "    topic__main: {type: string}")
+    text = text.replace("    stars: {type: integer", "    stars_: {type: integer")
+    (base / "mini.yaml").write_text(text, encoding="utf-8")
+    build_into(base / "mini.yaml", tmp_path / "out")
+    parse = load_generated(tmp_path / "out")["parse"]
+    expected = {
+        "sentiment": "positive",
+        "topic__main": "x",
+        "stars_": 3,
+        "score": 0.5,
+        "sarcastic": False,
+    }
+    for answer in [
+        "sentiment: positive\ntopic__main: x\nstars_: 3\nscore: 0.5\nsarcastic: false",
+        "- **sentiment**: positive\n- topic__main: x\n- stars_: 3\n- score: 0.5\n"
+        "- sarcastic: false\nThat is all.",
+        "Sentiment: positive\nTopic main: x\nStars: 3\nScore: 0.5\nSarcastic: false",
+        '{"sentiment": "positive", "topic__main": "x", "stars_": 3, "score": 0.5, '
+        '"sarcastic": false}',
+    ]:
+        result = parse.parse(answer)
+        assert (result.status, result.values) == (parse.PARSED, expected), (answer, result)

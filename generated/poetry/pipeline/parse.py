@@ -25,7 +25,6 @@ _JSON_PAIR_RE = re.compile(
     r'"([^"\\]{1,80})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)',
     re.IGNORECASE,
 )
-_KEYS = {name.replace("_", " "): name for name in schema.FIELD_NAMES}
 _EXACT_KEYS = {name: name for name in schema.FIELD_NAMES}
 
 
@@ -39,9 +38,16 @@ class Parsed:
         return {"status": self.status, "values": self.values, "problems": self.problems}
 
 
+def _key_form(key: str) -> str:
+    """A field name as the answer may spell it: case, spaces, - and _ ignored."""
+    return re.sub(r"[\s_\-]+", " ", key.casefold()).strip()
+
+
+_KEYS = {_key_form(name): name for name in schema.FIELD_NAMES}
+
+
 def _field_key(raw_key: str):
-    key = re.sub(r"[\s_\-]+", " ", raw_key.strip().strip("*_`\"'").casefold())
-    return _KEYS.get(key)
+    return _KEYS.get(_key_form(raw_key.strip().strip("*_`\"'")))
 
 
 def _clean_scalar(text: str) -> str:
