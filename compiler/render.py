@@ -89,9 +89,22 @@ def py_literal(value) -> str:
     raise TypeError(f"cannot emit {type(value).__name__} as a literal")
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """safe_dump without anchors: a list used twice is written out twice, not as
+    &id001 / *id001, which reads badly in review (and the spec loader itself refuses)."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
 def yaml_block(value) -> str:
-    return yaml.safe_dump(
-        value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    return yaml.dump(
+        value,
+        Dumper=_PlainDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
     ).rstrip("\n")
 
 

@@ -257,3 +257,18 @@ def test_qlora_is_refused_where_it_cannot_be_built(tmp_path, backend, route, exp
             compile_spec(spec, tmp_path / "out", Overrides(backend="mlx"))
     finally:
         spec.unlink()
+
+
+def test_generated_yaml_has_no_anchors_or_aliases():
+    """A list used twice (roles_to_train in datasets and test_datasets) was written as
+    &id001 / *id001: valid YAML, but hard to review and refused by our own spec loader."""
+    from distillgen.render import yaml_block
+
+    shared = ["assistant"]
+    assert "&" not in yaml_block({"a": {"roles": shared}, "b": {"roles": shared}})
+    configs = sorted((ROOT / "generated").rglob("*.yaml"))
+    assert len(configs) >= 9  # every backend config of the golden projects
+    for path in configs:
+        events = list(yaml.parse(path.read_text(encoding="utf-8")))
+        assert not [e for e in events if isinstance(e, yaml.AliasEvent)], path
+        assert not [e for e in events if getattr(e, "anchor", None)], path
