@@ -219,6 +219,40 @@ def test_csv_source(tmp_path, tiny_model):
     assert mods["schema"].SOURCE_FORMAT == "csv"
     stats = mods["data"].build(base / "data" / "mini.csv", out / "work" / "data", str(tiny_model))
     assert stats["accepted"] == 20 and stats["rejected"] == 0
+    written = _outputs(out / "work" / "data")
+
+    # A byte-order mark (spreadsheet exports write one) was read as part of the first
+    # column's name, so every row lost its id.
+    bom = base / "data" / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+    again = tmp_path / "again"
+    stats = mods["data"].build(bom, again, str(tiny_model))
+    assert stats["accepted"] == 20 and stats["rejected"] == 0
+    assert _outputs(again) == written
+
+    # A header that misses or repeats a column the schema reads stops the step before any
+    # row is read: a misspelt label column would otherwise be empty on every row.
+    header, _, body = buf.getvalue().partition("\r\n")
+    for bad_header, expected in [
+        (
+            header.replace("sentiment", "Sentiment"),
+            "the header has no column 'sentiment' (its columns: 'id', 'text', 'source_name', "
+            "'Sentiment', 'topic', 'stars', 'score', 'sarcastic')",
+        ),
+        (header.replace("source_name", "text"), "column 'text' appears 2 times in the header"),
+        (
+            "id,text",
+            "the header has no columns 'sentiment', 'topic', 'stars', 'score', 'sarcastic'",
+        ),
+        ("", "no header line"),
+    ]:
+        bad = base / "data" / "bad.csv"
+        bad.write_text(f"{bad_header}\r\n{body}" if bad_header else "", encoding="utf-8")
+        with pytest.raises(mods["data"].DataError) as caught:
+            mods["data"].build(bad, again, str(tiny_model))
+        assert str(caught.value).startswith(f"{bad}: "), caught.value
+        assert expected in str(caught.value)
+        assert _outputs(again) == written  # the previous split is left as it was
 
 
 def _row(row_id, text, sentiment="positive"):
@@ -350,3 +384,13 @@ def test_the_main_process_keeps_nothing_per_row(tmp_path, tiny_model):
             tracemalloc.stop()
             assert stats["accepted"] == n
     assert peaks[8000] - peaks[2000] < 48_000, peaks
+
+
+def test_a_byte_order_mark_before_the_first_jsonl_line_is_not_a_bad_row(tmp_path, tiny_model):
+    mods, out, source = make_project(tmp_path, tiny_model, CLEAN)
+    mods["data"].build(source, out / "work" / "data", str(tiny_model))
+    written = _outputs(out / "work" / "data")
+    source.write_bytes(b"\xef\xbb\xbf" + CLEAN)
+    again = tmp_path / "again"
+    stats = mods["data"].build(source, again, str(tiny_model))
+    assert stats["rejected"] == 0 and _outputs(again) == written

@@ -144,6 +144,8 @@ def decode_line(raw: bytes):
     try:
         row = loads_line(raw)
     except ValueError:  # say which is wrong, the UTF-8 or the JSON
+        if raw.startswith(b"\xef\xbb\xbf"):  # a byte-order mark, as some editors write
+            return decode_line(raw[3:])
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -159,8 +161,13 @@ def decode_line(raw: bytes):
 
 def _read_csv(path: Path):
     with open(path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+        # utf-8-sig: a byte-order mark (as spreadsheet exports write) is not part of the
+        # first column's name.
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.DictReader(text)
+        problems = csv_header_problems(reader.fieldnames or [])
+        if problems:
+            raise DataError(f"{path}: " + "; ".join(problems))
         last = 1
         for record in reader:
             number, last = last + 1, reader.line_num
@@ -171,6 +178,28 @@ def _read_csv(path: Path):
                 yield number, None, "invalid UTF-8"
                 continue
             yield number, {k: (None if v in (None, "") else v) for k, v in record.items()}, None
+
+
+def csv_header_problems(header: list) -> list[str]:
+    """A CSV header must name every column the schema needs, once. Without this check a
+    misspelt label column would read as empty (not applicable) on every row."""
+    if not header:
+        return ["no header line"]
+    problems = [
+        f"column {name!r} appears {header.count(name)} times in the header"
+        for name in sorted(set(header))
+        if header.count(name) > 1
+    ]
+    labels = [schema.LABELS_KEY] if schema.LABELS_KEY else schema.FIELD_NAMES
+    needed = [schema.ID_FIELD] if schema.ID_FIELD else []
+    needed += [spec["name"] for spec in schema.INPUTS if spec["required"]] + labels
+    missing = [name for name in needed if name not in header]
+    if missing:
+        problems.append(
+            f"the header has no column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
+            f"(its columns: {', '.join(map(repr, header))})"
+        )
+    return problems
 
 
 def _has_surrogate(text: str) -> bool:
