@@ -231,7 +231,7 @@ def test_csv_source(tmp_path, tiny_model):
     assert _outputs(again) == written
 
     # A header that misses or repeats a column the schema reads stops the step before any
-    # row is read: a misspelt label column would otherwise be empty on every row.
+    # row is read (a misspelt column rejected every row, one by one).
     header, _, body = buf.getvalue().partition("\r\n")
     for bad_header, expected in [
         (

@@ -181,8 +181,9 @@ def _read_csv(path: Path):
 
 
 def csv_header_problems(header: list) -> list[str]:
-    """A CSV header must name every column the schema needs, once. Without this check a
-    misspelt label column would read as empty (not applicable) on every row."""
+    """A CSV header must name every column the schema needs, once: a misspelt column
+    is one clear error here, not the same reject on every row (and csv.DictReader keeps
+    only the last of two equal column names)."""
     if not header:
         return ["no header line"]
     problems = [
