@@ -268,3 +268,41 @@ def test_token_summary_from_histogram_matches_sorting(poetry):
         halves = data._add_counts(np.bincount(values[: n // 2]), np.bincount(values[n // 2 :]))
         assert data._summary(halves) == expected, n
     assert data._summary(np.zeros(0, dtype=np.int64))["p95"] is None
+
+
+def test_predictions_lines_that_are_not_predictions_are_named_not_dropped(tmp_path):
+    """A line with no id (or not JSON, or no output text) was skipped in silence, and its
+    example then counted as missing; only a torn last line may be left out."""
+    evaluate = load_generated(ROOT / "generated" / "toxicity", ["schema", "evaluate"])["evaluate"]
+    path = tmp_path / "predictions.jsonl"
+    good = '{"id": "a", "output": "safe"}\n{"id": 7, "output": ""}\n\n'
+    path.write_text(good + '{"id": "b", "outp')  # a torn last line and a blank line
+    duplicates: list = []
+    found = evaluate.read_predictions(path, repair=True, duplicates=duplicates)
+    assert sorted(found) == ["7", "a"] and duplicates == []
+    assert path.read_text() == good  # repaired: cut after the last complete line
+    bad = [
+        "not json",
+        '{"output": "safe"}',
+        '{"id": true, "output": "safe"}',
+        '{"id": "c"}',
+        '{"id": "d", "output": 3}',
+        "[1, 2]",
+    ]
+    path.write_text(good + "\n".join(bad) + "\n" + '{"id": "a", "output": "mild"}\n')
+    with pytest.raises(SystemExit) as caught:
+        evaluate.read_predictions(path)
+    message = str(caught.value)
+    assert message.startswith(f"eval: {path}: 6 line(s) are not a prediction object")
+    for number, reason in [
+        (4, "not JSON"),
+        (5, 'no "id"'),
+        (6, '"id" must be a string or an integer, not True'),
+        (7, '"output" must be the answer text, not None'),
+        (8, '"output" must be the answer text, not 3'),
+        (9, "a JSON list, not an object"),
+    ]:
+        assert f"\n  line {number}: {reason}" in message
+    path.write_text(good + '{"id": "a", "output": "mild"}\n')
+    found = evaluate.read_predictions(path, duplicates=duplicates)
+    assert found["a"]["output"] == "safe" and duplicates == ["a"]  # the first answer counts

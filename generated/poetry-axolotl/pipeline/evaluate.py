@@ -49,33 +49,57 @@ def load_split(split: str = schema.EVAL_SPLIT) -> list[dict]:
 def read_predictions(path: Path, *, repair: bool = False, duplicates: list | None = None) -> dict:
     """id -> prediction record (the first one for an id; later ones are listed in
     ``duplicates``). A torn last line (an interrupted write) is dropped and, with
-    ``repair``, cut off the file so that appending can resume."""
+    ``repair``, cut off the file so that appending can resume. Any other line that is
+    not an object with an id and an output text stops the step, with every such line
+    named: a line left out would silently count as a missing answer."""
     found: dict = {}
     if not path.is_file():
         return found
     good_bytes = 0
+    problems = []
     with open(path, "rb") as handle:
-        for raw in handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
+                break  # torn by an interrupted write: answered again on resume
+            good_bytes += len(raw)
+            if not raw.strip():
+                continue
             try:
                 record = json.loads(raw)
-            except ValueError:
-                if raw.endswith(b"\n"):
-                    raise SystemExit(
-                        f"eval: {path} has a malformed line after byte {good_bytes}"
-                    ) from None
-                break
-            if not raw.endswith(b"\n"):
-                break
-            good_bytes += len(raw)
-            if isinstance(record, dict) and "id" in record:
-                key = str(record["id"])
-                if key in found and duplicates is not None:
-                    duplicates.append(key)
-                found.setdefault(key, record)
+            except ValueError as exc:
+                problems.append(f"line {number}: not JSON ({exc})")
+                continue
+            problem = _prediction_problem(record)
+            if problem:
+                problems.append(f"line {number}: {problem}")
+                continue
+            key = str(record["id"])
+            if key in found and duplicates is not None:
+                duplicates.append(key)
+            found.setdefault(key, record)
+    if problems:
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise SystemExit(
+            f"eval: {path}: {len(problems)} line(s) are not a prediction object (id, output):\n  "
+            + "\n  ".join(problems[:20])
+            + more
+        )
     if repair and good_bytes != path.stat().st_size:
         with open(path, "r+b") as handle:
             handle.truncate(good_bytes)
     return found
+
+
+def _prediction_problem(record) -> str | None:
+    if not isinstance(record, dict):
+        return f"a JSON {type(record).__name__}, not an object"
+    if "id" not in record:
+        return 'no "id"'
+    if isinstance(record["id"], bool) or not isinstance(record["id"], str | int):
+        return f'"id" must be a string or an integer, not {record["id"]!r}'
+    if not isinstance(record.get("output"), str):
+        return f'"output" must be the answer text, not {record.get("output")!r}'[:200]
+    return None
 
 
 def _answers(todo: list[dict], adapter: Path | None, server: str | None):
