@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 from jinja2 import TemplateSyntaxError, nodes
@@ -25,8 +26,8 @@ _SAMPLE_INPUT = {
 
 
 def normalize_value(value: str) -> str:
-    """How the parser compares categorical answers: case, spaces, - and _ ignored."""
-    return re.sub(r"[\s_\-]+", " ", value.strip().casefold())
+    """How the parser compares categorical answers: case, spaces, - and _ ignored, NFKC."""
+    return re.sub(r"[\s_\-]+", " ", unicodedata.normalize("NFKC", value.strip().casefold()))
 
 
 def key_form(name: str) -> str:
@@ -560,11 +561,19 @@ class _Checker:
         fields = self.fields
         known = S.metrics_for(self.spec.kind)
         classification = self.spec.kind == "classification"
-        classes = {}
+        classes: dict[str, str] = {}  # metric name -> class
         if classification:
-            classes = {
-                re.sub(r"[^a-z0-9_]+", "_", c.casefold()): c for c in self.spec.labels.classes
-            }
+            for i, (cls, metric) in enumerate(
+                S.class_metric_names(list(self.spec.labels.classes)).items()
+            ):
+                first = classes.get(metric)
+                if first is not None and normalize_value(first) != normalize_value(cls):
+                    self.add(
+                        ("labels", "classes", i),
+                        f"classes {first!r} and {cls!r} have one metric name, "
+                        f"{metric!r} (recall.{metric}); rename one of them",
+                    )
+                classes.setdefault(metric, cls)
         seen = set()
         generation = self.spec.kind == "generation"
         thresholds = self.spec.acceptance.thresholds if self.spec.acceptance else []

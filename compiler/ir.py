@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -241,7 +240,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "field": labels.field,
             "classes": list(labels.classes),
             # class -> the name it has in metric names (recall.<name>)
-            "metric_names": {c: re.sub(r"[^a-z0-9_]+", "_", c.casefold()) for c in labels.classes},
+            "metric_names": S.class_metric_names(list(labels.classes)),
             "balance": labels.balance,
             "baseline": labels.baseline.enabled,
             "ngram_max": labels.baseline.ngram_max,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -56,6 +57,22 @@ def _group(value: str) -> str:
             "starting with a letter (at most 64 characters)"
         )
     return value
+
+
+def class_metric_names(classes: list[str]) -> dict[str, str]:
+    """class -> its name in metric names (recall.<name>): lowercase ASCII letters, digits
+    and _ (accents dropped: "négatif" -> "negatif"); class_<n> (its place in the list)
+    where nothing of that is left or it would start with a digit."""
+    names = {}
+    for n, cls in enumerate(classes, start=1):
+        letters = "".join(
+            ch
+            for ch in unicodedata.normalize("NFKD", cls.casefold())
+            if not unicodedata.combining(ch)
+        )
+        name = re.sub(r"[^a-z0-9]+", "_", letters).strip("_")
+        names[cls] = name if re.match(r"^[a-z]", name) else f"class_{n}"
+    return names
 
 
 def _metric(value: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
-from .conftest import ROOT, load_generated
+from .conftest import ROOT, build_into, load_generated
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +151,68 @@ def test_a_class_missing_from_the_eval_split_is_named_where_it_fails(tox, tmp_pa
     assert rules["recall.severe"]["reason"] == "could not be computed"
     path.write_text(json.dumps({"summary": {}, "unavailable": ["not", "a", "mapping"]}))
     assert mods["accept"].main(["--metrics", str(path), "--out", str(tmp_path)]) == 2
+
+
+def test_classes_match_whatever_the_unicode_form(tmp_path):
+    """An accented class written decomposed (NFD, as macOS text often is) or in full-width
+    letters is the same class, in the data and in answers; the spec cannot declare both."""
+    import unicodedata
+
+    from distillgen.errors import SpecError
+
+    spec = (ROOT / "tests" / "bad_specs" / "classification_duplicate_class.yaml").read_text()
+    shutil.copytree(ROOT / "tests" / "bad_specs" / "data", tmp_path / "data")
+    nfc, nfd = "négatif", unicodedata.normalize("NFD", "négatif")
+    assert nfc != nfd
+    (tmp_path / "dup.yaml").write_text(
+        spec.replace("[safe, mild, toxic, Toxic]", f"[positif, {nfc}, {nfd}]"), encoding="utf-8"
+    )
+    with pytest.raises(SpecError, match="duplicate value"):
+        build_into(tmp_path / "dup.yaml", tmp_path / "never")
+    (tmp_path / "fr.yaml").write_text(
+        spec.replace("[safe, mild, toxic, Toxic]", f"[positif, {nfc}, neutre]").replace(
+            "recall.severe", "recall.negatif"
+        ),
+        encoding="utf-8",
+    )
+    build_into(tmp_path / "fr.yaml", tmp_path / "out")
+    mods = load_generated(tmp_path / "out")
+    assert mods["schema"].CLASS_METRIC_NAMES == {
+        "positif": "positif",
+        nfc: "negatif",  # accents dropped from metric names, which stay ASCII
+        "neutre": "neutre",
+    }
+    parse, labels = mods["parse"], mods["labels"]
+    assert mods["schema"].COMPLETION_FORMAT == "label"
+    wide = "ｎéｇａｔｉｆ"
+    for answer in [nfc, nfd, nfd.upper(), wide, f"Le commentaire est {nfd}.", f"label: {nfd}"]:
+        result = parse.parse(answer)
+        assert (result.status, result.values) == (parse.PARSED, {"label": nfc}), answer
+    values, problems = labels.check_labels({"label": nfd})
+    assert (values, problems) == ({"label": nfc}, [])
+
+
+def test_class_metric_names_are_ascii_unique_and_referable(tmp_path):
+    from distillgen.errors import SpecError
+    from distillgen.spec import class_metric_names
+
+    names = class_metric_names(["négatif", "Mild: rude", "5 stars", "正面", "a+b", "a/b"])
+    assert names == {
+        "négatif": "negatif",
+        "Mild: rude": "mild_rude",
+        "5 stars": "class_3",  # a metric name starts with a letter
+        "正面": "class_4",
+        "a+b": "a_b",
+        "a/b": "a_b",  # the compiler refuses this pair (below)
+    }
+    spec = (ROOT / "tests" / "bad_specs" / "classification_duplicate_class.yaml").read_text()
+    shutil.copytree(ROOT / "tests" / "bad_specs" / "data", tmp_path / "data")
+    (tmp_path / "c.yaml").write_text(
+        spec.replace("[safe, mild, toxic, Toxic]", "[a+b, a/b, toxic]")
+    )
+    with pytest.raises(SpecError) as caught:
+        build_into(tmp_path / "c.yaml", tmp_path / "never")
+    assert (
+        "labels.classes[1]: classes 'a+b' and 'a/b' have one metric name, 'a_b' "
+        "(recall.a_b); rename one of them" in str(caught.value)
+    )

@@ -9,6 +9,7 @@ A label value is a str (categorical or string), int, float or bool; None means
 import json
 import math
 import re
+import unicodedata
 
 from pipeline import schema
 
@@ -23,8 +24,9 @@ _INT_RE = re.compile(r"^[+-]?\d+$")
 
 
 def normalize(value: str) -> str:
-    """Categorical matching ignores case, spaces, - and _."""
-    return re.sub(r"[\s_\-]+", " ", value.strip().casefold())
+    """Categorical matching ignores case, spaces, - and _, and how the text is encoded in
+    Unicode (NFKC: a decomposed "é" or a full-width "ａ" is the same letter)."""
+    return re.sub(r"[\s_\-]+", " ", unicodedata.normalize("NFKC", value.strip().casefold()))
 
 
 CATEGORIES = {

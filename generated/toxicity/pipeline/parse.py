@@ -10,6 +10,7 @@ partial (some fields; ``problems`` says which and why) or unparseable.
 import gc
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from pipeline import schema
@@ -245,6 +246,11 @@ def _parse(text) -> Parsed:
     return _parse_full(text)
 
 
+def _words(text: str) -> str:
+    """Case-folded NFKC words, one space between them (an accent stays on its letter)."""
+    return re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text.casefold()))
+
+
 def _parse_label(body: str) -> dict:
     """A bare label answer: the field's value alone, or the one allowed value it names."""
     name = schema.FIELD_NAMES[0]
@@ -261,11 +267,11 @@ def _parse_label(body: str) -> dict:
     if found.get(name):
         return found
     # Prose that names exactly one allowed value ("This comment is toxic.").
-    words = " " + re.sub(r"[^\w]+", " ", body.casefold()) + " "
+    words = " " + _words(body) + " "
     named = [
         value
         for value in schema.FIELD_BY_NAME[name]["values"] or []
-        if " " + re.sub(r"[^\w]+", " ", value.casefold()).strip() + " " in words
+        if f" {_words(value).strip()} " in words
     ]
     if len(named) == 1:
         return {name: named}
