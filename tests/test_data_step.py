@@ -394,3 +394,15 @@ def test_a_byte_order_mark_before_the_first_jsonl_line_is_not_a_bad_row(tmp_path
     again = tmp_path / "again"
     stats = mods["data"].build(source, again, str(tiny_model))
     assert stats["rejected"] == 0 and _outputs(again) == written
+
+
+def test_a_tokenizer_that_cannot_load_is_a_clear_data_error(tmp_path, tiny_model):
+    """It was a transformers traceback (for a gated model without a login: a page of it)."""
+    mods, out, source = make_project(tmp_path, tiny_model, CLEAN)
+    missing = tmp_path / "no-such-tokenizer"
+    with pytest.raises(mods["data"].DataError) as caught:
+        mods["data"].build(source, out / "work" / "data", str(missing))
+    message = str(caught.value)
+    assert message.startswith(f"cannot load the tokenizer {str(missing)!r}: ")
+    assert message.endswith("or pass a local copy with --tokenizer DIR.")
+    assert not (out / "work" / "data").exists()  # nothing written

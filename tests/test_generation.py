@@ -272,3 +272,11 @@ def test_qlora_config_and_a_clear_refusal_without_cuda(tmp_path, tiny_model):
     assert "training.quantize 4bit (QLoRA) needs a CUDA GPU and bitsandbytes" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (out / "work" / "checkpoints").exists()
+
+
+def test_a_tokenizer_that_cannot_load_is_a_clear_data_error(tmp_path, tiny_model):
+    mods, out = make_project(tmp_path, tiny_model, {"chunk_00.txt": b"You walk on."})
+    with pytest.raises(mods["data"].DataError, match=r"^cannot load the tokenizer '.*no-such'"):
+        mods["data"].build(
+            out / "../spec/data/gaea_chunks", out / "work" / "data", str(tmp_path / "no-such")
+        )

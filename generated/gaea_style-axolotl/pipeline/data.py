@@ -56,14 +56,26 @@ def read_chunk(path: Path) -> tuple[str | None, str | None]:
     return text, None
 
 
-def build(source: Path, out: Path, tokenizer_name: str) -> dict:
-    """Run the whole data step; return the statistics. Raises DataError."""
+def load_tokenizer(name: str):
+    """The model's own tokenizer, or a DataError that says what to do."""
     from transformers import AutoTokenizer
 
+    try:
+        return AutoTokenizer.from_pretrained(name)
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"cannot load the tokenizer {name!r}: {exc}\n"
+            "The data step measures every example with the model's own tokenizer: for a gated "
+            "model, log in first (huggingface-cli login); or pass a local copy with --tokenizer DIR."
+        ) from None
+
+
+def build(source: Path, out: Path, tokenizer_name: str) -> dict:
+    """Run the whole data step; return the statistics. Raises DataError."""
     files = chunk_files(source)
     if not files:
         raise DataError(f"no files matching {schema.PATTERN!r} in {source}")
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_name)
+    tokenizer = load_tokenizer(tokenizer_name)
     rejects, kept, seen = [], [], {}
     for path in files:
         text, problem = read_chunk(path)

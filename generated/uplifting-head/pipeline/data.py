@@ -283,13 +283,25 @@ def stratum_of(inputs: dict, labels: dict) -> str:
 # --------------------------------------------------------------- token audit
 
 
+def load_tokenizer(name: str):
+    """The model's own tokenizer, or a DataError that says what to do."""
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(name)
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"cannot load the tokenizer {name!r}: {exc}\n"
+            "The data step measures every example with the model's own tokenizer: for a gated "
+            "model, log in first (huggingface-cli login); or pass a local copy with --tokenizer DIR."
+        ) from None
+
+
 class TokenAudit:
     """Token lengths exactly as the trainer will see them (chat template included)."""
 
     def __init__(self, name: str) -> None:
-        from transformers import AutoTokenizer
-
-        self.tokenizer = AutoTokenizer.from_pretrained(name)
+        self.tokenizer = load_tokenizer(name)
         if not getattr(self.tokenizer, "chat_template", None):
             raise DataError(f"the tokenizer of {name!r} has no chat template")
         self.backend = getattr(self.tokenizer, "backend_tokenizer", None)
@@ -855,20 +867,27 @@ def build(source: Path, out: Path, tokenizer: str | None, workers: int = 1) -> d
     """
     if not source.is_file():
         raise DataError(f"source file not found: {source}")
+    if workers > 1:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the workers are the parallelism
+    audit = TokenAudit(tokenizer) if tokenizer is not None else None  # before anything is written
     out.mkdir(parents=True, exist_ok=True)
     spool_dir = out / ".spool"
     shutil.rmtree(spool_dir, ignore_errors=True)
     spool_dir.mkdir()
     try:
-        return _build(source, out, spool_dir, tokenizer, workers)
+        return _build(source, out, spool_dir, tokenizer, audit, workers)
     finally:
         shutil.rmtree(spool_dir, ignore_errors=True)
 
 
-def _build(source, out: Path, spool_dir: Path, tokenizer: str | None, workers: int) -> dict:
-    if workers > 1:
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the workers are the parallelism
-    audit = TokenAudit(tokenizer) if tokenizer is not None else None
+def _build(
+    source,
+    out: Path,
+    spool_dir: Path,
+    tokenizer: str | None,
+    audit: TokenAudit | None,
+    workers: int,
+) -> dict:
     ledger = Ledger(spool_dir)
     try:
         for task, result in _processed(_tasks(source, spool_dir), audit, workers):
