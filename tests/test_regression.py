@@ -56,6 +56,24 @@ def test_mae_rmse_and_tier_accuracy(up):
     assert s["parse_rate"] == 1.0
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("7/10", 7.0), ("7.5 / 10", 7.5), ("7 (strong)", 7.0), ("**7/10**.", 7.0)],
+)
+def test_a_score_out_of_the_scale_or_with_a_note_is_read(up, written, read):
+    parse = up["parse"]
+    result = parse.parse("\n".join(f"{d}: {written}" for d in DIMS))
+    assert result.status == parse.PARSED, result.problems
+    assert result.values == {d: read for d in DIMS}
+
+
+@pytest.mark.parametrize("written", ["7/5", "11/10", "7 out of 10", "7 (a) (b)", "7/10/10"])
+def test_a_score_on_another_scale_is_not_guessed(up, written):
+    result = up["parse"].parse("\n".join(f"{d}: {written}" for d in DIMS))
+    assert result.status == up["parse"].UNPARSEABLE
+    assert set(result.problems) == set(DIMS)
+
+
 def test_the_report_gives_errors_in_score_points_per_dimension(up):
     parse, metrics = up["parse"], up["metrics"]
     evaluate = load_generated(ROOT / "generated" / "uplifting", ["schema", "evaluate"])["evaluate"]

@@ -149,7 +149,24 @@ def _coerce(name: str, raw):
         if spec["type"] == "string":
             raise
     # Quotes, markdown emphasis and a trailing full stop around a value.
-    return coerce(spec, _clean_scalar(raw))
+    cleaned = _clean_scalar(raw)
+    if spec["type"] in ("integer", "number"):
+        cleaned = _score_of(spec, cleaned)
+    return coerce(spec, cleaned)
+
+
+_SCORE_RE = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*(?:/\s*(\d+(?:\.\d+)?)|\([^()\n]*\))?")
+
+
+def _score_of(spec: dict, text: str) -> str:
+    """A number out of the field's own maximum ("7/10" on a 0..10 scale) or followed by a
+    note in parentheses ("7 (strong)") is that number; anything else is left as it is."""
+    m = _SCORE_RE.fullmatch(text)
+    if m is None:
+        return text
+    if m.group(2) is not None and (spec["maximum"] is None or float(m.group(2)) != spec["maximum"]):
+        return text  # out of another scale: not this field's number
+    return m.group(1)
 
 
 def parse(text) -> Parsed:
