@@ -306,3 +306,24 @@ def test_predictions_lines_that_are_not_predictions_are_named_not_dropped(tmp_pa
     path.write_text(good + '{"id": "a", "output": "mild"}\n')
     found = evaluate.read_predictions(path, duplicates=duplicates)
     assert found["a"]["output"] == "safe" and duplicates == ["a"]  # the first answer counts
+
+
+def test_a_note_in_parentheses_after_a_value_is_not_part_of_it(mini):
+    parse = mini["parse"]
+    answer = (
+        "sentiment: positive (mostly)\ntopic: x (y)\nstars: 4/5 (good)\nscore: 0.5\n"
+        "sarcastic: yes (clearly)"
+    )
+    result = parse.parse(answer)
+    assert result.status == parse.PARSED, result.problems
+    # A text field keeps its parentheses; other types drop one note after the value.
+    assert result.values == {
+        "sentiment": "positive",
+        "topic": "x (y)",
+        "stars": 4,
+        "score": 0.5,
+        "sarcastic": True,
+    }
+    for value in ["positive (a) (b)", "(positive)", "positive (a", "unsure (positive)"]:
+        result = parse.parse(answer.replace("positive (mostly)", value))
+        assert result.status == parse.PARTIAL and set(result.problems) == {"sentiment"}, value

@@ -149,23 +149,33 @@ def _coerce(name: str, raw):
             raise
     # Quotes, markdown emphasis and a trailing full stop around a value.
     cleaned = _clean_scalar(raw)
+    try:
+        return coerce(spec, cleaned)
+    except LabelError:
+        for candidate in _readings(spec, cleaned):
+            try:
+                return coerce(spec, candidate)
+            except LabelError:
+                pass
+        raise
+
+
+_NOTE_RE = re.compile(r"(.*?\S)\s*\([^()\n]*\)")
+_SCALE_RE = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)")
+
+
+def _readings(spec: dict, text: str):
+    """Other readings of a value that does not read as written: without one note in
+    parentheses after it ("positive (mostly)", "7 (strong)"), and a number out of the
+    field's own maximum ("7/10" on a 0..10 scale; "7/5" there is not read)."""
+    m = _NOTE_RE.fullmatch(text)
+    if m is not None:
+        text = m.group(1)
+        yield text
     if spec["type"] in ("integer", "number"):
-        cleaned = _score_of(spec, cleaned)
-    return coerce(spec, cleaned)
-
-
-_SCORE_RE = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*(?:/\s*(\d+(?:\.\d+)?)|\([^()\n]*\))?")
-
-
-def _score_of(spec: dict, text: str) -> str:
-    """A number out of the field's own maximum ("7/10" on a 0..10 scale) or followed by a
-    note in parentheses ("7 (strong)") is that number; anything else is left as it is."""
-    m = _SCORE_RE.fullmatch(text)
-    if m is None:
-        return text
-    if m.group(2) is not None and (spec["maximum"] is None or float(m.group(2)) != spec["maximum"]):
-        return text  # out of another scale: not this field's number
-    return m.group(1)
+        m = _SCALE_RE.fullmatch(text)
+        if m is not None and spec["maximum"] is not None and float(m.group(2)) == spec["maximum"]:
+            yield m.group(1)
 
 
 def parse(text) -> Parsed:
