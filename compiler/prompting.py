@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jinja2 import meta
 
-from .sandbox import (  # noqa: F401 - re-exported for the checks and tests
+from .runtime.pipeline.sandbox import (  # noqa: F401 - re-exported for the checks and tests
     MAX_RENDER_CHARS,
     BoundedSandbox,
     answer_format,

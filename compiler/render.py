@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from . import runtime
 from .ir import Project
 
 MANIFEST = "distillgen-manifest.json"
@@ -33,34 +34,17 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/__init__.py.j2", "pipeline/__init__.py"),
     ("project/pipeline/schema.py.j2", "pipeline/schema.py"),
     ("project/generation/schema.py.j2", "pipeline/schema.py"),
-    ("project/generation/style.py.j2", "pipeline/style.py"),
-    ("project/generation/textgen.py.j2", "pipeline/textgen.py"),
-    ("project/pipeline/sandbox.py.j2", "pipeline/sandbox.py"),
-    ("project/pipeline/prompts.py.j2", "pipeline/prompts.py"),
     ("project/pipeline/labels.py.j2", "pipeline/labels.py"),
-    ("project/distill/labels.py.j2", "pipeline/labels.py"),
     ("project/pipeline/parse.py.j2", "pipeline/parse.py"),
     ("project/distill/parse.py.j2", "pipeline/parse.py"),
-    ("project/pipeline/split.py.j2", "pipeline/split.py"),
     ("project/pipeline/data.py.j2", "pipeline/data.py"),
-    ("project/generation/data.py.j2", "pipeline/data.py"),
-    ("project/pipeline/train.py.j2", "pipeline/train.py"),
     ("project/pipeline/train_peft.py.j2", "pipeline/train.py"),
     ("project/pipeline/train_axolotl.py.j2", "pipeline/train.py"),
     ("project/pipeline/merge.py.j2", "pipeline/merge.py"),
-    ("project/pipeline/generate_hf.py.j2", "pipeline/generate_hf.py"),
-    ("project/pipeline/head.py.j2", "pipeline/head.py"),
     ("project/pipeline/metrics.py.j2", "pipeline/metrics.py"),
     ("project/distill/metrics.py.j2", "pipeline/metrics.py"),
     ("project/pipeline/evaluate.py.j2", "pipeline/evaluate.py"),
-    ("project/generation/evaluate.py.j2", "pipeline/evaluate.py"),
-    ("project/pipeline/accept.py.j2", "pipeline/accept.py"),
-    ("project/pipeline/baseline.py.j2", "pipeline/baseline.py"),
     ("project/tests/__init__.py.j2", "tests/__init__.py"),
-    ("project/tests/test_roundtrip.py.j2", "tests/test_roundtrip.py"),
-    ("project/distill/test_roundtrip.py.j2", "tests/test_roundtrip.py"),
-    ("project/generation/test_style.py.j2", "tests/test_style.py"),
-    ("project/tests/test_accept.py.j2", "tests/test_accept.py"),
 )
 
 MLX_LM_VERSION = "0.32.2"
@@ -173,8 +157,9 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "mlx_lm_version": MLX_LM_VERSION,
     }
     files: dict[str, str] = {}
+    copied = runtime_files(project)
     for template, out in PROJECT_FILES:
-        if not _wanted(template, out, project):
+        if out in copied or not _wanted(template, out, project):
             continue
         start = time.perf_counter()
         text = env.get_template(template).render(context)
@@ -185,8 +170,42 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
     files = format_python(files)
     if timings is not None:
         timings["ruff format"] = time.perf_counter() - start
+    # The runtime is copied byte for byte (it is formatted and linted in distillgen itself).
+    for out, source in copied.items():
+        files[out] = source.read_text(encoding="utf-8")
+    files = dict(sorted(files.items()))
     files[MANIFEST] = manifest(project, files)
     return files
+
+
+PLUGINS = Path(__file__).resolve().parent / "plugins"
+
+
+def runtime_files(project: Project) -> dict[str, Path]:
+    """The runtime files this project's spec reaches: project path -> source file."""
+    generation = project.kind == "generation"
+    head = project.task.get("route") == "head"
+    shared = runtime.files_under(runtime.ROOT)
+    wanted = {
+        "pipeline/accept.py": True,
+        "pipeline/split.py": True,
+        "pipeline/sandbox.py": not generation,
+        "pipeline/prompts.py": not generation,
+        "pipeline/generate_hf.py": not generation and not head,
+        "pipeline/head.py": head,
+        "tests/test_accept.py": True,
+        "tests/test_roundtrip.py": project.kind in ("multi_field", "classification", "regression"),
+    }
+    chosen = {out: src for out, src in shared.items() if wanted[out]}
+    kind_files = runtime.files_under(PLUGINS / "kinds" / project.kind / "runtime")
+    if not project.task.get("baseline"):
+        kind_files.pop("pipeline/baseline.py", None)
+    backend_files = runtime.files_under(
+        PLUGINS / "backends" / project.training["backend"] / "runtime"
+    )
+    for out, src in {**kind_files, **backend_files}.items():
+        chosen[out] = src  # a plugin's own version replaces the shared one
+    return chosen
 
 
 # Files only one backend has.

@@ -150,7 +150,7 @@ PIECE_TEMPLATES = [
 
 @pytest.mark.parametrize("source", PIECE_TEMPLATES)
 def test_piecewise_prompt_rendering_equals_whole_rendering(source):
-    from distillgen.sandbox import PromptTemplate, make_env
+    from distillgen.runtime.pipeline.sandbox import PromptTemplate, make_env
 
     loaded = read_spec(ROOT / "specs" / "poetry.yaml")
     spec = loaded.spec

@@ -1,4 +1,5 @@
-{{ header_py }}
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/runtime/pipeline/accept.py
 """Step 4, accept: the spec's thresholds -> PASS, REVIEW or FAIL.
 
     python -m pipeline.accept [--metrics FILE] [--out DIR]
@@ -15,20 +16,27 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline import schema
+from . import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT = {"PASS": 0, "REVIEW": 3, "FAIL": 4}
 ORDER = {"PASS": 0, "REVIEW": 1, "FAIL": 2}
 
 
-def judge(metric_values: dict, thresholds: list[dict] = schema.THRESHOLDS, reasons: dict | None = None) -> dict:
+def judge(
+    metric_values: dict, thresholds: list[dict] = schema.THRESHOLDS, reasons: dict | None = None
+) -> dict:
     """The decision and one row per threshold; ``reasons`` says why a metric is None."""
     rows = []
     for rule in thresholds:
         value = metric_values.get(rule["metric"])
         higher = rule["higher_is_better"]
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        if (
+            value is None
+            or isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or value != value
+        ):
             if rule["metric"] not in metric_values:
                 why = "not in the metrics"
             else:
@@ -57,7 +65,9 @@ def table(result: dict) -> str:
         value = "n/a" if r["value"] is None else f"{r['value']:.4f}"
         review = "-" if r["review"] is None else f"{sign} {r['review']}"
         note = f" ({r['reason']})" if r["reason"] else ""
-        lines.append(f"| {r['metric']} | {value} | {sign} {r['pass']} | {review} | {r['decision']}{note} |")
+        lines.append(
+            f"| {r['metric']} | {value} | {sign} {r['pass']} | {review} | {r['decision']}{note} |"
+        )
     return "\n".join(lines)
 
 

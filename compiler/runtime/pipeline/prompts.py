@@ -1,12 +1,13 @@
-{{ header_py }}
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/runtime/pipeline/prompts.py
 """The exact prompt text, identical at training and at inference.
 
 The spec's template runs in the bounded, immutable jinja2 sandbox of
 pipeline/sandbox.py with StrictUndefined.
 """
 
-from pipeline import schema
-from pipeline.sandbox import PromptTemplate, make_env, schema_context
+from . import schema
+from .sandbox import PromptTemplate, make_env, schema_context
 
 _ENV = make_env()
 _SCHEMA = schema_context(schema.FIELDS, schema.NA_TOKEN, schema.COMPLETION_FORMAT)

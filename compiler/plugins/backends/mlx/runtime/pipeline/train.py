@@ -1,4 +1,5 @@
-{{ header_py }}
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/plugins/backends/mlx/runtime/pipeline/train.py
 """Step 2, train: mlx-lm LoRA with the generated config.
 
     python -m pipeline.train [--dry-run]
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline import schema
+from . import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "mlx_lora.yaml"

@@ -1,4 +1,5 @@
-{{ header_py }}
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/runtime/pipeline/generate_hf.py
 """Answers for held-out prompts with transformers, or from an OpenAI-compatible server.
 
 transformers: the base model plus the adapter (or a merged model), batched with
@@ -11,7 +12,7 @@ template, which must be the training tokenizer's for the prompts to match.
 import json
 import urllib.request
 
-from pipeline import schema
+from . import schema
 
 
 def load_model(adapter, model_path: str | None = None):
@@ -28,7 +29,9 @@ def load_model(adapter, model_path: str | None = None):
     return model, tokenizer
 
 
-def generate_batch(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int) -> list[dict]:
+def generate_batch(
+    model, tokenizer, conversations: list[list[dict]], max_new_tokens: int
+) -> list[dict]:
     """Greedy answers: [{"output", "finish", "tokens", "ids"}] in order."""
     import torch
 

@@ -1,4 +1,5 @@
-{{ header_py }}
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/plugins/kinds/generation/runtime/pipeline/data.py
 """Step 1, data: read the text chunks, measure each in tokens, split by chunk, write.
 
     python -m pipeline.data [--source DIR] [--out DIR]
@@ -22,8 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline import schema
-from pipeline.split import SPLITS, assign
+from . import schema
+from .split import SPLITS, assign
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "work" / "data"
@@ -65,7 +66,8 @@ def load_tokenizer(name: str):
         raise DataError(
             f"cannot load the tokenizer {name!r}: {exc}\n"
             "The data step measures every example with the model's own tokenizer: for a gated "
-            "model, log in first (huggingface-cli login); or pass a local copy with --tokenizer DIR."
+            "model, log in first (huggingface-cli login); "
+            "or pass a local copy with --tokenizer DIR."
         ) from None
 
 
@@ -101,8 +103,10 @@ def build(source: Path, out: Path, tokenizer_name: str) -> dict:
         print(f"data: rejected {reject['file']}: {reject['reason']}")
     if len(rejects) / len(files) > schema.MAX_REJECT_SHARE:
         raise DataError(
-            f"{len(rejects)} of {len(files)} chunks rejected ({len(rejects) / len(files) * 100:.3g}%), more "
-            f"than the allowed {schema.MAX_REJECT_SHARE * 100:.3g}%; reasons in {out / 'rejects.jsonl'}"
+            f"{len(rejects)} of {len(files)} chunks rejected "
+            f"({len(rejects) / len(files) * 100:.3g}%), more "
+            f"than the allowed {schema.MAX_REJECT_SHARE * 100:.3g}%; "
+            f"reasons in {out / 'rejects.jsonl'}"
         )
     splits = assign([(chunk["id"], "") for chunk in kept], schema.SPLIT_RATIOS, schema.SPLIT_SEED)
     if "train" not in splits:
@@ -110,7 +114,11 @@ def build(source: Path, out: Path, tokenizer_name: str) -> dict:
     if schema.EVAL_SPLIT not in splits:
         raise DataError(f"no chunk landed in the {schema.EVAL_SPLIT} split, which eval needs")
     for name in SPLITS:
-        records = [{"id": c["id"], "text": c["text"]} for c, s in zip(kept, splits, strict=True) if s == name]
+        records = [
+            {"id": c["id"], "text": c["text"]}
+            for c, s in zip(kept, splits, strict=True)
+            if s == name
+        ]
         target = out / f"{name}.jsonl"
         if records:
             _write_jsonl(target, records)
@@ -125,7 +133,8 @@ def build(source: Path, out: Path, tokenizer_name: str) -> dict:
         "min_tokens": schema.MIN_TOKENS,
         "max_tokens": schema.MAX_TOKENS,
         "splits": {
-            name: _sizes([c for c, s in zip(kept, splits, strict=True) if s == name]) for name in SPLITS
+            name: _sizes([c for c, s in zip(kept, splits, strict=True) if s == name])
+            for name in SPLITS
         },
         "chunks": [
             {"id": c["id"], "split": s, "tokens": c["tokens"], "words": c["words"]}
@@ -164,12 +173,18 @@ def _write_text(path: Path, text: str) -> None:
 def print_stats(stats: dict) -> None:
     print(
         f"chunks {stats['files']}: {stats['accepted']} accepted, {stats['rejected']} rejected "
-        f"(tokens per chunk {stats['min_tokens']}..{stats['max_tokens']}, tokenizer {stats['tokenizer']})"
+        f"(tokens per chunk {stats['min_tokens']}..{stats['max_tokens']}, "
+        f"tokenizer {stats['tokenizer']})"
     )
-    print(f"{'split':<6} {'chunks':>6} {'tokens':>8} {'words':>8} {'min':>6} {'mean':>8} {'max':>6}")
+    print(
+        f"{'split':<6} {'chunks':>6} {'tokens':>8} {'words':>8} {'min':>6} {'mean':>8} {'max':>6}"
+    )
     for name, s in stats["splits"].items():
         cells = ["-" if s[k] is None else str(s[k]) for k in ("min", "mean", "max")]
-        print(f"{name:<6} {s['chunks']:>6} {s['tokens']:>8} {s['words']:>8} {cells[0]:>6} {cells[1]:>8} {cells[2]:>6}")
+        print(
+            f"{name:<6} {s['chunks']:>6} {s['tokens']:>8} {s['words']:>8} "
+            f"{cells[0]:>6} {cells[1]:>8} {cells[2]:>6}"
+        )
 
 
 def main(argv=None) -> int:

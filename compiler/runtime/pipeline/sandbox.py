@@ -1,3 +1,5 @@
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/runtime/pipeline/sandbox.py
 """The jinja2 sandbox for user prompt templates.
 
 This file is copied verbatim into every generated project as pipeline/sandbox.py,

@@ -1,4 +1,5 @@
-{{ header_py }}
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/plugins/kinds/classification/runtime/pipeline/baseline.py
 """The classical baseline: TF-IDF word n-grams + logistic regression (scikit-learn).
 
     python -m pipeline.baseline
@@ -14,8 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline import metrics, schema
-from pipeline.parse import PARSED, Parsed
+from . import metrics, schema
+from .parse import PARSED, Parsed
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "work" / "data"
@@ -58,7 +59,9 @@ def run() -> dict:
     result["model"] = f"tf-idf 1-{schema.BASELINE_NGRAM_MAX} word n-grams + logistic regression"
     result["split"] = schema.EVAL_SPLIT
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "metrics.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (OUT / "metrics.json").write_text(
+        json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     with open(OUT / "predictions.jsonl", "w", encoding="utf-8") as handle:
         for row_id, label in zip(eval_ids, predicted, strict=True):
             handle.write(json.dumps({"id": row_id, "output": label}, ensure_ascii=False) + "\n")
@@ -73,7 +76,8 @@ def main() -> int:
     s = result["summary"]
     print(
         f"baseline: {result['model']} on the {result['split']} split: "
-        f"accuracy {s['accuracy']:.3f}, macro-F1 {s['macro_f1']:.3f}, weighted F1 {s['weighted_f1']:.3f}"
+        f"accuracy {s['accuracy']:.3f}, macro-F1 {s['macro_f1']:.3f}, "
+        f"weighted F1 {s['weighted_f1']:.3f}"
     )
     return 0
 

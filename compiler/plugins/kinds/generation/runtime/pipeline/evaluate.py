@@ -1,4 +1,5 @@
-{{ header_py }}
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/plugins/kinds/generation/runtime/pipeline/evaluate.py
 """Step 3, eval: held-out loss and perplexity, samples from the style prompts, style rates.
 
     python -m pipeline.evaluate generate [--adapter DIR | --base] [--out DIR]
@@ -20,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline import schema, style
+from . import schema, style
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "work" / "data"
@@ -39,7 +40,9 @@ def held_out_texts() -> list[str]:
 def sample_ids() -> list[tuple[str, int, int]]:
     """(id, prompt index, sample index) of every sample, in order."""
     return [
-        (f"{i}:{j}", i, j) for j in range(schema.SAMPLES_PER_PROMPT) for i in range(len(schema.PROMPTS))
+        (f"{i}:{j}", i, j)
+        for j in range(schema.SAMPLES_PER_PROMPT)
+        for i in range(len(schema.PROMPTS))
     ]
 
 
@@ -66,15 +69,20 @@ def read_samples(path: Path, *, repair: bool = False) -> dict:
 
 
 def generate(adapter: Path | None, out: Path) -> int:
-    from pipeline import textgen
+    from . import textgen
 
     if adapter is not None and not (adapter / "adapter_config.json").is_file():
         raise SystemExit(f"eval: no adapter in {adapter}; train first, or pass --base")
     model, tokenizer = textgen.load_model(adapter)
     out.mkdir(parents=True, exist_ok=True)
     loss = textgen.held_out_loss(model, tokenizer, held_out_texts())
-    (out / "loss.json").write_text(json.dumps(loss, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"eval: loss {loss['eval_loss']:.4f}, perplexity {loss['perplexity']:.2f} on {loss['chunks']} chunks")
+    (out / "loss.json").write_text(
+        json.dumps(loss, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    print(
+        f"eval: loss {loss['eval_loss']:.4f}, perplexity {loss['perplexity']:.2f} "
+        f"on {loss['chunks']} chunks"
+    )
     path = out / "samples.jsonl"
     done = read_samples(path, repair=True)
     todo = [s for s in sample_ids() if s[0] not in done]
@@ -115,14 +123,18 @@ def score(samples: Path, out: Path) -> dict:
         "split": schema.EVAL_SPLIT,
         "samples": len(outputs),
         "missing_samples": missing,
-        "truncated_samples": sum(found[s[0]].get("finish") == "length" for s in sample_ids() if s[0] in found),
+        "truncated_samples": sum(
+            found[s[0]].get("finish") == "length" for s in sample_ids() if s[0] in found
+        ),
         "loss": loss,
         "style": measured,
         "reference_style": reference,
         "summary": summary,
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (out / "metrics.json").write_text(
+        json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     (out / "report.md").write_text(report(result), encoding="utf-8")
     return result
 
@@ -136,7 +148,8 @@ def report(result: dict) -> str:
     lines = [
         f"# Eval report: {schema.PROJECT} ({result['split']} split)",
         "",
-        f"Held-out loss {_num(loss.get('eval_loss'))}, perplexity {_num(loss.get('perplexity'), '{:.2f}')} "
+        f"Held-out loss {_num(loss.get('eval_loss'))}, "
+        f"perplexity {_num(loss.get('perplexity'), '{:.2f}')} "
         f"({loss.get('chunks', 0)} chunks, {loss.get('tokens', 0)} tokens).",
         f"Samples: {result['samples']} ({result['truncated_samples']} stopped at max_new_tokens="
         f"{schema.MAX_NEW_TOKENS}; {len(result['missing_samples'])} missing).",
@@ -148,7 +161,8 @@ def report(result: dict) -> str:
     for name, entry in result["style"].items():
         ref = result["reference_style"][name]
         lines.append(
-            f"| {name} | {entry['unit']} | {_num(entry['rate'], '{:.1%}')} ({entry['matched']}/{entry['units']}) | "
+            f"| {name} | {entry['unit']} | {_num(entry['rate'], '{:.1%}')} "
+            f"({entry['matched']}/{entry['units']}) | "
             f"{_num(ref['rate'], '{:.1%}')} | {targets[name]:.0%} |"
         )
     return "\n".join(lines) + "\n"
@@ -159,7 +173,9 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="held-out loss and style samples")
     gen.add_argument("--adapter", type=Path, default=ROOT / "work" / "adapters")
-    gen.add_argument("--base", action="store_true", help="the base model alone, into work/eval-base")
+    gen.add_argument(
+        "--base", action="store_true", help="the base model alone, into work/eval-base"
+    )
     gen.add_argument("--out", type=Path, default=None)
     sc = commands.add_parser("score", help="style rates and metrics.json")
     sc.add_argument("--base", action="store_true", help="score work/eval-base")
