@@ -37,7 +37,6 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/labels.py.j2", "pipeline/labels.py"),
     ("project/pipeline/parse.py.j2", "pipeline/parse.py"),
     ("project/distill/parse.py.j2", "pipeline/parse.py"),
-    ("project/pipeline/data.py.j2", "pipeline/data.py"),
     ("project/pipeline/train_peft.py.j2", "pipeline/train.py"),
     ("project/pipeline/train_axolotl.py.j2", "pipeline/train.py"),
     ("project/pipeline/merge.py.j2", "pipeline/merge.py"),
@@ -188,6 +187,10 @@ def runtime_files(project: Project) -> dict[str, Path]:
     shared = runtime.files_under(runtime.ROOT)
     wanted = {
         "pipeline/accept.py": True,
+        "pipeline/data.py": True,
+        "pipeline/csv_rows.py": project.source_format == "csv",
+        "pipeline/mix.py": bool(project.sources),
+        "pipeline/oversample.py": project.task.get("balance") == "oversample",
         "pipeline/split.py": True,
         "pipeline/sandbox.py": not generation,
         "pipeline/prompts.py": not generation,

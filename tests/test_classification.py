@@ -79,7 +79,8 @@ def test_oversampling_balances_train_exactly(tox):
     codes = np.array([0] * 7 + [1] * 2 + [-1], dtype=np.int8)  # train, valid, a dropped row
     classes = [0, 0, 0, 0, 1, 1, 2, 0, 3, 1]
     labels = np.array([[c, 0] for c in classes], dtype=np.uint8)  # the class is the first label
-    copies = tox["data"].oversample(codes, labels)
+    module = load_generated(ROOT / "generated" / "toxicity", ["oversample"])["oversample"]
+    copies = module.oversample(codes, labels)
     per_class: dict = {}
     for code, cls, n in zip(codes.tolist(), classes, copies, strict=True):
         if code == 0:
@@ -89,7 +90,7 @@ def test_oversampling_balances_train_exactly(tox):
     assert copies[7:] == [1, 1, 1]  # valid and dropped rows are never repeated
     # Given a task at a time (as the data step does), the copies are the same.
     sizes = np.bincount(labels[codes == 0, 0], minlength=4)
-    balance = tox["data"].Oversample(sizes)
+    balance = module.Oversample(sizes)
     chunked = [
         balance.copies(codes[a:b], labels[a:b]) for a, b in ((0, 3), (3, 3), (3, 8), (8, 10))
     ]

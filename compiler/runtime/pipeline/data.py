@@ -1,7 +1,10 @@
-{{ header_py }}
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/runtime/pipeline/data.py
 """Step 1, data: read the source, check every row, render, split, audit, write.
 
     python -m pipeline.data [--source FILE] [--out DIR] [--workers N]
+
+(--source only where the spec reads one file; data.sources mixes several: pipeline/mix.py.)
 
 Rows that fail a check go to rejects.jsonl with their row number and reason;
 the step fails when more than MAX_REJECT_SHARE of the rows are rejected. Every
@@ -27,11 +30,9 @@ any number of workers, CHUNK_BYTES and PARTS.
 
 import argparse
 import bisect
-import csv
 import gc
 import hashlib
 import heapq
-import io
 import itertools
 import json
 import math
@@ -63,11 +64,24 @@ except ImportError:  # the standard library writes the same JSON, only slower
     def loads_line(raw: bytes):
         return json.loads(raw.decode("utf-8"))
 
-from pipeline import schema
-from pipeline.labels import check_labels, format_value, render_completion{{ ", tier_of" if p.kind == "regression" and p.task.tiers else "" }}
-from pipeline.parse import PARSED, parse, reads_back
-from pipeline.prompts import training_messages
-from pipeline.split import SPLITS, codes_at, cut_points, digest, held_out, ranks_of
+
+from . import labels as task_labels
+from . import schema
+from .labels import check_labels, format_value, render_completion
+from .parse import PARSED, parse, reads_back
+from .prompts import training_messages
+from .split import SPLITS, codes_at, cut_points, digest, held_out, ranks_of
+
+# data.sources: several JSONL files mixed by weight (pipeline/mix.py); else one file.
+SOURCES = getattr(schema, "SOURCES", None)
+if SOURCES:
+    from . import mix
+if schema.SOURCE_FORMAT == "csv":
+    from .csv_rows import read_csv
+if getattr(schema, "BALANCE", None) == "oversample":
+    from .oversample import Oversample
+if schema.KIND == "classification":
+    from .class_checks import unmeasurable_thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "work" / "data"
@@ -99,23 +113,15 @@ ROW = np.dtype(
         ("stratum", "<i4"),  # its stratum's code
         ("id_key", "V16"),  # key_of(its id): the duplicate check and the split's rank
         ("prompt_key", "<u8"),  # the prompt's length and CRC-32: the duplicate check
-{% if p.sources %}
-        ("draw", "<u8"),  # its lot for the mix (see mix)
-{% endif %}
         ("tokens", "<i4", (2,)),  # prompt tokens, total tokens
         ("labels", LABEL_DTYPE, (len(CATEGORY_FIELDS),)),  # index of each categorical label
         ("chat_len", "<u4"),  # the sizes of its spooled chat and gold lines
         ("gold_len", "<u4"),
     ]
+    + ([("draw", "<u8")] if SOURCES else [])  # its lot for the mix (see pipeline/mix.py)
 )
 
 
-{% if p.sources %}
-# Source name -> its column renames.
-RENAMES = {source["name"]: source["rename"] for source in schema.SOURCES}
-
-
-{% endif %}
 class DataError(Exception):
     """The data cannot be used as it is; the message says where and why."""
 
@@ -123,24 +129,22 @@ class DataError(Exception):
 # ------------------------------------------------------------------ reading
 
 
-{% if p.sources %}
-def read_rows(sources: dict):
-    """Yield ("<source>:<line>", raw JSONL line, None) per record, one source after another."""
-    for name, path in sources.items():
-        for number, raw, problem in _read_jsonl(path):
-            yield f"{name}:{number}", raw, problem
-
-
-def default_sources() -> dict:
-    return {source["name"]: ROOT / source["path"] for source in schema.SOURCES}
-{% else %}
-def read_rows(path: Path):
-    """Yield (row number, raw JSONL line or CSV row dict, problem or None) per record."""
-    if schema.SOURCE_FORMAT == "csv":
-        yield from _read_csv(path)
+def read_rows(source):
+    """Yield (row number, raw JSONL line or CSV row dict, problem or None) per record;
+    for data.sources (``source``: name -> path) the number is "<source>:<line>"."""
+    if SOURCES:
+        yield from mix.read_rows(source, _read_jsonl)
+    elif schema.SOURCE_FORMAT == "csv":
+        yield from read_csv(source, DataError)
     else:
-        yield from _read_jsonl(path)
-{% endif %}
+        yield from _read_jsonl(source)
+
+
+def default_sources():
+    """What the step reads unless told otherwise: the spec's file, or its sources."""
+    if SOURCES:
+        return {source["name"]: ROOT / source["path"] for source in SOURCES}
+    return ROOT / schema.SOURCE
 
 
 def iter_rows(source):
@@ -178,58 +182,6 @@ def decode_line(raw: bytes):
     return row, None
 
 
-def _read_csv(path: Path):
-    with open(path, "rb") as raw:
-        # utf-8-sig: a byte-order mark (as spreadsheet exports write) is not part of the
-        # first column's name.
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.DictReader(text)
-        problems = csv_header_problems(reader.fieldnames or [])
-        if problems:
-            raise DataError(f"{path}: " + "; ".join(problems))
-        last = 1
-        for record in reader:
-            number, last = last + 1, reader.line_num
-            if None in record:
-                yield number, None, "row has more values than the header has columns"
-                continue
-            if any(isinstance(v, str) and _has_surrogate(v) for v in record.values()):
-                yield number, None, "invalid UTF-8"
-                continue
-            yield number, {k: (None if v in (None, "") else v) for k, v in record.items()}, None
-
-
-def csv_header_problems(header: list) -> list[str]:
-    """A CSV header must name every column the schema needs, once: a misspelt column
-    is one clear error here, not the same reject on every row (and csv.DictReader keeps
-    only the last of two equal column names)."""
-    if not header:
-        return ["no header line"]
-    problems = [
-        f"column {name!r} appears {header.count(name)} times in the header"
-        for name in sorted(set(header))
-        if header.count(name) > 1
-    ]
-{% if p.kind == "distillation" %}
-    labels = [schema.OUTPUT_FIELD]
-{% else %}
-    labels = [schema.LABELS_KEY] if schema.LABELS_KEY else schema.FIELD_NAMES
-{% endif %}
-    needed = [schema.ID_FIELD] if schema.ID_FIELD else []
-    needed += [spec["name"] for spec in schema.INPUTS if spec["required"]] + labels
-    missing = [name for name in needed if name not in header]
-    if missing:
-        problems.append(
-            f"the header has no column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
-            f"(its columns: {', '.join(map(repr, header))})"
-        )
-    return problems
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
-
-
 # ----------------------------------------------------------------- checking
 
 
@@ -256,7 +208,12 @@ def _check_input(spec: dict, raw):
     try:
         value = int(raw) if kind == "integer" and not isinstance(raw, float) else float(raw)
     except (TypeError, ValueError):
-        return None, f"{name}: expected {'an integer' if kind == 'integer' else 'a number'}, got {raw!r}"[:200]
+        return (
+            None,
+            f"{name}: expected {'an integer' if kind == 'integer' else 'a number'}, got {raw!r}"[
+                :200
+            ],
+        )
     if kind == "integer" and isinstance(raw, float) and not raw.is_integer():
         return None, f"{name}: expected an integer, got {raw!r}"
     if isinstance(value, float) and not math.isfinite(value):
@@ -265,24 +222,24 @@ def _check_input(spec: dict, raw):
 
 
 def check_row(row: dict, number=None):
-    """(row id, inputs, labels, problems) for one source row ({{ "number: \"<source>:<line>\"" if p.sources else "number: its row number" }})."""
+    """(row id, inputs, labels, problems) for one source row (number: its row number, or
+    "<source>:<line>" for data.sources, whose column renames are applied first)."""
     problems = []
-{% if p.sources %}
-    origin = str(number).partition(":")[0]
-    renames = RENAMES[origin]
-    if renames:
-        row = {renames.get(key, key): value for key, value in row.items()}
-{% endif %}
-{% if p.id_field is none %}
-    row_id = str(number)  # rows are numbered: the spec declares no id column
-{% else %}
-    raw_id = row.get(schema.ID_FIELD)
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id).strip() == "":
-        problems.append(f"{schema.ID_FIELD}: missing or not a string/integer id")
-        row_id = None
+    if SOURCES:
+        row = mix.renamed(row, number)
+    if schema.ID_FIELD is None:
+        row_id = str(number)  # rows are numbered: the spec declares no id column
     else:
-        row_id = {{ 'f"{origin}:{raw_id}"' if p.sources else "str(raw_id)" }}
-{% endif %}
+        raw_id = row.get(schema.ID_FIELD)
+        if (
+            isinstance(raw_id, bool)
+            or not isinstance(raw_id, str | int)
+            or str(raw_id).strip() == ""
+        ):
+            problems.append(f"{schema.ID_FIELD}: missing or not a string/integer id")
+            row_id = None
+        else:
+            row_id = mix.row_id(number, raw_id) if SOURCES else str(raw_id)
     inputs = {}
     for spec in schema.INPUTS:
         value, problem = _check_input(spec, row.get(spec["name"]))
@@ -302,10 +259,8 @@ def check_row(row: dict, number=None):
 def stratum_of(inputs: dict, labels: dict) -> str:
     if schema.STRATIFY_BY is None:
         return ""
-{% if p.split.stratify_kind == "tier" %}
     if schema.STRATIFY_KIND == "tier":
-        return tier_of(labels)
-{% endif %}
+        return task_labels.tier_of(labels)
     value = (labels if schema.STRATIFY_KIND == "label" else inputs).get(schema.STRATIFY_BY)
     return json.dumps(value)
 
@@ -323,7 +278,8 @@ def load_tokenizer(name: str):
         raise DataError(
             f"cannot load the tokenizer {name!r}: {exc}\n"
             "The data step measures every example with the model's own tokenizer: for a gated "
-            "model, log in first (huggingface-cli login); or pass a local copy with --tokenizer DIR."
+            "model, log in first (huggingface-cli login); "
+            "or pass a local copy with --tokenizer DIR."
         ) from None
 
 
@@ -379,24 +335,14 @@ def _set_audit(audit: TokenAudit | None) -> None:
 
 
 def row_label(origin: int, line: int):
-    """How a row is named in messages: {{ '"<source>:<line>"' if p.sources else "its line (or CSV row) number" }}."""
-{% if p.sources %}
-    return f"{schema.SOURCES[origin]['name']}:{line}"
-{% else %}
-    return line
-{% endif %}
+    """How a row is named in messages: its line (or CSV row) number; "<source>:<line>"
+    for data.sources."""
+    return f"{SOURCES[origin]['name']}:{line}" if SOURCES else line
 
 
 def key_of(row_id: str) -> bytes:
     """16 bytes that stand for a row id in the duplicate checks (and give its rank)."""
     return digest(schema.SPLIT_SEED, row_id)
-{% if p.sources %}
-
-
-def draw(row_id: str) -> int:
-    """A row's lot for the fractional part of its source's weight (see mix)."""
-    return int.from_bytes(hashlib.blake2b(row_id.encode("utf-8"), digest_size=8).digest(), "big")
-{% endif %}
 
 
 def process_record(number, payload, problem):
@@ -423,7 +369,11 @@ def process_record(number, payload, problem):
     if not reads_back(labels):  # (categorical schemas: each value's line was parsed back once)
         back = parse(completion)
         if back.status != PARSED or back.values != labels:
-            return ("reject", row_id, [f"completion does not parse back to its labels: {back.problems}"])
+            return (
+                "reject",
+                row_id,
+                [f"completion does not parse back to its labels: {back.problems}"],
+            )
     try:
         prompt = dumps(messages[:-1])
         # {"messages": [*prompt, answer]}, without encoding the (long) prompt twice
@@ -530,16 +480,17 @@ def process_task(task) -> dict:
         for first in range(0, len(ids), CHUNK_ROWS):
             measured = _AUDIT.lengths(conversations[first : first + CHUNK_ROWS])
             tokens[first : first + len(measured)] = measured
-        for k in np.flatnonzero((tokens[:, 1] > schema.MAX_SEQ_LENGTH) | (tokens[:, 1] <= tokens[:, 0])):
+        for k in np.flatnonzero(
+            (tokens[:, 1] > schema.MAX_SEQ_LENGTH) | (tokens[:, 1] <= tokens[:, 0])
+        ):
             too_long.append((int(k), ids[k], *tokens[k].tolist()))
     rows = np.zeros(len(ids), dtype=ROW)  # origin, stratum and the ordinal's base: main's
     rows["ordinal"] = positions
     rows["line"] = lines
     rows["id_key"] = np.frombuffer(b"".join(map(key_of, ids)), dtype="V16")
     rows["prompt_key"] = prompt_keys
-{% if p.sources %}
-    rows["draw"] = [draw(row_id) for row_id in ids]
-{% endif %}
+    if SOURCES:
+        rows["draw"] = [mix.draw(row_id) for row_id in ids]
     rows["tokens"] = tokens
     rows["labels"] = np.array(labels, dtype=LABEL_DTYPE).reshape(len(ids), len(CATEGORY_FIELDS))
     rows["chat_len"] = chat_len  # (a record over 4 GB stops the step)
@@ -571,7 +522,9 @@ def _blocks(path: Path, count: bool = False):
                 for at in range(start, end, CHUNK_BYTES):
                     handle.seek(at)
                     got = handle.readinto(buffer)
-                    lines += int(np.count_nonzero(np.frombuffer(buffer, np.uint8, min(got, end - at)) == 10))
+                    lines += int(
+                        np.count_nonzero(np.frombuffer(buffer, np.uint8, min(got, end - at)) == 10)
+                    )
             start = end
 
 
@@ -607,20 +560,17 @@ def _line_end(handle) -> int:
 
 
 def _tasks(source, spool_dir: Path):
-    """(spool file, source position, records) per JSONL block of about CHUNK_BYTES{{ "" if p.sources else " (per CHUNK_ROWS rows of a CSV source)" }}."""
+    """(spool file, source position, records) per JSONL block of about CHUNK_BYTES (per
+    CHUNK_ROWS rows of a CSV source)."""
     spools = (spool_dir / f"{index:06d}" for index in itertools.count())
-{% if p.sources %}
-    for origin, path in enumerate(source.values()):
+    if schema.SOURCE_FORMAT == "csv":
+        for chunk in _chunks(read_csv(source, DataError), CHUNK_ROWS):
+            yield next(spools), 0, chunk
+        return
+    paths = list(source.values()) if SOURCES else [source]
+    for origin, path in enumerate(paths):
         for block in _blocks(Path(path), count=schema.ID_FIELD is None):
             yield next(spools), origin, block
-{% else %}
-    if schema.SOURCE_FORMAT == "csv":
-        for chunk in _chunks(_read_csv(source), CHUNK_ROWS):
-            yield next(spools), 0, chunk
-    else:
-        for block in _blocks(source, count=schema.ID_FIELD is None):
-            yield next(spools), 0, block
-{% endif %}
 
 
 def _chunks(items, size: int):
@@ -691,7 +641,9 @@ class Ledger:
         self.too_long: list[tuple[int, str]] = []  # (row, message)
         self.records = self.rows = self.rejects = 0
         self.lines: dict[int, int] = {}  # per source: the lines of its blocks so far
-        self.parts = [open(self.part(kind, p), "wb") for kind in ("ids", "prompts") for p in range(PARTS)]
+        self.parts = [
+            open(self.part(kind, p), "wb") for kind in ("ids", "prompts") for p in range(PARTS)
+        ]
         self.reject_file = open(spool_dir / "rejects", "wb")
         self.row_file = open(spool_dir / "rows", "wb")
 
@@ -702,7 +654,9 @@ class Ledger:
         """Take in one task's result (tasks come in source order)."""
         spool, origin, records = task
         # A block's line numbers count from 0 when the lines before it were not known.
-        offset = self.lines.get(origin, 0) if not isinstance(records, list) and records[3] is None else 0
+        offset = (
+            self.lines.get(origin, 0) if not isinstance(records, list) and records[3] is None else 0
+        )
         self.lines[origin] = self.lines.get(origin, 0) + result["lines"]
         rejected = []
         for position, line, row_id, reasons, key in result["rejects"]:
@@ -717,7 +671,9 @@ class Ledger:
         rows["ordinal"] += self.records
         rows["line"] += offset
         rows["origin"] = origin
-        rows["stratum"] = [self.strata.setdefault(stratum, len(self.strata)) for stratum in result["strata"]]
+        rows["stratum"] = [
+            self.strata.setdefault(stratum, len(self.strata)) for stratum in result["strata"]
+        ]
         self.row_file.write(rows.tobytes())
         index = np.arange(self.rows, self.rows + n, dtype=np.int64)
         ids = np.concatenate([np.array(rejected, dtype=ID_ENTRY), np.empty(n, dtype=ID_ENTRY)])
@@ -733,8 +689,12 @@ class Ledger:
         counts = np.bincount(rows["stratum"], minlength=len(self.strata))
         self.sizes = np.pad(self.sizes, (0, len(counts) - len(self.sizes))) + counts
         for k, row_id, n_prompt, n_total in result["too_long"]:
-            message = f"row {row_label(origin, int(rows['line'][k]))} (id {row_id!r}): {n_total} tokens"
-            self.too_long.append((self.rows + k, message + ("" if n_total > n_prompt else ", no completion tokens")))
+            message = (
+                f"row {row_label(origin, int(rows['line'][k]))} (id {row_id!r}): {n_total} tokens"
+            )
+            self.too_long.append(
+                (self.rows + k, message + ("" if n_total > n_prompt else ", no completion tokens"))
+            )
         self.tasks.append((spool, self.rows, n))
         self.firsts.append(self.rows)
         self.records += result["records"]
@@ -778,7 +738,9 @@ class Ledger:
         offset = int(rows["chat_len"][:k].sum(dtype=np.int64))
         size = int(rows["chat_len"][k])
         if gold:
-            offset = int(rows["chat_len"].sum(dtype=np.int64) + rows["gold_len"][:k].sum(dtype=np.int64))
+            offset = int(
+                rows["chat_len"].sum(dtype=np.int64) + rows["gold_len"][:k].sum(dtype=np.int64)
+            )
             size = int(rows["gold_len"][k])
         with open(spool, "rb") as handle:
             handle.seek(offset)
@@ -831,7 +793,10 @@ class Duplicates:
         involved = np.unique(np.concatenate(rows))
         info = ledger.take(involved)
         rejected = np.concatenate(rejected)
-        events = [(-1 - int(row), -1, key.tobytes()) for row, key in zip(rejected["row"], rejected["key"], strict=True)]
+        events = [
+            (-1 - int(row), -1, key.tobytes())
+            for row, key in zip(rejected["row"], rejected["key"], strict=True)
+        ]
         events += [(int(ordinal), k, b"") for k, ordinal in enumerate(info["ordinal"].tolist())]
         self.rejects: list[tuple[int, dict]] = []
         self.notes: dict[int, str] = {}
@@ -869,7 +834,11 @@ class Duplicates:
                     continue
                 reason = f"same prompt text (first at row {same[0]})"
             dropped.append(k)
-            record = {"row": label, "id": ledger.spooled(index, gold=True)["id"], "reasons": [reason]}
+            record = {
+                "row": label,
+                "id": ledger.spooled(index, gold=True)["id"],
+                "reasons": [reason],
+            }
             self.rejects.append((ordinal, record))
         self.dropped = involved[dropped]
         self.strata = info["stratum"][dropped]
@@ -882,20 +851,17 @@ class Duplicates:
 # -------------------------------------------------------------------- the step
 
 
-def build(source{{ ": dict" if p.sources else ": Path" }}, out: Path, tokenizer: str | None, workers: int = 1) -> dict:
+def build(source, out: Path, tokenizer: str | None, workers: int = 1) -> dict:
     """Run the whole data step; return the statistics. Raises DataError.
 
-    {{ "``source``: source name -> JSONL path. " if p.sources else "" }}``tokenizer=None`` skips the token audit; only the benchmarks do that, to time
+    ``source``: the file (for data.sources: source name -> JSONL path).
+    ``tokenizer=None`` skips the token audit; only the benchmarks do that, to time
     the audit apart. The command line always audits.
     """
-{% if p.sources %}
-    for name, path in source.items():
+    for name, path in source.items() if SOURCES else [(None, source)]:
         if not Path(path).is_file():
-            raise DataError(f"source {name!r}: file not found: {path}")
-{% else %}
-    if not source.is_file():
-        raise DataError(f"source file not found: {source}")
-{% endif %}
+            where = f"source {name!r}: file" if SOURCES else "source file"
+            raise DataError(f"{where} not found: {path}")
     if workers > 1:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the workers are the parallelism
     audit = TokenAudit(tokenizer) if tokenizer is not None else None  # before anything is written
@@ -910,7 +876,12 @@ def build(source{{ ": dict" if p.sources else ": Path" }}, out: Path, tokenizer:
 
 
 def _build(
-    source, out: Path, spool_dir: Path, tokenizer: str | None, audit: TokenAudit | None, workers: int
+    source,
+    out: Path,
+    spool_dir: Path,
+    tokenizer: str | None,
+    audit: TokenAudit | None,
+    workers: int,
 ) -> dict:
     ledger = Ledger(spool_dir)
     try:
@@ -927,7 +898,8 @@ def _build(
             print(f"  {count:>6}  {reason}")
     problems = []
     if n_rows == 0:
-        problems.append(f"{{ "{', '.join(map(str, source.values()))}" if p.sources else "{source}" }} has no rows")
+        named = ", ".join(map(str, source.values())) if SOURCES else source
+        problems.append(f"{named} has no rows")
     elif n_rejects / n_rows > schema.MAX_REJECT_SHARE:
         problems.append(
             f"{n_rejects} of {n_rows} rows rejected ({n_rejects / n_rows * 100:.3g}%), more than "
@@ -943,23 +915,8 @@ def _build(
         )
     sizes = ledger.sizes - np.bincount(duplicates.strata, minlength=len(ledger.sizes))
     n_test, n_held = held_out(sizes.tolist(), list(ledger.strata), schema.SPLIT_RATIOS)
-{% if p.training.backend == "mlx" %}
-    counts = {
-        "train": int(sizes.sum() - n_held.sum()),
-        "valid": int(n_held.sum() - n_test.sum()),
-        "test": int(n_test.sum()),
-    }
-    if counts["train"] < schema.BATCH_SIZE:
-        problems.append(
-            f"the train split has {counts['train']} examples, fewer than batch_size={schema.BATCH_SIZE}"
-        )
-    for name in ("valid", "test"):
-        if schema.SPLIT_RATIOS[name] > 0 and counts[name] < schema.BATCH_SIZE:
-            problems.append(
-                f"the {name} split has {counts[name]} examples, fewer than batch_size="
-                f"{schema.BATCH_SIZE} (mlx-lm evaluates whole batches)"
-            )
-{% endif %}
+    if schema.BACKEND == "mlx":
+        problems += _mlx_split_problems(sizes, n_held, n_test)
     if problems:
         raise DataError("\n".join(problems))
 
@@ -967,7 +924,9 @@ def _build(
     stats = _write_splits(out, ledger, duplicates, cuts)
     stats.update(
         {
-            "source": {{ "{name: str(path) for name, path in source.items()}" if p.sources else "str(source)" }},
+            "source": {name: str(path) for name, path in source.items()}
+            if SOURCES
+            else str(source),
             "rows": n_rows,
             "accepted": ledger.rows - len(duplicates.dropped),
             "rejected": n_rejects,
@@ -975,11 +934,32 @@ def _build(
             "max_seq_length": schema.MAX_SEQ_LENGTH,
         }
     )
-{% if p.kind == "classification" %}
-    stats["warnings"] = unmeasurable_thresholds(stats["splits"])
-{% endif %}
+    if schema.KIND == "classification":
+        stats["warnings"] = unmeasurable_thresholds(stats["splits"])
     _atomic_text(out / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
     return stats
+
+
+def _mlx_split_problems(sizes, n_held, n_test) -> list[str]:
+    """mlx-lm trains and evaluates whole batches: each split needs at least one."""
+    problems = []
+    counts = {
+        "train": int(sizes.sum() - n_held.sum()),
+        "valid": int(n_held.sum() - n_test.sum()),
+        "test": int(n_test.sum()),
+    }
+    if counts["train"] < schema.BATCH_SIZE:
+        problems.append(
+            f"the train split has {counts['train']} examples, "
+            f"fewer than batch_size={schema.BATCH_SIZE}"
+        )
+    for name in ("valid", "test"):
+        if schema.SPLIT_RATIOS[name] > 0 and counts[name] < schema.BATCH_SIZE:
+            problems.append(
+                f"the {name} split has {counts[name]} examples, fewer than batch_size="
+                f"{schema.BATCH_SIZE} (mlx-lm evaluates whole batches)"
+            )
+    return problems
 
 
 def _rank_parts(ledger: Ledger, duplicates: Duplicates):
@@ -998,7 +978,9 @@ def _write_rejects(path: Path, ledger: Ledger, duplicates: Duplicates) -> tuple[
     count = 0
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
-        merged = heapq.merge(ledger.reject_records(), duplicates.rejects, key=lambda reject: reject[0])
+        merged = heapq.merge(
+            ledger.reject_records(), duplicates.rejects, key=lambda reject: reject[0]
+        )
         for ordinal, record in merged:
             if ordinal in duplicates.notes:
                 record["reasons"].append(duplicates.notes[ordinal])
@@ -1079,35 +1061,24 @@ def _write_splits(out: Path, ledger: Ledger, duplicates: Duplicates, cuts) -> di
     counting the statistics as they go."""
     targets = [out / f"{name}{suffix}" for name in SPLITS for suffix in (".jsonl", ".gold.jsonl")]
     tmp_paths = [target.with_name(target.name + ".tmp") for target in targets]
-{% if p.task.get("balance") == "oversample" %}
-    # Train rows per class, counted first: a class's share of copies depends on its size.
-    sizes = np.zeros(len(CATEGORY_VALUES[CATEGORY_FIELDS[0]]), dtype=np.int64)
-    for _, codes, rows in _coded(ledger, duplicates, cuts):
-        sizes += np.bincount(rows["labels"][codes == 0, 0], minlength=len(sizes))
-    balance = Oversample(sizes)
-{% endif %}
+    balance = _balance(ledger, duplicates, cuts)
     counts = SplitCounts()
-{% if p.sources %}
-    by_source = SourceCounts()
-{% endif %}
+    by_source = mix.SourceCounts() if SOURCES else None
     files = [os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) for tmp in tmp_paths]
     at = [0] * len(files)
     try:
         for task, codes, rows in _coded(ledger, duplicates, cuts):
-{% if p.task.get("balance") == "oversample" and p.sources %}
-            copies = balance.copies(codes, rows["labels"]) * mix(codes, rows["draw"], rows["origin"])
-{% elif p.task.get("balance") == "oversample" %}
-            copies = balance.copies(codes, rows["labels"])
-{% elif p.sources %}
-            copies = mix(codes, rows["draw"], rows["origin"])
-{% else %}
-            copies = np.ones(len(codes), dtype=np.int64)  # every row is written once
-{% endif %}
-            _copy_task(ledger.tasks[task][0], rows["chat_len"], rows["gold_len"], codes, copies, files, at)
+            copies = np.ones(len(codes), dtype=np.int64)  # every row once, unless:
+            if balance is not None:
+                copies *= balance.copies(codes, rows["labels"])
+            if SOURCES:
+                copies *= mix.copies(codes, rows["draw"], rows["origin"])
+            _copy_task(
+                ledger.tasks[task][0], rows["chat_len"], rows["gold_len"], codes, copies, files, at
+            )
             counts.add(codes, rows, copies)
-{% if p.sources %}
-            by_source.add(codes, rows["origin"], copies)
-{% endif %}
+            if by_source is not None:
+                by_source.add(codes, rows["origin"], copies)
     except BaseException:
         for tmp in tmp_paths:
             tmp.unlink(missing_ok=True)
@@ -1122,14 +1093,23 @@ def _write_splits(out: Path, ledger: Ledger, duplicates: Duplicates, cuts) -> di
         else:
             tmp.unlink()
             target.unlink(missing_ok=True)
-{% if p.task.get("balance") == "oversample" %}
-    stats["splits"]["train"]["written_after_oversampling"] = counts.written
-{% endif %}
-{% if p.sources %}
-    stats["splits"]["train"]["written_after_mixing"] = counts.written
-    stats["sources"] = by_source.as_json()
-{% endif %}
+    if balance is not None:
+        stats["splits"]["train"]["written_after_oversampling"] = counts.written
+    if by_source is not None:
+        stats["splits"]["train"]["written_after_mixing"] = counts.written
+        stats["sources"] = by_source.as_json()
     return stats
+
+
+def _balance(ledger: Ledger, duplicates: Duplicates, cuts):
+    """labels.balance oversample: train rows per class, counted first (a class's share of
+    copies depends on its size); None when the spec does not oversample."""
+    if getattr(schema, "BALANCE", None) != "oversample":
+        return None
+    sizes = np.zeros(len(CATEGORY_VALUES[CATEGORY_FIELDS[0]]), dtype=np.int64)
+    for _, codes, rows in _coded(ledger, duplicates, cuts):
+        sizes += np.bincount(rows["labels"][codes == 0, 0], minlength=len(sizes))
+    return Oversample(sizes)
 
 
 def _coded(ledger: Ledger, duplicates: Duplicates, cuts):
@@ -1150,7 +1130,8 @@ class SplitCounts:
         self.examples = [0] * len(SPLITS)
         self.tokens = [[np.zeros(0, dtype=np.int64) for _ in range(3)] for _ in SPLITS]
         self.labels = [
-            [np.zeros(len(CATEGORY_VALUES[name]), dtype=np.int64) for name in CATEGORY_FIELDS] for _ in SPLITS
+            [np.zeros(len(CATEGORY_VALUES[name]), dtype=np.int64) for name in CATEGORY_FIELDS]
+            for _ in SPLITS
         ]
         self.written = 0
 
@@ -1170,7 +1151,11 @@ class SplitCounts:
         for code, name in enumerate(SPLITS):
             table = {}
             for field, counts in zip(CATEGORY_FIELDS, self.labels[code], strict=True):
-                values = {CATEGORY_NAMES[field][i]: count for i, count in enumerate(counts.tolist()) if count}
+                values = {
+                    CATEGORY_NAMES[field][i]: count
+                    for i, count in enumerate(counts.tolist())
+                    if count
+                }
                 if values:
                     table[field] = dict(sorted(values.items()))
             total, prompt, completion = self.tokens[code]
@@ -1208,83 +1193,6 @@ def _summary(counts: np.ndarray) -> dict:
     }
 
 
-{% if p.task.get("balance") == "oversample" %}
-class Oversample:
-    """How many times each row is written: train rows of smaller classes are repeated
-    until every class has as many train rows as the largest (exactly, in file order);
-    valid and test rows are written once. ``sizes``: train rows per class (the first
-    label's index); rows are then given a task at a time, in source order."""
-
-    def __init__(self, sizes: np.ndarray) -> None:
-        self.sizes = np.asarray(sizes, dtype=np.int64)
-        target = int(self.sizes.max(initial=0))
-        self.base = np.where(self.sizes > 0, target // np.maximum(self.sizes, 1), 0)
-        self.extra = np.where(self.sizes > 0, target % np.maximum(self.sizes, 1), 0)
-        self.seen = np.zeros(len(self.sizes), dtype=np.int64)  # train rows of each class so far
-
-    def copies(self, codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        copies = np.ones(len(codes), dtype=np.int64)
-        train = np.flatnonzero(codes == 0)
-        classes = labels[train, 0].astype(np.int64)
-        order = np.argsort(classes, kind="stable")
-        counts = np.bincount(classes, minlength=len(self.sizes))
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        position = np.empty(len(train), dtype=np.int64)
-        position[order] = np.arange(len(train)) - starts[classes[order]] + self.seen[classes[order]]
-        copies[train] = self.base[classes] + (position < self.extra[classes])
-        self.seen += counts
-        return copies
-
-
-def oversample(codes: np.ndarray, labels: np.ndarray) -> list[int]:
-    """Oversample's copies for all the rows at once."""
-    sizes = np.bincount(labels[codes == 0, 0], minlength=len(CATEGORY_VALUES[CATEGORY_FIELDS[0]]))
-    return Oversample(sizes).copies(codes, labels).tolist()
-
-
-{% endif %}
-{% if p.sources %}
-def mix(codes: np.ndarray, draws: np.ndarray, origins: np.ndarray) -> np.ndarray:
-    """How many times each row is written for its source's weight: train rows get the
-    weight's whole part, plus one more for the share of rows its fraction says (chosen by
-    the row's draw, a hash of its id, so the choice does not depend on order); valid and
-    test rows are written once."""
-    copies = []
-    for code, lot, origin in zip(codes.tolist(), draws.tolist(), origins.tolist(), strict=True):
-        if code != 0:
-            copies.append(1)
-            continue
-        whole, fraction = divmod(schema.SOURCES[origin]["weight"], 1)
-        copies.append(int(whole) + (lot / 2**64 < fraction))
-    return np.array(copies, dtype=np.int64)
-
-
-class SourceCounts:
-    """Per source: accepted rows by split, train rows written, and share of the train mix."""
-
-    def __init__(self) -> None:
-        self.table = {
-            source["name"]: {"weight": source["weight"], "rows": {n: 0 for n in SPLITS}, "train_written": 0}
-            for source in schema.SOURCES
-        }
-
-    def add(self, codes: np.ndarray, origins: np.ndarray, copies: np.ndarray) -> None:
-        for code, origin, n in zip(codes.tolist(), origins.tolist(), copies.tolist(), strict=True):
-            if code < 0:
-                continue
-            entry = self.table[schema.SOURCES[origin]["name"]]
-            entry["rows"][SPLITS[code]] += 1
-            if code == 0:
-                entry["train_written"] += n
-
-    def as_json(self) -> dict:
-        total = sum(entry["train_written"] for entry in self.table.values())
-        for entry in self.table.values():
-            entry["share_of_train"] = round(entry["train_written"] / total, 4) if total else None
-        return self.table
-
-
-{% endif %}
 def print_stats(stats: dict) -> None:
     print(
         f"rows {stats['rows']}: {stats['accepted']} accepted, {stats['rejected']} rejected "
@@ -1294,7 +1202,10 @@ def print_stats(stats: dict) -> None:
     for name, entry in stats["splits"].items():
         t = entry["tokens"]
         cells = ["-" if t[k] is None else str(t[k]) for k in ("min", "mean", "p95", "max")]
-        print(f"{name:<6} {entry['examples']:>8} {cells[0]:>10} {cells[1]:>8} {cells[2]:>6} {cells[3]:>6}")
+        print(
+            f"{name:<6} {entry['examples']:>8} "
+            f"{cells[0]:>10} {cells[1]:>8} {cells[2]:>6} {cells[3]:>6}"
+        )
     for field in schema.FIELDS:
         if field["type"] not in ("categorical", "boolean"):
             continue
@@ -1304,41 +1215,18 @@ def print_stats(stats: dict) -> None:
             if counts:
                 parts.append(f"{name} " + ", ".join(f"{k}={v}" for k, v in counts.items()))
         print(f"  {field['name']}: " + " | ".join(parts))
-{% if p.sources %}
-    for name, entry in stats["sources"].items():
+    for name, entry in stats.get("sources", {}).items():
         rows = ", ".join(f"{split} {count}" for split, count in entry["rows"].items())
         print(
             f"  source {name} (weight {entry['weight']:g}): {rows}; {entry['train_written']} train "
             f"examples written, {entry['share_of_train']:.1%} of the train mix"
         )
-{% endif %}
-
-{% if p.kind == "classification" %}
-
-
-def unmeasurable_thresholds(splits: dict) -> list[str]:
-    """Acceptance thresholds on a class's recall that the eval split cannot measure:
-    with no example of the class there, accept would FAIL them as not computed."""
-    counts = splits[schema.EVAL_SPLIT]["labels"].get(schema.LABEL_FIELD, {})
-    classes = {metric: cls for cls, metric in schema.CLASS_METRIC_NAMES.items()}
-    warnings = []
-    for rule in schema.THRESHOLDS:
-        family, _, metric = rule["metric"].partition(".")
-        if family == "recall" and not counts.get(classes[metric]):
-            warnings.append(
-                f"acceptance threshold {rule['metric']}: the {schema.EVAL_SPLIT} split has no "
-                f"{classes[metric]!r} example, so accept will FAIL it; add rows of that class "
-                "or give the split a larger share"
-            )
-    return warnings
-{% endif %}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-{% if not p.sources %}
-    parser.add_argument("--source", type=Path, default=ROOT / schema.SOURCE)
-{% endif %}
+    if not SOURCES:
+        parser.add_argument("--source", type=Path, default=ROOT / schema.SOURCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--tokenizer", default=schema.TOKENIZER)
     parser.add_argument(
@@ -1350,15 +1238,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        stats = build({{ "default_sources()" if p.sources else "args.source" }}, args.out, args.tokenizer, args.workers)
+        source = default_sources() if SOURCES else args.source
+        stats = build(source, args.out, args.tokenizer, args.workers)
     except DataError as exc:
         print(f"data: FAILED\n{exc}", file=sys.stderr)
         return 1
     print_stats(stats)
-{% if p.kind == "classification" %}
-    for warning in stats["warnings"]:
+    for warning in stats.get("warnings", []):
         print(f"data: WARNING: {warning}", file=sys.stderr)
-{% endif %}
     print(f"data: wrote {args.out} in {time.perf_counter() - started:.1f}s")
     return 0
 

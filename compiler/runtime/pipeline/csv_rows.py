@@ -1,0 +1,68 @@
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/runtime/pipeline/csv_rows.py
+"""Reading a CSV source (copied only into projects whose spec reads CSV).
+
+Records are read with the csv module (quoted cells may hold newlines); the text is
+decoded as UTF-8 with a byte-order mark allowed, and bytes that are not UTF-8 reject
+their row instead of the whole file.
+"""
+
+import csv
+import io
+from pathlib import Path
+
+from . import schema
+
+
+def read_csv(path: Path, error: type[Exception]):
+    """Yield (row number, row dict or None, problem or None) per CSV record; a header
+    that misses or repeats a needed column raises ``error`` before any row."""
+    with open(path, "rb") as raw:
+        # utf-8-sig: a byte-order mark (as spreadsheet exports write) is not part of the
+        # first column's name.
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        reader = csv.DictReader(text)
+        problems = csv_header_problems(reader.fieldnames or [])
+        if problems:
+            raise error(f"{path}: " + "; ".join(problems))
+        last = 1
+        for record in reader:
+            number, last = last + 1, reader.line_num
+            if None in record:
+                yield number, None, "row has more values than the header has columns"
+                continue
+            if any(isinstance(v, str) and has_surrogate(v) for v in record.values()):
+                yield number, None, "invalid UTF-8"
+                continue
+            yield number, {k: (None if v in (None, "") else v) for k, v in record.items()}, None
+
+
+def csv_header_problems(header: list) -> list[str]:
+    """A CSV header must name every column the schema needs, once: a misspelt column
+    is one clear error here, not the same reject on every row (and csv.DictReader keeps
+    only the last of two equal column names)."""
+    if not header:
+        return ["no header line"]
+    problems = [
+        f"column {name!r} appears {header.count(name)} times in the header"
+        for name in sorted(set(header))
+        if header.count(name) > 1
+    ]
+    if schema.KIND == "distillation":
+        labels = [schema.OUTPUT_FIELD]
+    else:
+        labels = [schema.LABELS_KEY] if schema.LABELS_KEY else schema.FIELD_NAMES
+    needed = [schema.ID_FIELD] if schema.ID_FIELD else []
+    needed += [spec["name"] for spec in schema.INPUTS if spec["required"]] + labels
+    missing = [name for name in needed if name not in header]
+    if missing:
+        problems.append(
+            f"the header has no column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing))} "
+            f"(its columns: {', '.join(map(repr, header))})"
+        )
+    return problems
+
+
+def has_surrogate(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
