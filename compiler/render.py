@@ -34,15 +34,6 @@ PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/pipeline/__init__.py.j2", "pipeline/__init__.py"),
     ("project/pipeline/schema.py.j2", "pipeline/schema.py"),
     ("project/generation/schema.py.j2", "pipeline/schema.py"),
-    ("project/pipeline/labels.py.j2", "pipeline/labels.py"),
-    ("project/pipeline/parse.py.j2", "pipeline/parse.py"),
-    ("project/distill/parse.py.j2", "pipeline/parse.py"),
-    ("project/pipeline/train_peft.py.j2", "pipeline/train.py"),
-    ("project/pipeline/train_axolotl.py.j2", "pipeline/train.py"),
-    ("project/pipeline/merge.py.j2", "pipeline/merge.py"),
-    ("project/pipeline/metrics.py.j2", "pipeline/metrics.py"),
-    ("project/distill/metrics.py.j2", "pipeline/metrics.py"),
-    ("project/pipeline/evaluate.py.j2", "pipeline/evaluate.py"),
     ("project/tests/__init__.py.j2", "tests/__init__.py"),
 )
 
@@ -112,6 +103,26 @@ def md_code(value) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+# The keys a label field or an input has unless the spec says otherwise: schema.py
+# writes only the others.
+FIELD_DEFAULTS = {
+    "group": None,
+    "values": None,
+    "description": None,
+    "allow_na": False,
+    "minimum": None,
+    "maximum": None,
+}
+INPUT_DEFAULTS = {"required": True, "max_chars": None}
+
+
+def compact(items: list[dict], defaults: dict) -> list[dict]:
+    """Each dict without the keys whose value is the default."""
+    return [
+        {k: v for k, v in item.items() if k not in defaults or v != defaults[k]} for item in items
+    ]
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
@@ -126,6 +137,7 @@ def _environment() -> Environment:
     env.filters["json"] = lambda v: json.dumps(v, ensure_ascii=False)
     env.filters["md_cell"] = md_cell
     env.filters["md_code"] = md_code
+    env.filters["compact"] = compact
     env.globals["shared_source"] = shared_source
     return env
 
@@ -154,6 +166,8 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "header_hash": header_hash,
         "header_py": header_hash,
         "mlx_lm_version": MLX_LM_VERSION,
+        "field_defaults": FIELD_DEFAULTS,
+        "input_defaults": INPUT_DEFAULTS,
     }
     files: dict[str, str] = {}
     copied = runtime_files(project)
@@ -178,85 +192,70 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
 
 
 PLUGINS = Path(__file__).resolve().parent / "plugins"
-
-
-def runtime_files(project: Project) -> dict[str, Path]:
-    """The runtime files this project's spec reaches: project path -> source file."""
-    generation = project.kind == "generation"
-    head = project.task.get("route") == "head"
-    shared = runtime.files_under(runtime.ROOT)
-    wanted = {
-        "pipeline/accept.py": True,
-        "pipeline/data.py": True,
-        "pipeline/csv_rows.py": project.source_format == "csv",
-        "pipeline/mix.py": bool(project.sources),
-        "pipeline/oversample.py": project.task.get("balance") == "oversample",
-        "pipeline/split.py": True,
-        "pipeline/sandbox.py": not generation,
-        "pipeline/prompts.py": not generation,
-        "pipeline/generate_hf.py": not generation and not head,
-        "pipeline/head.py": head,
-        "tests/test_accept.py": True,
-        "tests/test_roundtrip.py": project.kind in ("multi_field", "classification", "regression"),
-    }
-    chosen = {out: src for out, src in shared.items() if wanted[out]}
-    kind_files = runtime.files_under(PLUGINS / "kinds" / project.kind / "runtime")
-    if not project.task.get("baseline"):
-        kind_files.pop("pipeline/baseline.py", None)
-    backend_files = runtime.files_under(
-        PLUGINS / "backends" / project.training["backend"] / "runtime"
-    )
-    for out, src in {**kind_files, **backend_files}.items():
-        chosen[out] = src  # a plugin's own version replaces the shared one
-    return chosen
-
-
-# Files only one backend has.
-_BACKEND_ONLY = {
-    "project/configs/mlx_lora.yaml.j2": "mlx",
-    "project/pipeline/train.py.j2": "mlx",
-    "project/configs/peft.yaml.j2": "peft",
-    "project/pipeline/train_peft.py.j2": "peft",
-    "project/configs/axolotl.yaml.j2": "axolotl",
-    "project/pipeline/train_axolotl.py.j2": "axolotl",
-}
-# Kinds whose parser, labels, metrics and round-trip tests are their own.
-_KIND_DIRS = {"distillation": "distill", "generation": "generation"}
-# What generation projects (text chunks, no labels, no prompt template) leave out.
+# What generation projects (text chunks, no labels, no prompt template) leave out of
+# the shared runtime.
 _NOT_FOR_GENERATION = {
     "pipeline/sandbox.py",
     "pipeline/prompts.py",
     "pipeline/labels.py",
     "pipeline/parse.py",
-    "pipeline/generate_hf.py",
     "pipeline/metrics.py",
+    "pipeline/report.py",
+    "pipeline/engine.py",
+    "pipeline/generate_hf.py",
     "tests/test_roundtrip.py",
 }
-# Files the transformers-based backends share.
-_HF_ONLY = {"project/pipeline/merge.py.j2"}
+
+
+def runtime_files(project: Project) -> dict[str, Path]:
+    """The runtime files this project's spec reaches: project path -> source file.
+
+    The shared runtime, then the kind's, the route's and the backend's own files (a
+    plugin's file replaces the shared one of the same path), less those the spec
+    cannot reach."""
+    backend = project.training["backend"]
+    route = project.task.get("route")
+    found = runtime.files_under(runtime.ROOT)
+    for plugin in (
+        PLUGINS / "kinds" / project.kind,
+        PLUGINS / "routes" / str(route),
+        PLUGINS / "backends" / backend,
+    ):
+        found.update(runtime.files_under(plugin / "runtime"))
+    generation = project.kind == "generation"
+    head = route == "head"
+    wanted = {
+        "pipeline/csv_rows.py": project.source_format == "csv",
+        "pipeline/mix.py": bool(project.sources),
+        "pipeline/oversample.py": project.task.get("balance") == "oversample",
+        "pipeline/label_answer.py": project.prompt["completion_format"] == "label",
+        "pipeline/tiers.py": bool(project.task.get("tiers")),
+        "pipeline/baseline.py": bool(project.task.get("baseline")),
+        "pipeline/merge.py": backend in ("peft", "axolotl"),
+        "pipeline/examples.py": backend == "peft",
+        "pipeline/causal.py": backend == "peft" and not head,
+        "pipeline/quantized.py": backend == "peft" and project.training["quantize"] == "4bit",
+        "pipeline/generate_hf.py": not head,
+    }
+    return {
+        out: source
+        for out, source in found.items()
+        if wanted.get(out, True) and not (generation and out in _NOT_FOR_GENERATION)
+    }
+
+
+# The backend's config file.
+_BACKEND_ONLY = {
+    "project/configs/mlx_lora.yaml.j2": "mlx",
+    "project/configs/peft.yaml.j2": "peft",
+    "project/configs/axolotl.yaml.j2": "axolotl",
+}
 
 
 def _wanted(template: str, out: str, project: Project) -> bool:
-    if out == "pipeline/baseline.py":
-        return bool(project.task.get("baseline"))
-    if project.kind == "generation" and out in _NOT_FOR_GENERATION:
-        return False
-    # A kind's own versions of shared modules live in templates/project/<kind dir>/.
-    kind_dir = _KIND_DIRS.get(project.kind)
-    own_dir = template.split("/")[1] if template.count("/") == 2 else None
-    if own_dir in _KIND_DIRS.values():
-        return own_dir == kind_dir
-    if kind_dir is not None and any(
-        t.startswith(f"project/{kind_dir}/") and o == out for t, o in PROJECT_FILES
-    ):
-        return False
-    head = project.task.get("route") == "head"
-    if out == "pipeline/head.py":
-        return head
-    if out == "pipeline/generate_hf.py" and head:
-        return False
-    if template in _HF_ONLY:
-        return project.training["backend"] in ("peft", "axolotl")
+    """Rendered files: the generation kind has its own README, Makefile and schema."""
+    if any(t.startswith("project/generation/") and o == out for t, o in PROJECT_FILES):
+        return template.startswith("project/generation/") == (project.kind == "generation")
     backend = _BACKEND_ONLY.get(template)
     return backend is None or backend == project.training["backend"]
 

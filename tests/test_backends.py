@@ -125,11 +125,11 @@ def test_peft_masks_exactly_what_mlx_lm_masks(peft_smoke):
     mlx_data = create_dataset(
         records, load_tokenizer(keep / "model"), types.SimpleNamespace(mask_prompt=True)
     )
-    train = load_generated(project, ["train"])["train"]  # the generated peft trainer
+    examples = load_generated(project, ["examples"])["examples"]  # the peft trainer's encoder
     tokenizer = AutoTokenizer.from_pretrained(keep / "model")
     for record in records:
         tokens, offset = mlx_data.process(record)
-        ours = train.encode(tokenizer, record["messages"])
+        ours = examples.encode(tokenizer, record["messages"])
         assert ours["input_ids"] == tokens
         assert ours["labels"][:offset] == [-100] * offset
         assert ours["labels"][offset:] == tokens[offset:]

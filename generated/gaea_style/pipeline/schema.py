@@ -27,6 +27,7 @@ MAX_SEQ_LENGTH = 4096
 
 # -------------------------------------------------------------------- training
 BACKEND = "peft"
+QUANTIZE = "4bit"  # QLoRA: the base model in 4-bit NF4 (pipeline/quantized.py)
 BATCH_SIZE = 1
 STEPS = None  # optimizer updates; None: computed from EPOCHS
 EPOCHS = 3.0

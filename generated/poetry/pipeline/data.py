@@ -65,7 +65,6 @@ except ImportError:  # the standard library writes the same JSON, only slower
         return json.loads(raw.decode("utf-8"))
 
 
-from . import labels as task_labels
 from . import schema
 from .labels import check_labels, format_value, render_completion
 from .parse import PARSED, parse, reads_back
@@ -82,6 +81,8 @@ if getattr(schema, "BALANCE", None) == "oversample":
     from .oversample import Oversample
 if schema.KIND == "classification":
     from .class_checks import unmeasurable_thresholds
+if schema.STRATIFY_KIND == "tier":
+    from .tiers import tier_of
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "work" / "data"
@@ -260,7 +261,7 @@ def stratum_of(inputs: dict, labels: dict) -> str:
     if schema.STRATIFY_BY is None:
         return ""
     if schema.STRATIFY_KIND == "tier":
-        return task_labels.tier_of(labels)
+        return tier_of(labels)
     value = (labels if schema.STRATIFY_KIND == "label" else inputs).get(schema.STRATIFY_BY)
     return json.dumps(value)
 

@@ -2,7 +2,8 @@
 # Do not edit: change the spec and run `distillgen build`.
 """Everything this project knows about its task, taken from the spec.
 
-Every other module reads these constants; nothing here is computed at run time.
+Every other module reads these constants. Only what the spec says is written out:
+a label field or input lists the keys where it differs from the defaults above it.
 """
 
 PROJECT = "support_distill"
@@ -30,55 +31,39 @@ ID_FIELD = None  # None: rows are numbered
 LABELS_KEY = None  # None: labels are top-level columns
 MAX_REJECT_SHARE = 0.0
 
-# Input fields, in the order the spec declares them.
+# Input fields, in the order the spec declares them (keys left out take INPUT_DEFAULTS).
+INPUT_DEFAULTS = {"required": True, "max_chars": None}
 INPUTS = [
-    {"name": "instruction", "type": "text", "required": True, "max_chars": 8000},
-    {"name": "input", "type": "text", "required": False, "max_chars": None},
+    {**INPUT_DEFAULTS, **spec}
+    for spec in [
+        {"name": "instruction", "type": "text", "max_chars": 8000},
+        {"name": "input", "type": "text", "required": False},
+    ]
 ]
 
 # ---------------------------------------------------------------- label schema
 NA_TOKEN = None
+# Label fields, in the spec's order (keys left out take FIELD_DEFAULTS).
+FIELD_DEFAULTS = {
+    "group": None,
+    "values": None,
+    "description": None,
+    "allow_na": False,
+    "minimum": None,
+    "maximum": None,
+}
 FIELDS = [
-    {
-        "name": "intent",
-        "type": "categorical",
-        "group": None,
-        "values": ["refund", "bug_report", "how_to", "account_access", "cancellation"],
-        "description": None,
-        "allow_na": False,
-        "minimum": None,
-        "maximum": None,
-    },
-    {
-        "name": "urgency",
-        "type": "categorical",
-        "group": None,
-        "values": ["low", "medium", "high"],
-        "description": None,
-        "allow_na": False,
-        "minimum": None,
-        "maximum": None,
-    },
-    {
-        "name": "product",
-        "type": "string",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": None,
-        "maximum": None,
-    },
-    {
-        "name": "needs_human",
-        "type": "boolean",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": None,
-        "maximum": None,
-    },
+    {**FIELD_DEFAULTS, **spec}
+    for spec in [
+        {
+            "name": "intent",
+            "type": "categorical",
+            "values": ["refund", "bug_report", "how_to", "account_access", "cancellation"],
+        },
+        {"name": "urgency", "type": "categorical", "values": ["low", "medium", "high"]},
+        {"name": "product", "type": "string"},
+        {"name": "needs_human", "type": "boolean"},
+    ]
 ]
 FIELD_NAMES = [f["name"] for f in FIELDS]
 FIELD_BY_NAME = {f["name"]: f for f in FIELDS}
@@ -100,6 +85,7 @@ MATCH_RULE = "per_key"  # "exact": the whole answer; "per_key": MATCH_KEYS
 MATCH_KEYS = ["intent", "urgency", "needs_human"]
 IGNORE_CASE = True
 TOLERANCE = 0.0
+ALLOW_CODE_FENCE = False  # the answer may sit in one ```json fence
 
 # ---------------------------------------------------------------------- prompt
 COMPLETION_FORMAT = "json"

@@ -2,7 +2,8 @@
 # Do not edit: change the spec and run `distillgen build`.
 """Everything this project knows about its task, taken from the spec.
 
-Every other module reads these constants; nothing here is computed at run time.
+Every other module reads these constants. Only what the spec says is written out:
+a label field or input lists the keys where it differs from the defaults above it.
 """
 
 PROJECT = "toxicity"
@@ -15,22 +16,33 @@ ID_FIELD = "id"
 LABELS_KEY = None  # None: labels are top-level columns
 MAX_REJECT_SHARE = 0.0
 
-# Input fields, in the order the spec declares them.
-INPUTS = [{"name": "comment", "type": "text", "required": True, "max_chars": 5000}]
+# Input fields, in the order the spec declares them (keys left out take INPUT_DEFAULTS).
+INPUT_DEFAULTS = {"required": True, "max_chars": None}
+INPUTS = [
+    {**INPUT_DEFAULTS, **spec} for spec in [{"name": "comment", "type": "text", "max_chars": 5000}]
+]
 
 # ---------------------------------------------------------------- label schema
 NA_TOKEN = None
+# Label fields, in the spec's order (keys left out take FIELD_DEFAULTS).
+FIELD_DEFAULTS = {
+    "group": None,
+    "values": None,
+    "description": None,
+    "allow_na": False,
+    "minimum": None,
+    "maximum": None,
+}
 FIELDS = [
-    {
-        "name": "label",
-        "type": "categorical",
-        "group": None,
-        "values": ["safe", "mild", "toxic", "severe"],
-        "description": "safe (no insult); mild (rude or dismissive); toxic (insults); severe (threats, hate)",
-        "allow_na": False,
-        "minimum": None,
-        "maximum": None,
-    }
+    {**FIELD_DEFAULTS, **spec}
+    for spec in [
+        {
+            "name": "label",
+            "type": "categorical",
+            "values": ["safe", "mild", "toxic", "severe"],
+            "description": "safe (no insult); mild (rude or dismissive); toxic (insults); severe (threats, hate)",
+        }
+    ]
 ]
 FIELD_NAMES = [f["name"] for f in FIELDS]
 FIELD_BY_NAME = {f["name"]: f for f in FIELDS}

@@ -1,5 +1,5 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
-# Do not edit. Source: distillgen/runtime/pipeline/head.py
+# Do not edit. Source: distillgen/plugins/routes/head/runtime/pipeline/head.py
 """The regression head: a prompt in, one score per dimension out.
 
 Used by pipeline/train.py, pipeline/evaluate.py and pipeline/merge.py. The model

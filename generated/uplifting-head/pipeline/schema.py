@@ -2,7 +2,8 @@
 # Do not edit: change the spec and run `distillgen build`.
 """Everything this project knows about its task, taken from the spec.
 
-Every other module reads these constants; nothing here is computed at run time.
+Every other module reads these constants. Only what the spec says is written out:
+a label field or input lists the keys where it differs from the defaults above it.
 """
 
 PROJECT = "uplifting"
@@ -15,95 +16,39 @@ ID_FIELD = "id"
 LABELS_KEY = "dimensions"  # None: labels are top-level columns
 MAX_REJECT_SHARE = 0.0
 
-# Input fields, in the order the spec declares them.
+# Input fields, in the order the spec declares them (keys left out take INPUT_DEFAULTS).
+INPUT_DEFAULTS = {"required": True, "max_chars": None}
 INPUTS = [
-    {"name": "title", "type": "string", "required": True, "max_chars": None},
-    {"name": "content", "type": "text", "required": True, "max_chars": 20000},
+    {**INPUT_DEFAULTS, **spec}
+    for spec in [
+        {"name": "title", "type": "string"},
+        {"name": "content", "type": "text", "max_chars": 20000},
+    ]
 ]
 
 # ---------------------------------------------------------------- label schema
 NA_TOKEN = None
+# Label fields, in the spec's order (keys left out take FIELD_DEFAULTS).
+FIELD_DEFAULTS = {
+    "group": None,
+    "values": None,
+    "description": None,
+    "allow_na": False,
+    "minimum": None,
+    "maximum": None,
+}
 FIELDS = [
-    {
-        "name": "agency",
-        "type": "number",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": 0.0,
-        "maximum": 10.0,
-    },
-    {
-        "name": "progress",
-        "type": "number",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": 0.0,
-        "maximum": 10.0,
-    },
-    {
-        "name": "collective_benefit",
-        "type": "number",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": 0.0,
-        "maximum": 10.0,
-    },
-    {
-        "name": "connection",
-        "type": "number",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": 0.0,
-        "maximum": 10.0,
-    },
-    {
-        "name": "innovation",
-        "type": "number",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": 0.0,
-        "maximum": 10.0,
-    },
-    {
-        "name": "justice",
-        "type": "number",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": 0.0,
-        "maximum": 10.0,
-    },
-    {
-        "name": "resilience",
-        "type": "number",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": 0.0,
-        "maximum": 10.0,
-    },
-    {
-        "name": "wonder",
-        "type": "number",
-        "group": None,
-        "values": None,
-        "description": None,
-        "allow_na": False,
-        "minimum": 0.0,
-        "maximum": 10.0,
-    },
+    {**FIELD_DEFAULTS, **spec}
+    for spec in [
+        {"name": "agency", "type": "number", "minimum": 0.0, "maximum": 10.0},
+        {"name": "progress", "type": "number", "minimum": 0.0, "maximum": 10.0},
+        {"name": "collective_benefit", "type": "number", "minimum": 0.0, "maximum": 10.0},
+        {"name": "connection", "type": "number", "minimum": 0.0, "maximum": 10.0},
+        {"name": "innovation", "type": "number", "minimum": 0.0, "maximum": 10.0},
+        {"name": "justice", "type": "number", "minimum": 0.0, "maximum": 10.0},
+        {"name": "resilience", "type": "number", "minimum": 0.0, "maximum": 10.0},
+        {"name": "wonder", "type": "number", "minimum": 0.0, "maximum": 10.0},
+    ]
 ]
 FIELD_NAMES = [f["name"] for f in FIELDS]
 FIELD_BY_NAME = {f["name"]: f for f in FIELDS}

@@ -1,0 +1,27 @@
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/plugins/kinds/multi_field/runtime/pipeline/task.py
+"""What the multi_field kind adds to the shared steps: its summary metrics, why one of
+them could not be computed, and its part of the eval report (see pipeline/metrics.py
+and pipeline/evaluate.py, which call these by name).
+"""
+
+from .report import answers_line, field_table, pct
+
+__all__ = ["answers_line", "cell", "extend", "field_table", "summary", "why_none"]
+
+
+def summary(golds: list[dict], parsed: list, fields: dict, n: int) -> dict:
+    """Nothing beyond the per-field metrics every kind gets."""
+    return {}
+
+
+def extend(result: dict) -> None:
+    """Nothing to add to a finished eval result."""
+
+
+def why_none(name: str, result: dict) -> str | None:
+    return None
+
+
+def cell(name: str, value) -> str:
+    return pct(value)

@@ -1,0 +1,31 @@
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/plugins/kinds/distillation/runtime/pipeline/task.py
+"""What the distillation kind adds to the shared steps: its summary metrics, why one of
+them could not be computed, and its part of the eval report (see pipeline/metrics.py
+and pipeline/evaluate.py, which call these by name).
+"""
+
+from .report import field_table, pct
+
+__all__ = ["answers_line", "cell", "field_table", "why_none"]
+
+
+def why_none(name: str, result: dict) -> str | None:
+    if name == "pass_rate_when_valid":
+        return "no answer was valid JSON of the answer schema"
+    return None
+
+
+def cell(name: str, value) -> str:
+    return pct(value)
+
+
+def answers_line(result: dict) -> str:
+    """Each answer's outcome; formatting failures apart from wrong answers."""
+    outcomes = ", ".join(
+        f"{count} {name.replace('_', ' ')}" for name, count in result["outcomes"].items()
+    )
+    return (
+        f"Outcomes (each answer has one): {outcomes}. Truncated, unparseable and "
+        "schema-invalid answers are formatting failures, reported apart from wrong answers."
+    )
