@@ -270,3 +270,25 @@ def test_generated_yaml_has_no_anchors_or_aliases():
         events = list(yaml.parse(path.read_text(encoding="utf-8")))
         assert not [e for e in events if isinstance(e, yaml.AliasEvent)], path
         assert not [e for e in events if getattr(e, "anchor", None)], path
+
+
+def test_peft_lora_on_the_last_layers_only(tiny_model):
+    """training.lora.layers N with target_modules all-linear: peft refuses a layer range
+    with the string 'all-linear', so the train step names the blocks' Linear modules."""
+    from peft import get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    train = load_generated(POETRY_PEFT, ["train"])["train"]
+    config = yaml.safe_load((POETRY_PEFT / "configs" / "peft.yaml").read_text())
+    assert config["lora"]["target_modules"] == "all-linear" and config["lora"]["last_layers"]
+    config["lora"]["last_layers"] = 1  # the tiny model has 2 blocks
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    peft_model = get_peft_model(model, train.lora_config(config, model))
+    lora_layers = {
+        name.split(".layers.")[1].split(".")[0]
+        for name, param in peft_model.named_parameters()
+        if "lora_" in name and param.requires_grad
+    }
+    assert lora_layers == {"1"}
+    targets = peft_model.peft_config["default"].target_modules
+    assert targets == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}

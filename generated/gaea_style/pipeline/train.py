@@ -40,13 +40,24 @@ def newest_checkpoint() -> Path | None:
     return found[-1] if found else None
 
 
-def lora_config(config: dict, n_layers: int):
+def lora_config(config: dict, model):
+    import torch
     from peft import LoraConfig
 
     lora = dict(config["lora"])
     last = lora.pop("last_layers", None)
     if last is not None:
+        n_layers = model.config.num_hidden_layers
         lora["layers_to_transform"] = list(range(max(0, n_layers - last), n_layers))
+        if lora.get("target_modules") == "all-linear":
+            # peft takes a layer range only with module names: every Linear of the blocks
+            lora["target_modules"] = sorted(
+                {
+                    name.rsplit(".", 1)[-1]
+                    for name, module in model.named_modules()
+                    if isinstance(module, torch.nn.Linear) and ".layers." in name
+                }
+            )
     return LoraConfig(**lora)
 
 
@@ -69,7 +80,7 @@ def main(argv=None) -> int:
     valid_set = examples.load_split(tokenizer, "valid")
     examples.check(train_set, tokenizer)
     model = examples.load_model(config, tokenizer)
-    model = get_peft_model(model, lora_config(config, model.config.num_hidden_layers))
+    model = get_peft_model(model, lora_config(config, model))
     model.print_trainable_parameters()
     training = dict(config["training"])
     patience = training.pop("early_stopping_patience", None)
@@ -77,6 +88,9 @@ def main(argv=None) -> int:
         for key in ("eval_strategy", "load_best_model_at_end", "metric_for_best_model"):
             training.pop(key, None)
         patience = None
+    if "activation_checkpointing" not in TrainingArguments.__dataclass_fields__:
+        # transformers 5 before activation_checkpointing (5.17, say) calls it gradient_checkpointing
+        training["gradient_checkpointing"] = training.pop("activation_checkpointing", False)
     arguments = TrainingArguments(output_dir=str(CHECKPOINTS), **training)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
     trainer = Trainer(

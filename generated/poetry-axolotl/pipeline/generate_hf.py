@@ -26,6 +26,10 @@ def load_model(adapter, model_path: str | None = None):
 
         model = PeftModel.from_pretrained(model, str(adapter))
     model.eval()
+    import torch
+
+    if torch.cuda.is_available():  # on the GPU; without one, on the CPU
+        model.to("cuda")
     return model, tokenizer
 
 
@@ -42,8 +46,10 @@ def generate_batch(
     eos = tokenizer.eos_token_id
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
     width = max(len(p) for p in prompts)
-    input_ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
-    attention = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+    input_ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts], device=model.device)
+    attention = torch.tensor(
+        [[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=model.device
+    )
     with torch.no_grad():
         out = model.generate(
             input_ids=input_ids,
