@@ -193,6 +193,8 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/prompts.py": not generation,
         "pipeline/generate_hf.py": not generation and not head,
         "pipeline/head.py": head,
+        "pipeline/llm.py": project.teacher is not None,
+        "pipeline/teacher.py": project.teacher is not None,
         "tests/test_accept.py": True,
         "tests/test_roundtrip.py": project.kind in ("multi_field", "classification", "regression"),
     }

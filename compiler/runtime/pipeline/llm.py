@@ -55,7 +55,11 @@ class LLMError(Exception):
     """A problem that stops the run; the message says what to do."""
 
 
-class BudgetStop(LLMError):
+class Stop(LLMError):
+    """The run stops early: no new request is started, those in flight finish."""
+
+
+class BudgetStop(Stop):
     """The next request could cross the budget: it was not sent."""
 
 
@@ -87,9 +91,7 @@ def cost_of(prompt_tokens: int, completion_tokens: int, settings: Settings) -> f
 
 def worst_cost(body: dict, settings: Settings) -> float:
     """An upper bound on what a request can cost: a token is at least one byte."""
-    tokens = sum(
-        len(m["content"].encode("utf-8")) + TOKENS_PER_MESSAGE for m in body["messages"]
-    )
+    tokens = sum(len(m["content"].encode("utf-8")) + TOKENS_PER_MESSAGE for m in body["messages"])
     return cost_of(tokens, body["max_tokens"], settings)
 
 
@@ -298,7 +300,7 @@ class Client:
 async def run_jobs(jobs, handle, concurrency: int, progress=None):
     """Run ``await handle(job)`` for each job, ``concurrency`` at a time, in order of
     start. Jobs are drawn lazily (memory does not grow with their number). Returns the
-    BudgetStop that ended the run early, or None; in-flight jobs always finish."""
+    Stop (a BudgetStop, say) that ended the run early, or None; in-flight jobs finish."""
     it = iter(jobs)
     stop = None
 
@@ -311,7 +313,7 @@ async def run_jobs(jobs, handle, concurrency: int, progress=None):
                 return
             try:
                 await handle(job)
-            except BudgetStop as exc:
+            except Stop as exc:
                 stop = exc
             if progress is not None:
                 progress()
