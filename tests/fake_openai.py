@@ -140,6 +140,8 @@ class FakeOpenAI:
                     self.close_connection = True
                     return None
                 if fault == "hold":
+                    with fake.lock:
+                        fake.faults["hold"] += 1
                     fake._released.wait()
                     self.close_connection = True
                     return None
@@ -183,7 +185,11 @@ def completion_of(body: dict, content: str, finish: str = "stop") -> dict:
         "object": "chat.completion",
         "model": body["model"],
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish,
+            }
         ],
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
     }

@@ -245,17 +245,22 @@ class Client:
 
     async def ask(self, key: str, body: dict) -> Answer:
         """The cached answer, or the teacher's (stored before it is returned)."""
-        known = self.cache.get(key)
-        if known is not None:
-            return known
-        if key in self._inflight:  # the same prompt twice in one run: asked once
-            return await asyncio.shield(self._inflight[key])
         worst = worst_cost(body, self.settings)
-        if self.budget is not None and self.cache.spent + self.reserved + worst > self.budget:
-            raise BudgetStop(
-                f"the next request could cost up to ${worst:.4f}, and ${self.cache.spent:.4f} "
-                f"is spent (${self.reserved:.4f} more in flight) of the ${self.budget:.4f} budget"
-            )
+        while True:
+            known = self.cache.get(key)
+            if known is not None:
+                return known
+            if key in self._inflight:  # the same prompt twice in one run: asked once
+                return await asyncio.shield(self._inflight[key])
+            if self.budget is None or self.cache.spent + self.reserved + worst <= self.budget:
+                break
+            if not self._inflight:
+                raise BudgetStop(
+                    f"the next request could cost up to ${worst:.4f}, and "
+                    f"${self.cache.spent:.4f} of the ${self.budget:.4f} budget is spent"
+                )
+            # What is in flight may cost less than its worst case: wait for some of it.
+            await asyncio.wait(list(self._inflight.values()), return_when="FIRST_COMPLETED")
         future = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         self.reserved += worst
@@ -266,9 +271,12 @@ class Client:
             self.answered += 1
             future.set_result(answer)
             return answer
-        except BaseException as exc:
+        except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: nobody else may be waiting
+            raise
+        except BaseException:
+            future.cancel()
             raise
         finally:
             self.reserved -= worst
