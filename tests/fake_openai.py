@@ -53,6 +53,7 @@ class FakeOpenAI:
         self.answered = Counter()  # prompt key -> answers delivered
         self._seen: dict[str, bool] = {}  # prompt key -> answered wrong
         self._released = threading.Event()
+        ThreadingHTTPServer.request_queue_size = 256  # many clients connect at once
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"

@@ -207,8 +207,12 @@ class Client:
         self._client = None
 
     def _open(self):
-        import httpx2 as httpx
         import openai
+
+        try:
+            import httpx2 as httpx  # what openai 3 uses
+        except ImportError:  # pragma: no cover - older openai releases use httpx
+            import httpx
 
         key = os.environ.get(self.settings.api_key_env)
         if not key:

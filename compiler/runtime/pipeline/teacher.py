@@ -392,7 +392,10 @@ def _write_output(path: Path, out: Path, cache: llm.Cache, calibration: dict) ->
     )
     for line in shown:
         print(line)
-    print(f"label: next, make data SOURCE={out}")
+    if hasattr(schema, "SOURCES"):
+        print(f"label: next, point a data.sources entry of the spec at {out}")
+    else:
+        print(f"label: next, make data SOURCE={out}")
     return 0
 
 
@@ -442,6 +445,9 @@ def write_batch(path: Path, cache: llm.Cache, target: Path, budget) -> int:
 
 
 def label(args) -> int:
+    if str(args.source) in ("", "."):
+        print("label: give the file to label: make label SOURCE=FILE", file=sys.stderr)
+        return 2
     problem = calibration_problem()
     if problem is not None and not args.override:
         print(f"label: REFUSED: {problem} (or label anyway with --override)", file=sys.stderr)
