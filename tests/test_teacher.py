@@ -253,15 +253,7 @@ teacher:
     ("wrong", "decision", "code"), [(0.0, "PASS", 0), (0.15, "REVIEW", 3), (0.4, "FAIL", 4)]
 )
 def test_wrong_label_rates_give_pass_review_fail_against_gold(tmp_path, wrong, decision, code):
-    rows = [
-        {
-            "id": f"r{i}",
-            "kind": "short" if i % 2 else "long",
-            "review": f"Review number {i}: " + ("loved it" if i % 3 else "hated it"),
-            "label": "positive" if i % 3 else "negative",
-        }
-        for i in range(60)
-    ]
+    rows = _reviews(60)
     truth = {r["review"]: r["label"] for r in rows}
 
     def answer(body):
@@ -283,6 +275,71 @@ def test_wrong_label_rates_give_pass_review_fail_against_gold(tmp_path, wrong, d
         accuracy = next(r["value"] for r in summary["rules"] if r["metric"] == "accuracy")
         assert accuracy == pytest.approx(1 - int(40 * wrong + 1e-9) / 40)
         assert server.total_answered == 40
+
+
+def _reviews(n: int) -> list[dict]:
+    return [
+        {
+            "id": f"r{i}",
+            "kind": "short" if i % 2 else "long",
+            "review": f"Review number {i}: " + ("loved it" if i % 3 else "hated it"),
+            "label": "positive" if i % 3 else "negative",
+        }
+        for i in range(n)
+    ]
+
+
+def _review_answer(body: dict) -> str:
+    return "negative" if "hated it" in user_text(body) else "positive"
+
+
+def test_a_csv_project_labels_a_csv_without_label_columns(tmp_path, tiny_model):
+    import csv
+
+    rows = _reviews(60)
+    (tmp_path / "data").mkdir()
+    with open(tmp_path / "data" / "reviews.csv", "w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    unlabelled = tmp_path / "unlabelled.csv"
+    with open(unlabelled, "w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=["id", "review"])
+        writer.writeheader()
+        writer.writerows({"id": f"u{r['id']}", "review": r["review"] + "!"} for r in rows)
+    with FakeOpenAI(_review_answer) as server:
+        spec = CLASSIFY_SPEC.replace("URL", server.url).replace("reviews.jsonl", "reviews.csv")
+        (tmp_path / "sentiment.yaml").write_text(spec)
+        build_into(tmp_path / "sentiment.yaml", tmp_path / "proj")
+        _run(tmp_path / "proj", "calibrate", check=0)
+        _run(tmp_path / "proj", "label", unlabelled, check=0)
+    labelled = tmp_path / "proj" / "work" / "teacher" / "labelled.csv"
+    read = list(csv.DictReader(open(labelled, newline="")))
+    assert len(read) == 60 and list(read[0]) == ["id", "review", "label"]
+    assert read[0]["label"] == "negative" and read[1]["label"] == "positive"
+    data = subprocess.run(
+        [sys.executable, "-m", "pipeline.data", "--source", str(labelled)]
+        + ["--tokenizer", str(tiny_model), "--workers", "1"],
+        cwd=tmp_path / "proj",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert data.returncode == 0, data.stdout + data.stderr
+
+
+def test_an_endpoint_that_keeps_failing_stops_the_run_and_writes_nothing(tmp_path):
+    with FakeOpenAI(oracle) as server:
+        project = _calibrated(
+            tmp_path,
+            server,
+            edit=lambda t: t.replace("  budget: 10.0", "  retries: 0\n  budget: 10.0"),
+        )
+        server.errors = 10_000
+        proc = _run(project, "label", _unlabelled(tmp_path / "u.jsonl"), check=1)
+        assert "requests failed after their retries" in proc.stderr
+        assert "HTTP 500" in proc.stderr
+        assert not (project / "work/teacher/labelled.jsonl").exists()
 
 
 def _calibrated(tmp_path, server, **kw) -> Path:

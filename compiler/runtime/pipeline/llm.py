@@ -226,6 +226,7 @@ class Client:
             self.sent += 1
             self._unrecorded += 1
 
+        self._httpx = httpx
         http = openai.DefaultAsyncHttpxClient(
             limits=httpx.Limits(
                 max_connections=self.settings.concurrency,
@@ -296,7 +297,11 @@ class Client:
         # completion (malformed JSON, no choices) is asked again here, as often.
         for _ in range(self.settings.retries + 1):
             try:
-                raw = await self._client.chat.completions.with_raw_response.create(**body)
+                # The client's generic post: its retries, backoff and timeouts, without
+                # the typed-parameter transform (1.6 ms of CPU a request, the bottleneck).
+                raw = await self._client.post(
+                    "/chat/completions", body=body, cast_to=self._httpx.Response
+                )
             except openai.APIStatusError as exc:
                 raise RequestFailed(f"HTTP {exc.status_code}: {str(exc)[:200]}") from exc
             except openai.APIError as exc:

@@ -104,11 +104,34 @@ def read(path: Path):
     """(row number, row dict or None, problem or None) per record of a source file."""
     if not path.is_file():
         raise TeacherError(f"{path}: no such file")
+    if schema.SOURCE_FORMAT == "csv":
+        yield from _read_csv(path)
+        return
     source = {path.stem: path} if hasattr(schema, "SOURCES") else path
     try:
         yield from data.iter_rows(source)
     except data.DataError as exc:
         raise TeacherError(str(exc)) from exc
+
+
+def _read_csv(path: Path):
+    """CSV rows as the data step reads them, except that label columns may be absent
+    (the data step's header check asks for them: a file to label has none)."""
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [s["name"] for s in schema.INPUTS if s["required"] and s["name"] not in header]
+        if missing:
+            raise TeacherError(f"{path}: the header has no column {', '.join(map(repr, missing))}")
+        last = 1
+        for record in reader:
+            number, last = last + 1, reader.line_num
+            if None in record:
+                yield number, None, "row has more values than the header has columns"
+            elif any(isinstance(v, str) and data._has_surrogate(v) for v in record.values()):
+                yield number, None, "invalid UTF-8"
+            else:
+                yield number, {k: (None if v in (None, "") else v) for k, v in record.items()}, None
 
 
 def inputs_of(row: dict) -> tuple[dict, list[str]]:
@@ -406,7 +429,11 @@ def _atomic_text(path: Path, text: str) -> None:
 
 
 def _count(path: Path) -> int:
-    return sum(1 for _ in read(path))
+    """Rows in a source, for the progress bar (lines of a JSONL file)."""
+    if schema.SOURCE_FORMAT == "csv":
+        return sum(1 for _ in read(path))
+    with open(path, "rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
 
 
 def write_batch(path: Path, cache: llm.Cache, target: Path, budget) -> int:
