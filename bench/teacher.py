@@ -97,8 +97,8 @@ def build(work: Path, url: str, concurrency: int) -> Path:
     return work / "project"
 
 
-def label(project: Path, rows: int) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of `python -m pipeline.teacher label` over ``rows`` rows."""
+def label(project: Path, rows: int) -> tuple[float, float, float]:
+    """(seconds, peak RSS MiB, CPU seconds) of `python -m pipeline.teacher label`."""
     source = OUT / f"unlabelled-{rows}.jsonl"
     text = "Residents pooled their savings to build a solar microgrid for the clinic. " * 3
     with open(source, "w", encoding="utf-8") as handle:
@@ -107,10 +107,14 @@ def label(project: Path, rows: int) -> tuple[float, float]:
             handle.write("\n")
     shutil.rmtree(project / "work", ignore_errors=True)
     code = (
-        "import runpy, sys; sys.argv = ['teacher', 'label', sys.argv[1], '--override'];"
-        "\ntry:\n    runpy.run_module('pipeline.teacher', run_name='__main__')"
-        "\nfinally:\n    print([l.split()[1] for l in open('/proc/self/status')"
-        " if l.startswith('VmHWM')][0], file=sys.stderr)"
+        "import resource, runpy, sys\n"
+        "sys.argv = ['teacher', 'label', sys.argv[1], '--override']\n"
+        "try:\n"
+        "    runpy.run_module('pipeline.teacher', run_name='__main__')\n"
+        "finally:\n"
+        "    r = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "    hwm = [x.split()[1] for x in open('/proc/self/status') if x.startswith('VmHWM')]\n"
+        "    print('usage', hwm[0], r.ru_utime + r.ru_stime, file=sys.stderr)\n"
     )
     env = {**os.environ, "GEMINI_API_KEY": "bench"}
     started = time.perf_counter()
@@ -125,7 +129,8 @@ def label(project: Path, rows: int) -> tuple[float, float]:
     if "labelled ->" not in proc.stdout:
         raise RuntimeError(proc.stdout + proc.stderr)
     source.unlink()
-    return seconds, int(proc.stderr.strip().splitlines()[-1]) / 1024
+    _, hwm, cpu = proc.stderr.strip().splitlines()[-1].split()
+    return seconds, int(hwm) / 1024, float(cpu)
 
 
 def bench_teacher(report, rows: list[int], latency: float = 0.05, concurrency: int = 32):
@@ -147,13 +152,15 @@ def bench_teacher(report, rows: list[int], latency: float = 0.05, concurrency: i
             "the parser and row checks, writing the labelled file."
         )
         report.add()
-        report.add("| rows | time | answers/s | ratio to the bound | peak RSS |")
-        report.add("| --- | --- | --- | --- | --- |")
+        report.add(
+            "| rows | time | answers/s | ratio to the bound | peak RSS | client CPU per answer |"
+        )
+        report.add("| --- | --- | --- | --- | --- | --- |")
         for n in rows:
-            seconds, rss = label(project, n)
+            seconds, rss, cpu = label(project, n)
             report.add(
                 f"| {n:,} | {seconds:.1f} s | {n / seconds:,.0f}/s | {n / seconds / bound:.2f} "
-                f"| {rss:.0f} MiB |"
+                f"| {rss:.0f} MiB | {cpu / n * 1000:.2f} ms |"
             )
     finally:
         server.terminate()

@@ -510,3 +510,21 @@ def test_batch_mode_writes_requests_and_reads_the_output_through_the_same_checks
         labelled = (project / "work/teacher/labelled.jsonl").read_text().splitlines()
         quarantine = (project / "work/teacher/labelled.quarantine.jsonl").read_text()
         assert len(labelled) == 11 and "truncated" in quarantine
+
+
+def test_a_missing_api_key_is_named_and_nothing_is_sent(tmp_path):
+    with FakeOpenAI(oracle) as server:
+        project = _project(tmp_path, server.url)
+        env = {k: v for k, v in KEY_ENV.items() if k != "GEMINI_API_KEY"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline.teacher", "calibrate"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "the environment variable GEMINI_API_KEY is not set" in proc.stderr
+        assert server.requests == 0
+        assert not (project / "work/teacher/calibration.json").exists()

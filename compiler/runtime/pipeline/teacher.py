@@ -38,6 +38,7 @@ import json
 import os
 import random
 import sys
+import time
 from pathlib import Path
 
 from . import accept, data, labels, llm, metrics, parse, schema
@@ -217,8 +218,8 @@ async def _ask_all(jobs, cache: llm.Cache, total: int, desc: str, budget):
                 if len(failed) >= MAX_FAILED:
                     raise llm.Stop(f"{len(failed)} requests failed after their retries") from exc
                 return
-            if judge(row, answer)[1] is None:
-                return
+            if attempt == T["reasks"] or judge(row, answer)[1] is None:
+                return  # (no re-ask left: the answer is judged when the output is written)
 
     progress = llm.Progress(total, client, desc)
     try:
@@ -231,10 +232,12 @@ async def _ask_all(jobs, cache: llm.Cache, total: int, desc: str, budget):
 
 def ask(jobs, cache: llm.Cache, total: int, desc: str, budget) -> int:
     """Run the jobs; 0 when every row is answered, else 1 with the reason printed."""
+    started = time.perf_counter()
     stop, failed, client = asyncio.run(_ask_all(jobs, cache, total, desc, budget))
     ledger = cache.ledger()
     print(
-        f"teacher: {client.answered} answers received with {client.sent} requests in this run; "
+        f"teacher: {client.answered} answers received with {client.sent} requests in "
+        f"{time.perf_counter() - started:.1f} s; "
         f"the ledger: {ledger['answers']} answers, {ledger['prompt_tokens']} + "
         f"{ledger['completion_tokens']} tokens, ${ledger['cost_usd']:.4f}"
     )
@@ -316,6 +319,7 @@ def _write_output(path: Path, out: Path, cache: llm.Cache, calibration: dict) ->
     tmp = out.with_name(out.name + ".tmp")
     qpath = out.with_name(out.stem + ".quarantine.jsonl")
     qtmp = qpath.with_name(qpath.name + ".tmp")
+    started = time.perf_counter()
     counts = {"rows": 0, "labelled": 0, "quarantined": 0, "missing": 0}
     reasons: dict = {}
     shown: list[str] = []
@@ -411,7 +415,7 @@ def _write_output(path: Path, out: Path, cache: llm.Cache, calibration: dict) ->
     os.replace(tmp, out)
     print(
         f"label: {counts['labelled']} of {counts['rows']} rows labelled -> {out}; "
-        f"{counts['quarantined']} quarantined -> {qpath}"
+        f"{counts['quarantined']} quarantined -> {qpath} ({time.perf_counter() - started:.1f} s)"
     )
     for line in shown:
         print(line)
