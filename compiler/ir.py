@@ -34,6 +34,7 @@ class Overrides:
     backend: str | None = None  # build for another backend than the spec's
     route: str | None = None  # regression: build the other route than the spec's
     quantize: str | None = None  # "none": train in full precision (smoke, without CUDA)
+    teacher_base_url: str | None = None  # smoke: the teacher is a loopback server
 
 
 @dataclass
@@ -271,6 +272,8 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "allow_code_fence": labels.allow_code_fence,
         }
     project.teacher = _teacher(spec, out_dir, spec_dir)
+    if project.teacher is not None and ov.teacher_base_url is not None:
+        project.teacher["base_url"] = ov.teacher_base_url
     if training["backend"] == "peft":
         project.backend_config, project.backend_table = peft_config(
             training, model, head=project.task.get("route") == "head"
