@@ -236,6 +236,8 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/causal.py": backend == "peft" and not head,
         "pipeline/quantized.py": backend == "peft" and project.training["quantize"] == "4bit",
         "pipeline/generate_hf.py": not head,
+        "pipeline/llm.py": project.teacher is not None,
+        "pipeline/teacher.py": project.teacher is not None,
     }
     return {
         out: source

@@ -14,15 +14,16 @@ from pathlib import Path
 from . import schema
 
 
-def read_csv(path: Path, error: type[Exception]):
+def read_csv(path: Path, error: type[Exception], *, with_labels: bool = True):
     """Yield (row number, row dict or None, problem or None) per CSV record; a header
-    that misses or repeats a needed column raises ``error`` before any row."""
+    that misses or repeats a needed column raises ``error`` before any row (label
+    columns are not needed ``with_labels=False``: a file for the teacher to label)."""
     with open(path, "rb") as raw:
         # utf-8-sig: a byte-order mark (as spreadsheet exports write) is not part of the
         # first column's name.
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.DictReader(text)
-        problems = csv_header_problems(reader.fieldnames or [])
+        problems = csv_header_problems(reader.fieldnames or [], with_labels)
         if problems:
             raise error(f"{path}: " + "; ".join(problems))
         last = 1
@@ -37,7 +38,7 @@ def read_csv(path: Path, error: type[Exception]):
             yield number, {k: (None if v in (None, "") else v) for k, v in record.items()}, None
 
 
-def csv_header_problems(header: list) -> list[str]:
+def csv_header_problems(header: list, with_labels: bool = True) -> list[str]:
     """A CSV header must name every column the schema needs, once: a misspelt column
     is one clear error here, not the same reject on every row (and csv.DictReader keeps
     only the last of two equal column names)."""
@@ -48,7 +49,9 @@ def csv_header_problems(header: list) -> list[str]:
         for name in sorted(set(header))
         if header.count(name) > 1
     ]
-    if schema.KIND == "distillation":
+    if not with_labels:
+        labels = []
+    elif schema.KIND == "distillation":
         labels = [schema.OUTPUT_FIELD]
     else:
         labels = [schema.LABELS_KEY] if schema.LABELS_KEY else schema.FIELD_NAMES

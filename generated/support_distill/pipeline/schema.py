@@ -124,3 +124,33 @@ THRESHOLDS = [
     {"metric": "format_failure_rate", "pass": 0.02, "review": 0.05, "higher_is_better": False},
     {"metric": "key_accuracy.intent", "pass": 0.9, "review": None, "higher_is_better": True},
 ]
+
+# --------------------------------------------------------------------- teacher
+# make calibrate / make label: the model behind an OpenAI-compatible endpoint that
+# labels the data. Prices are USD per million tokens; the key is read from the
+# environment variable api_key_env. system/template None: the student's prompt.
+TEACHER = {
+    "base_url": "http://localhost:8000/v1",
+    "model": "Qwen/Qwen2.5-72B-Instruct",
+    "api_key_env": "TEACHER_API_KEY",
+    "temperature": 0.0,
+    "max_tokens": 256,
+    "concurrency": 32,
+    "timeout": 60.0,
+    "retries": 5,
+    "reasks": 1,
+    "price_input": 0.9,
+    "price_output": 0.9,
+    "budget": 20.0,
+    "system": "You triage customer support tickets. Answer with one complete JSON object and nothing else: no prose, no code fence.",
+    "template": None,
+    "calibration": {
+        "candidates": "../../specs/data/support_candidates.jsonl",
+        "stratum_field": "stratum",
+        "strata": {"truncation": 4, "json_parse_error": 4, "wrong_label": 4, "incomplete": 3},
+        "seed": 4,
+        "validation_seed": 5,
+        "gold": True,
+        "expectations": [],
+    },
+}
