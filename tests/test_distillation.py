@@ -107,6 +107,8 @@ def make_project(
     b.write_text("".join(json.dumps(r) + "\n" for r in rows_b))
     shutil.copy(a, base / "data" / "distill_self_critique.jsonl")
     shutil.copy(b, base / "data" / "distill_hard_failures.jsonl")
+    # The spec's teacher calibrates on its own candidate file.
+    shutil.copy(SPEC.parent / "data" / "support_candidates.jsonl", base / "data")
     out = tmp_path / "project"
     build_into(
         base / "s.yaml",
