@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 
+from . import plugins
 from . import spec as S
 from .errors import Problem
 from .prompting import make_env, schema_context, undeclared_names
@@ -40,6 +41,7 @@ class _Checker:
     def __init__(self, loaded) -> None:
         self.loaded = loaded
         self.spec = loaded.spec
+        self.kind = plugins.kind(loaded.spec.kind)
         self.fields = S.label_fields(loaded.spec)  # the label schema, whatever the kind
         self.problems: list[Problem] = []
 
@@ -53,15 +55,13 @@ class _Checker:
     # ------------------------------------------------------------------ run
 
     def run(self) -> list[Problem]:
-        if self.spec.kind == "generation":
-            self.check_chunks()
+        self.kind.check(self)  # what only this kind has
+        if not self.kind.labelled:
             self.check_split()
             self.check_training()
-            self.check_style()
             self.check_acceptance()
             return self.problems
         self.check_names()
-        self.check_labels()
         self.check_data_source()
         self.check_split()
         self.check_training()
@@ -76,16 +76,10 @@ class _Checker:
     def check_names(self) -> None:
         spec = self.spec
         inputs = spec.data.inputs
-        # A distilled answer is read from its own column, not from the row's top level.
-        labels = {} if spec.kind == "distillation" else self.fields
-        if spec.kind == "distillation" and spec.data.labels_key is not None:
-            self.add(
-                ("data", "labels_key"), "distillation reads the answer from labels.output_field"
-            )
-        label_path = {
-            "classification": lambda n: ("labels", "field"),
-            "regression": lambda n: ("labels", "dimensions"),
-        }.get(spec.kind, lambda n: ("labels", "fields", n))
+        # Labels that are columns of the row (a distilled answer is read from its own).
+        labels = self.fields if self.kind.named_labels else {}
+        label_path = self.kind.label_path
+        keyed = self.kind.labels_are_keys
         for name in inputs:
             if name in S.RESERVED_TEMPLATE_NAMES:
                 self.add(
@@ -97,20 +91,17 @@ class _Checker:
                 self.add(
                     label_path(name),
                     f"{name!r} is both an input field and a label field",
-                    key=spec.kind == "multi_field",
+                    key=keyed,
                 )
         read_as: dict[str, str] = {}
         for i, name in enumerate(labels):
             first = read_as.setdefault(key_form(name), name)
             if first != name:
-                where = (
-                    ("labels", "dimensions", i) if spec.kind == "regression" else label_path(name)
-                )
                 self.add(
-                    where,
+                    label_path(name, i),
                     f"label fields {first!r} and {name!r} are one name to the parser (it ignores "
                     "case, spaces, - and _ in an answer's field names); rename one of them",
-                    key=spec.kind == "multi_field",
+                    key=keyed,
                 )
         if spec.data.id_field in inputs:
             self.add(
@@ -122,7 +113,7 @@ class _Checker:
             self.add(
                 label_path(spec.data.id_field),
                 f"the id field {spec.data.id_field!r} cannot also be a label field",
-                key=spec.kind == "multi_field",
+                key=keyed,
             )
         if spec.data.labels_key is not None and spec.data.labels_key in inputs:
             self.add(
@@ -132,139 +123,7 @@ class _Checker:
 
     # --------------------------------------------------------------- labels
 
-    def check_labels(self) -> None:
-        if self.spec.kind == "regression":
-            self._check_regression()
-            return
-        if self.spec.kind == "distillation":
-            self._check_distillation()
-            return
-        if self.spec.kind == "classification":
-            self._check_values(("labels", "classes"), self.spec.labels.classes, None)
-            if self.spec.labels.baseline.enabled is False and any(
-                t.metric.startswith("baseline") or t.metric == "macro_f1_gain"
-                for t in self.spec.acceptance.thresholds
-            ):
-                self.add(
-                    ("labels", "baseline", "enabled"),
-                    "acceptance uses the baseline, which is switched off",
-                )
-            return
-        labels = self.spec.labels
-        na = labels.na_token
-        grouped = [name for name, f in labels.fields.items() if f.group is not None]
-        if grouped and len(grouped) != len(labels.fields):
-            for name, f in labels.fields.items():
-                if f.group is None:
-                    self.add(
-                        ("labels", "fields", name),
-                        "either every label field has a group or none has; this one has none",
-                        key=True,
-                    )
-        for name, f in labels.fields.items():
-            base = ("labels", "fields", name)
-            if f.type == "categorical":
-                if not f.values:
-                    self.add(base, "a categorical field needs 'values'", key=True)
-                    continue
-                self._check_values(base + ("values",), f.values, na)
-            elif f.values is not None:
-                self.add(
-                    base + ("values",), f"'values' only applies to categorical fields, not {f.type}"
-                )
-            if f.type not in ("integer", "number"):
-                for bound in ("minimum", "maximum"):
-                    if getattr(f, bound) is not None:
-                        self.add(
-                            base + (bound,), f"{bound!r} only applies to integer and number fields"
-                        )
-            elif f.minimum is not None and f.maximum is not None and f.minimum >= f.maximum:
-                self.add(base + ("maximum",), "maximum must be greater than minimum")
-            if f.allow_na and na is None and "allow_na" in f.model_fields_set:
-                self.add(base + ("allow_na",), "allow_na: true needs labels.na_token")
-
-    def _check_distillation(self) -> None:
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
-
-        labels = self.spec.labels
-        path = ("labels", "answer_schema")
-        schema = labels.answer_schema
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            self.add(path + tuple(exc.absolute_path), f"not a valid JSON Schema: {exc.message}")
-            return
-        if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
-            self.add(path, "the answer must be an object: give type: object and its properties")
-            return
-        if not schema["properties"]:
-            self.add(path + ("properties",), "the answer schema has no properties")
-        for where, ref in _refs(schema):
-            if not ref.startswith("#"):
-                self.add(
-                    path + where,
-                    f"$ref {ref!r} points outside the spec; only local refs (#/...)",
-                )
-        for name in schema["properties"]:
-            if not S.IDENTIFIER_RE.match(name):
-                self.add(
-                    path + ("properties", name),
-                    f"property {name!r} is not a safe name: lowercase letters, digits and _, "
-                    "starting with a letter (it is a field in templates and metric names)",
-                    key=True,
-                )
-        for i, key in enumerate(labels.match.keys or []):
-            if key not in schema["properties"]:
-                close = difflib.get_close_matches(key, list(schema["properties"]), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.add(
-                    ("labels", "match", "keys", i), f"{key!r} is not a property of the answer{hint}"
-                )
-        if labels.match.keys is not None and labels.match.rule == "exact":
-            self.add(("labels", "match", "keys"), "keys apply to rule per_key; exact compares all")
-        if labels.output_field in self.spec.data.inputs:
-            self.add(
-                ("labels", "output_field"),
-                f"{labels.output_field!r} is an input; the reference answer must be its own column",
-            )
-
-    def _check_regression(self) -> None:
-        labels = self.spec.labels
-        if labels.minimum >= labels.maximum:
-            self.add(("labels", "maximum"), "maximum must be greater than minimum")
-        problem = route_problem(labels.route, self.spec.training.backend)
-        if problem:
-            self.add(("labels", "route"), problem)
-        seen: set = set()
-        for i, name in enumerate(labels.dimensions):
-            if name in seen:
-                self.add(("labels", "dimensions", i), f"dimension {name!r} is listed twice")
-            seen.add(name)
-        if labels.tiers is None:
-            return
-        tiers = labels.tiers.boundaries
-        names: set = set()
-        last = labels.minimum
-        for i, tier in enumerate(tiers):
-            path = ("labels", "tiers", "boundaries", i)
-            if tier.name in names:
-                self.add(path + ("name",), f"tier {tier.name!r} is listed twice")
-            names.add(tier.name)
-            if i == len(tiers) - 1:
-                if tier.below is not None:
-                    self.add(path + ("below",), "the last tier takes everything above: no 'below'")
-            elif tier.below is None:
-                self.add(path, "every tier but the last needs 'below'")
-            elif not (last < tier.below <= labels.maximum):
-                self.add(
-                    path + ("below",),
-                    f"tier bounds must rise within {labels.minimum:g}..{labels.maximum:g}",
-                )
-            else:
-                last = tier.below
-
-    def _check_values(self, path: tuple, values: list[str], na: str | None) -> None:
+    def check_values(self, path: tuple, values: list[str], na: str | None) -> None:
         """Categorical values: at least 2, unique ignoring case/spaces/-/_, not the NA token."""
         if len(values) < 2:
             self.add(path, "a categorical field needs at least 2 values")
@@ -297,7 +156,7 @@ class _Checker:
             self.add(("data",), "give exactly one of data.source and data.sources")
             return
         if data.source is not None:
-            self._check_source_path(data.source, ("data", "source"))
+            self.check_source_path(data.source, ("data", "source"))
             return
         if data.format == "csv":
             self.add(("data", "format"), "data.sources are JSONL files")
@@ -307,61 +166,13 @@ class _Checker:
             if entry.name in names:
                 self.add(base + ("name",), f"source name {entry.name!r} is used twice")
             names.add(entry.name)
-            self._check_source_path(entry.path, base + ("path",))
+            self.check_source_path(entry.path, base + ("path",))
             targets = list(entry.rename.values())
             for column, target in entry.rename.items():
                 if targets.count(target) > 1:
                     self.add(base + ("rename", column), f"two columns are renamed to {target!r}")
 
-    def check_chunks(self) -> None:
-        data = self.spec.data
-        self._check_source_path(data.chunks, ("data", "chunks"), directory=True)
-        if "/" in data.pattern or "\\" in data.pattern or ".." in data.pattern:
-            self.add(("data", "pattern"), "the pattern names files inside the chunk directory only")
-        if data.min_tokens > data.max_tokens:
-            self.add(("data", "min_tokens"), "min_tokens is larger than max_tokens")
-        # The trainer adds BOS and EOS around each chunk.
-        if data.max_tokens + 2 > self.spec.model.max_seq_length:
-            self.add(
-                ("data", "max_tokens"),
-                f"chunks of up to {data.max_tokens} tokens (+ BOS and EOS) do not fit "
-                f"model.max_seq_length={self.spec.model.max_seq_length}",
-            )
-        if self.spec.training.backend == "mlx":
-            self.add(
-                ("training", "backend"),
-                "generation projects are built for backend peft (transformers + peft) or "
-                "axolotl so far; their eval loads the adapter with peft",
-            )
-
-    def check_style(self) -> None:
-        style = self.spec.style
-        names: set = set()
-        for i, pattern in enumerate(style.patterns):
-            base = ("style", "patterns", i)
-            if pattern.name in names:
-                self.add(base + ("name",), f"pattern {pattern.name!r} is declared twice")
-            names.add(pattern.name)
-            if (pattern.words is None) == (pattern.regex is None):
-                self.add(base, "give exactly one of words and regex")
-            if pattern.regex is not None:
-                problem = regex_problem(pattern.regex)
-                if problem:
-                    self.add(base + ("regex",), problem)
-            if pattern.review is not None and pattern.review > pattern.target:
-                self.add(base + ("review",), "the review band must be at or below the target")
-        for i, th in enumerate(self.spec.acceptance.thresholds if self.spec.acceptance else []):
-            name, _, arg = th.metric.partition(".")
-            if name == "style":
-                self.add(
-                    ("acceptance", "thresholds", i, "metric"),
-                    f"style.{arg} already has its threshold: the pattern's target"
-                    if arg in names
-                    else f"{arg!r} is not a style pattern; style thresholds are the patterns' "
-                    "targets",
-                )
-
-    def _check_source_path(self, src: str, path: tuple, *, directory: bool = False) -> None:
+    def check_source_path(self, src: str, path: tuple, *, directory: bool = False) -> None:
         posix = PurePosixPath(src.replace("\\", "/"))
         if posix.is_absolute() or re.match(r"^[A-Za-z]:", src):
             self.add(path, "the data source must be a path relative to the spec file")
@@ -403,8 +214,7 @@ class _Checker:
                 ("split", "eval_on") if sp.eval_on else ("split",),
                 f"eval runs on the {eval_on} split, whose share is 0",
             )
-        tiered = self.spec.kind == "regression" and self.spec.labels.tiers is not None
-        if sp.stratify_by == "tier" and tiered:
+        if sp.stratify_by == "tier" and self.kind.tiered(self.spec):
             pass
         elif sp.stratify_by is not None:
             name = sp.stratify_by
@@ -424,9 +234,9 @@ class _Checker:
                         f"cannot stratify by input {name!r} of type {inputs[name].type}",
                     )
             else:
-                self.add(("split", "stratify_by"), self._unknown_field(name))
+                self.add(("split", "stratify_by"), self.unknown_field(name))
 
-    def _unknown_field(self, name: str) -> str:
+    def unknown_field(self, name: str) -> str:
         known = list(self.fields) + list(self.spec.data.inputs)
         msg = f"{name!r} is not a declared field"
         close = difflib.get_close_matches(name, known, n=1)
@@ -449,16 +259,19 @@ class _Checker:
             self.add(("training", "warmup_steps"), "warmup_steps must be smaller than steps")
         if isinstance(t.lora.layers, int) and t.lora.layers < 1:
             self.add(("training", "lora", "layers"), "layers must be a positive number or 'all'")
-        route = getattr(getattr(self.spec, "labels", None), "route", None)
-        problem = quantize_problem(t.quantize, t.backend, route)
+        backend = plugins.backend(t.backend)
+        route = self.kind.route(self.spec)
+        problem = backend.refuses(self.spec.kind, route, t.quantize)
         if problem:
-            self.add(("training", "quantize"), problem)
-        if t.backend == "mlx" and t.early_stopping_patience is not None:
+            self.add(refusal_path(backend, self.spec.kind, route, t.quantize), problem)
+        if not backend.early_stopping and t.early_stopping_patience is not None:
+            others = [b.name for b in plugins.BACKENDS.values() if b.early_stopping]
             self.add(
                 ("training", "early_stopping_patience"),
-                "mlx-lm has no early stopping; use backend peft or axolotl, or remove the setting",
+                f"{backend.title} has no early stopping; use backend {' or '.join(others)}, "
+                "or remove the setting",
             )
-        if not self.spec.model.chat_template and self.spec.kind != "generation":
+        if not self.spec.model.chat_template and self.kind.labelled:
             self.add(
                 ("model", "chat_template"),
                 "the prompt is masked out of the loss through the chat template; "
@@ -569,7 +382,7 @@ class _Checker:
         cal = teacher.calibration
         base = ("teacher", "calibration")
         if cal.candidates is not None:
-            self._check_source_path(cal.candidates, base + ("candidates",))
+            self.check_source_path(cal.candidates, base + ("candidates",))
         elif self.spec.data.source is None:
             self.add(base, "give calibration.candidates: the data has several sources")
         if cal.validation_seed == cal.seed:
@@ -607,24 +420,8 @@ class _Checker:
     # ----------------------------------------------------------- acceptance
 
     def check_acceptance(self) -> None:
-        fields = self.fields
         known = S.metrics_for(self.spec.kind)
-        classification = self.spec.kind == "classification"
-        classes: dict[str, str] = {}  # metric name -> class
-        if classification:
-            for i, (cls, metric) in enumerate(
-                S.class_metric_names(list(self.spec.labels.classes)).items()
-            ):
-                first = classes.get(metric)
-                if first is not None and normalize_value(first) != normalize_value(cls):
-                    self.add(
-                        ("labels", "classes", i),
-                        f"classes {first!r} and {cls!r} have one metric name, "
-                        f"{metric!r} (recall.{metric}); rename one of them",
-                    )
-                classes.setdefault(metric, cls)
         seen = set()
-        generation = self.spec.kind == "generation"
         thresholds = self.spec.acceptance.thresholds if self.spec.acceptance else []
         for i, th in enumerate(thresholds):
             base = ("acceptance", "thresholds", i)
@@ -640,43 +437,15 @@ class _Checker:
                     f"unknown metric {name!r}{hint} (known: " + ", ".join(known) + ")",
                 )
                 continue
-            if generation and name == "style":
-                continue  # check_style: style thresholds come from the patterns
-            regression = self.spec.kind == "regression"
-            if generation:
-                needs_arg, what = False, "argument"
-            elif regression:
-                needs_arg = name == "mae_dim"
-                what = "dimension"
-            elif self.spec.kind == "distillation":
-                needs_arg = name == "key_accuracy"
-                what = "key"
-            elif classification:
-                needs_arg = name in ("recall", "precision")
-                what = "class"
-            else:
-                needs_arg = name in ("field_accuracy", "macro_f1")
-                what = "field"
-            if needs_arg and not arg:
+            if name in self.kind.own_thresholds:
+                continue  # the kind checks these itself
+            what = self.kind.metric_args.get(name)
+            if what and not arg:
                 self.add(base + ("metric",), f"{name} needs a {what}: {name}.<{what}>")
-            elif not needs_arg and arg:
-                self.add(base + ("metric",), f"{name} takes no {what}")
-            elif classification and arg and arg not in classes:
-                close = difflib.get_close_matches(arg, list(classes), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.add(
-                    base + ("metric",),
-                    f"{arg!r} is not a class{hint} (classes as metric names: {', '.join(classes)})",
-                )
-            elif regression and name == "tier_accuracy" and self.spec.labels.tiers is None:
-                self.add(base + ("metric",), "tier_accuracy needs labels.tiers")
-            elif not classification and arg and arg not in fields:
-                self.add(base + ("metric",), self._unknown_field(arg))
-            elif not classification and name == "macro_f1" and fields[arg].type != "categorical":
-                self.add(
-                    base + ("metric",),
-                    f"macro_f1 needs a categorical field; {arg!r} is {fields[arg].type}",
-                )
+            elif not what and arg:
+                self.add(base + ("metric",), f"{name} takes no {self.kind.arg_word}")
+            else:
+                self.kind.check_threshold(self, base, name, arg)
             lowest = -1.0 if name == "macro_f1_gain" else 0.0
             highest = (
                 float("inf")
@@ -719,17 +488,17 @@ def _indent_of(text: str, line: int) -> int:
     return 0
 
 
-def _refs(node, where: tuple = ()):
+def schema_refs(node, where: tuple = ()):
     """(path, value) of every $ref in a JSON Schema."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
                 yield where + (key,), value
             else:
-                yield from _refs(value, where + (key,))
+                yield from schema_refs(value, where + (key,))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _refs(value, where + (i,))
+            yield from schema_refs(value, where + (i,))
 
 
 def regex_problem(pattern: str) -> str | None:
@@ -742,28 +511,13 @@ def regex_problem(pattern: str) -> str | None:
     return exponential_problem(pattern)
 
 
-def quantize_problem(quantize: str, backend: str, route: str | None) -> str | None:
-    """Why 4-bit QLoRA cannot be built for a backend or route (None: it can)."""
-    if quantize != "4bit":
-        return None
-    if backend == "mlx":
-        return (
-            "mlx-lm trains QLoRA on a model that is already quantized: convert it with "
-            "`mlx_lm.convert -q`, point model.base at it and remove quantize"
-        )
-    if route == "head":
-        return "the regression head trains in full precision; use route generative for QLoRA"
-    return None
-
-
-def route_problem(route: str, backend: str) -> str | None:
-    """Why a regression route cannot be built with a backend (None: it can)."""
-    if route == "head" and backend != "peft":
-        return (
-            f"the regression head is trained with transformers + peft; backend {backend!r} "
-            "trains causal LMs only (use backend peft, or route generative)"
-        )
-    return None
+def refusal_path(backend, kind: str, route: str | None, quantize: str) -> tuple:
+    """Where a backend's refusal is reported: at the route when the route is refused."""
+    if kind in backend.kinds and route is not None and route not in backend.routes:
+        return ("labels", "route")
+    if kind not in backend.kinds:
+        return ("training", "backend")
+    return ("training", "quantize")
 
 
 def field_dicts(spec) -> list[dict]:

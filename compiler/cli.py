@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from . import plugins
 from .errors import EXIT_DRIFT, EXIT_INVALID, EXIT_OK, SpecError
 from .writer import OutputError
 
@@ -32,7 +33,7 @@ def main() -> None:
 
 BACKEND = click.option(
     "--backend",
-    type=click.Choice(["mlx", "peft", "axolotl"]),
+    type=click.Choice(list(plugins.BACKENDS)),
     default=None,
     help="Build for this backend instead of the spec's (default output gets a -BACKEND suffix).",
 )
@@ -40,7 +41,7 @@ BACKEND = click.option(
 
 ROUTE = click.option(
     "--route",
-    type=click.Choice(["generative", "head"]),
+    type=click.Choice(sorted({route for kind in plugins.KINDS.values() for route in kind.routes})),
     default=None,
     help="Regression specs: build this route instead of the spec's (default output gets a "
     "-ROUTE suffix).",
@@ -119,14 +120,8 @@ def validate(spec: Path) -> None:
         loaded = read_spec(spec)
     except SpecError as exc:
         _fail(exc)
-    from .spec import label_fields
-
-    if loaded.spec.kind == "generation":
-        n = len(loaded.spec.style.patterns)
-        click.echo(f"{spec}: ok (generation, {n} style pattern{'s' if n != 1 else ''})")
-        return
-    n = len(label_fields(loaded.spec))
-    click.echo(f"{spec}: ok ({loaded.spec.kind}, {n} label field{'s' if n != 1 else ''})")
+    described = plugins.kind(loaded.spec.kind).describe(loaded.spec)
+    click.echo(f"{spec}: ok ({loaded.spec.kind}, {described})")
 
 
 @main.command()
@@ -134,9 +129,7 @@ def validate(spec: Path) -> None:
 @click.option(
     "--kind",
     required=True,
-    type=click.Choice(
-        ["multi_field", "classification", "regression", "distillation", "generation"]
-    ),
+    type=click.Choice(list(plugins.KINDS)),
     help="The task kind of the starter spec.",
 )
 @click.option(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from .checks import quantize_problem, route_problem
+from . import plugins
+from .checks import refusal_path
 from .errors import Problem, SpecError
 from .ir import Overrides, resolve
 from .load import LoadedSpec, read_spec
@@ -35,25 +36,25 @@ def compile_spec(
 
 
 def _check_overrides(loaded: LoadedSpec, ov: Overrides) -> None:
-    """Build-time choices (--backend, --route) checked against the spec like its own keys."""
+    """Build-time choices (--backend, --route) checked against the spec like its own keys:
+    the backend's plugin says what it can build."""
     spec = loaded.spec
+    kind = plugins.kind(spec.kind)
     problems = []
-    if spec.kind == "generation" and ov.backend == "mlx":
-        problems.append("--backend mlx: generation projects are built for peft or axolotl so far")
-    if ov.route is not None and spec.kind != "regression":
-        problems.append(f"--route applies to regression specs; this one is {spec.kind}")
-    elif spec.kind == "regression":
-        backend = ov.backend or spec.training.backend
-        message = route_problem(ov.route or spec.labels.route, backend)
-        if message and (ov.route or ov.backend):
+    if ov.route is not None and kind.route(spec) is None:
+        routed = [k.name for k in plugins.KINDS.values() if k.routes]
+        problems.append(f"--route applies to {' and '.join(routed)} specs; this one is {spec.kind}")
+    elif ov.backend or ov.route:
+        backend = plugins.backend(ov.backend or spec.training.backend)
+        route, quantize = ov.route or kind.route(spec), spec.training.quantize
+        message = backend.refuses(spec.kind, route, quantize)
+        where = refusal_path(backend, spec.kind, route, quantize)
+        if message and where == ("training", "backend"):
+            problems.append(f"--backend {backend.name}: {message}")
+        elif message and where == ("training", "quantize"):
+            problems.append(f"--route/--backend: training.quantize {quantize}: {message}")
+        elif message:
             problems.append(f"--route/--backend: {message}")
-    if ov.backend or ov.route:
-        route = ov.route or getattr(getattr(spec, "labels", None), "route", None)
-        message = quantize_problem(
-            spec.training.quantize, ov.backend or spec.training.backend, route
-        )
-        if message:
-            problems.append(f"--route/--backend: training.quantize 4bit: {message}")
     if problems:
         # Command-line choices have no place in the spec file: reported at its start.
         raise SpecError([Problem(loaded.display, 1, 1, "", message) for message in problems])

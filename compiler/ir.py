@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import __version__
+from . import __version__, plugins
 from . import spec as S
-from .backends import Row, axolotl_config, mlx_config, peft_config
+from .backends import Row
 from .checks import field_dicts
 
 
@@ -68,13 +68,13 @@ class Project:
     teacher: dict | None = None  # the teacher (make calibrate, make label), when declared
 
 
-def _rel(target: Path, start: Path) -> str:
+def rel_path(target: Path, start: Path) -> str:
     return PurePosixPath(
         Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
     ).as_posix()
 
 
-def _split(sp, stratify_kind=None) -> dict:
+def resolve_split(sp, stratify_kind=None) -> dict:
     return {
         "train": sp.train,
         "valid": sp.valid,
@@ -86,7 +86,7 @@ def _split(sp, stratify_kind=None) -> dict:
     }
 
 
-def _thresholds(spec) -> list[dict]:
+def thresholds(spec) -> list[dict]:
     known = S.metrics_for(spec.kind)
     return [
         {
@@ -99,73 +99,15 @@ def _thresholds(spec) -> list[dict]:
     ]
 
 
-def resolve_generation(loaded, out_dir: Path, ov: Overrides) -> Project:
-    """Generation (style) projects: text chunks in, perplexity and style rates out."""
-    spec = loaded.spec
-    chunks = ov.source if ov.source is not None else loaded.path.parent / spec.data.chunks
-    training, model = _training_and_model(spec, ov)
-    style = spec.style
-    patterns = [p.model_dump() for p in style.patterns]
-    project = Project(
-        name=spec.name,
-        kind=spec.kind,
-        description=spec.description,
-        generator=f"distillgen {__version__}",
-        spec_ref=_rel(loaded.path, out_dir),
-        spec_sha256=hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
-        inputs=[],
-        id_field="file",
-        labels_key=None,
-        source=_rel(chunks, out_dir),
-        source_format="text",
-        max_reject_share=spec.data.max_reject_share,
-        fields=[],
-        na_token=None,
-        groups=[],
-        prompt={"system": None, "template": None, "completion_format": None},
-        split=_split(spec.split),
-        model=model,
-        training=training,
-        eval={
-            "max_new_tokens": ov.max_new_tokens or style.max_new_tokens,
-            "checkpoint_every": spec.eval.checkpoint_every,
-            "batch_size": spec.eval.batch_size,
-        },
-        acceptance=_thresholds(spec)
-        + [
-            {
-                "metric": f"style.{p['name']}",
-                "pass": p["target"],
-                "review": p["review"],
-                "higher_is_better": True,
-            }
-            for p in patterns
-        ],
-        task={
-            "pattern": spec.data.pattern,
-            "min_tokens": spec.data.min_tokens,
-            "max_tokens": spec.data.max_tokens,
-            "prompts": list(style.prompts),
-            "samples_per_prompt": style.samples_per_prompt,
-            "temperature": style.temperature,
-            "style_seed": style.seed,
-            "patterns": patterns,
-        },
-    )
-    if training["backend"] == "axolotl":
-        project.backend_config, project.backend_table = axolotl_config(
-            training, model, project.split["eval_split"], text=True
-        )
-    else:
-        project.backend_config, project.backend_table = peft_config(training, model, text=True)
-    return project
-
-
 def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Project:
     ov = overrides or Overrides()
     spec = loaded.spec
-    if spec.kind == "generation":
-        return resolve_generation(loaded, out_dir, ov)
+    kind = plugins.kind(spec.kind)
+    if kind.resolve is not None:  # a kind that resolves its whole project itself
+        project = kind.resolve(loaded, out_dir, ov)
+        backend = plugins.backend(project.training["backend"])
+        project.backend_config, project.backend_table = backend.config(project)
+        return project
     spec_dir = loaded.path.parent
     sources = []
     if spec.data.sources is not None:
@@ -176,7 +118,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             sources.append(
                 {
                     "name": entry.name,
-                    "path": _rel(path, out_dir),
+                    "path": rel_path(path, out_dir),
                     "weight": entry.weight,
                     "rename": dict(entry.rename),
                 }
@@ -195,19 +137,19 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
     sp = spec.split
     stratify_kind = None
     if sp.stratify_by is not None:
-        if spec.kind == "regression" and sp.stratify_by == "tier":
+        if kind.tiered(spec) and sp.stratify_by == "tier":
             stratify_kind = "tier"
         else:
             stratify_kind = "label" if sp.stratify_by in label_fields else "input"
 
-    training, model = _training_and_model(spec, ov)
+    training, model = training_and_model(spec, ov)
 
     project = Project(
         name=spec.name,
         kind=spec.kind,
         description=spec.description,
         generator=f"distillgen {__version__}",
-        spec_ref=_rel(loaded.path, out_dir),
+        spec_ref=rel_path(loaded.path, out_dir),
         spec_sha256=hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
         inputs=[
             {"name": n, "type": f.type, "required": f.required, "max_chars": f.max_chars}
@@ -215,7 +157,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         ],
         id_field=spec.data.id_field,
         labels_key=spec.data.labels_key,
-        source=None if source_path is None else _rel(source_path, out_dir),
+        source=None if source_path is None else rel_path(source_path, out_dir),
         source_format=fmt,
         max_reject_share=spec.data.max_reject_share,
         fields=fields,
@@ -226,7 +168,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "template": spec.prompt.template,
             "completion_format": S.completion_format(spec),
         },
-        split=_split(sp, stratify_kind),
+        split=resolve_split(sp, stratify_kind),
         model=model,
         training=training,
         eval={
@@ -234,58 +176,15 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "checkpoint_every": spec.eval.checkpoint_every,
             "batch_size": spec.eval.batch_size,
         },
-        acceptance=_thresholds(spec),
+        acceptance=thresholds(spec),
     )
-    if spec.kind == "classification":
-        labels = spec.labels
-        project.task = {
-            "field": labels.field,
-            "classes": list(labels.classes),
-            # class -> the name it has in metric names (recall.<name>)
-            "metric_names": S.class_metric_names(list(labels.classes)),
-            "balance": labels.balance,
-            "baseline": labels.baseline.enabled,
-            "ngram_max": labels.baseline.ngram_max,
-        }
-    if spec.kind == "regression":
-        labels = spec.labels
-        project.task = {
-            "dimensions": list(labels.dimensions),
-            "minimum": labels.minimum,
-            "maximum": labels.maximum,
-            "tiers": None
-            if labels.tiers is None
-            else [{"name": t.name, "below": t.below} for t in labels.tiers.boundaries],
-            "route": ov.route or labels.route,
-        }
+    project.task = kind.task(spec, ov)
     project.sources = sources
-    if spec.kind == "distillation":
-        labels = spec.labels
-        properties = list(labels.answer_schema["properties"])
-        project.task = {
-            "output_field": labels.output_field,
-            "answer_schema": labels.answer_schema,
-            "match_rule": labels.match.rule,
-            "match_keys": list(labels.match.keys or properties),
-            "ignore_case": labels.match.ignore_case,
-            "tolerance": labels.match.tolerance,
-            "allow_code_fence": labels.allow_code_fence,
-        }
     project.teacher = _teacher(spec, out_dir, spec_dir)
     if project.teacher is not None and ov.teacher_base_url is not None:
         project.teacher["base_url"] = ov.teacher_base_url
-    if training["backend"] == "peft":
-        project.backend_config, project.backend_table = peft_config(
-            training, model, head=project.task.get("route") == "head"
-        )
-    elif training["backend"] == "axolotl":
-        project.backend_config, project.backend_table = axolotl_config(
-            training, model, project.split["eval_split"]
-        )
-    else:
-        project.backend_config, project.backend_table = mlx_config(
-            training, model, data_dir="work/data", adapter_dir="work/adapters"
-        )
+    backend = plugins.backend(training["backend"])
+    project.backend_config, project.backend_table = backend.config(project)
     return project
 
 
@@ -312,7 +211,7 @@ def _teacher(spec, out_dir: Path, spec_dir: Path) -> dict | None:
         "system": t.system,
         "template": t.template,
         "calibration": {
-            "candidates": _rel(candidates, out_dir),
+            "candidates": rel_path(candidates, out_dir),
             "stratum_field": cal.stratum_field,
             "strata": dict(cal.strata),
             "seed": cal.seed,
@@ -337,7 +236,7 @@ def _teacher(spec, out_dir: Path, spec_dir: Path) -> dict | None:
     }
 
 
-def _training_and_model(spec, ov: Overrides) -> tuple[dict, dict]:
+def training_and_model(spec, ov: Overrides) -> tuple[dict, dict]:
     """The resolved training and model sections (any kind)."""
     sp = spec.split
     t = spec.training

@@ -47,7 +47,7 @@ def parse_spec(text: str, path: Path, display: str) -> LoadedSpec:
     if not isinstance(located.data, dict):
         raise SpecError([Problem(display, 1, 1, "", "a spec is a mapping of sections")])
     try:
-        spec = S.SPEC_ADAPTER.validate_python(located.data)
+        spec = S.spec_adapter().validate_python(located.data)
     except ValidationError as exc:
         raise SpecError(_problems_from_validation(exc, located, display)) from None
     loaded = LoadedSpec(spec=spec, path=path, display=display, text=text, located=located)
@@ -70,7 +70,7 @@ def problem_at(loaded_or_located, display: str, path: tuple, message: str, *, ke
 
 def _problems_from_validation(exc: ValidationError, located: Located, display: str):
     problems = []
-    multi_kind = len(S.SPEC_KINDS) > 1
+    multi_kind = len(S.spec_kinds()) > 1
     errors = exc.errors(include_url=False)
     # A missing key whose name an unknown sibling key nearly spells is one mistake
     # (a typo), reported once at the typo.
@@ -84,7 +84,7 @@ def _problems_from_validation(exc: ValidationError, located: Located, display: s
                 typo_targets.add(loc[:-1] + (close[0],))
     for err in errors:
         loc = list(err["loc"])
-        if multi_kind and loc and loc[0] in S.KIND_NAMES:
+        if multi_kind and loc and loc[0] in S.kind_names():
             loc = loc[1:]
         is_key = False
         if loc and loc[-1] == "[key]":
@@ -121,13 +121,13 @@ def _problems_from_validation(exc: ValidationError, located: Located, display: s
         elif etype == "union_tag_invalid":
             tag = str(err.get("ctx", {}).get("tag", ""))
             path = ("kind",)
-            message = f"unknown task kind {tag!r}; expected one of: {', '.join(S.KIND_NAMES)}"
-            close = difflib.get_close_matches(tag, list(S.KIND_NAMES), n=1, cutoff=0.6)
+            message = f"unknown task kind {tag!r}; expected one of: {', '.join(S.kind_names())}"
+            close = difflib.get_close_matches(tag, list(S.kind_names()), n=1, cutoff=0.6)
             if close:
                 message += f"; did you mean {close[0]!r}?"
         elif etype == "union_tag_not_found":
             path = ("kind",)
-            message = f"missing required key 'kind' (one of: {', '.join(S.KIND_NAMES)})"
+            message = f"missing required key 'kind' (one of: {', '.join(S.kind_names())})"
         problems.append(problem_at(located, display, path, message, key=is_key))
     return problems
 
@@ -147,8 +147,8 @@ def _unwrap(tp):
 
 def _allowed_keys(path: tuple, data) -> list[str]:
     """Keys the model at ``path`` accepts (for 'did you mean')."""
-    kind_map = {k.model_fields["kind"].annotation.__args__[0]: k for k in S.SPEC_KINDS}
-    model = S.SPEC_KINDS[0]
+    kind_map = {k.model_fields["kind"].annotation.__args__[0]: k for k in S.spec_kinds()}
+    model = S.spec_kinds()[0]
     if isinstance(data, dict) and data.get("kind") in kind_map:
         model = kind_map[data["kind"]]
     candidates = [model]

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from .render import templates_dir
-from .spec import KIND_NAMES, _identifier
+from .spec import _identifier, kind_names
 
 
 class ScaffoldError(Exception):
@@ -24,8 +24,8 @@ def scaffold(name: str, kind: str, out_dir: Path) -> Path:
         _identifier(name)  # the rule the spec's own name follows
     except ValueError as exc:
         raise ScaffoldError(str(exc)) from None
-    if kind not in KIND_NAMES:
-        raise ScaffoldError(f"unknown kind {kind!r} (kinds: {', '.join(KIND_NAMES)})")
+    if kind not in kind_names():
+        raise ScaffoldError(f"unknown kind {kind!r} (kinds: {', '.join(kind_names())})")
     target = out_dir / name
     if target.exists():
         raise ScaffoldError(f"{target} already exists; choose another name or directory")

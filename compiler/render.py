@@ -14,28 +14,32 @@ from pathlib import Path
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from . import runtime
+from . import plugins, runtime
 from .ir import Project
 
 MANIFEST = "distillgen-manifest.json"
 
-# (template, output path), in output order.
+# (template, output path) of the files every project renders; a kind may replace one
+# (Kind.templates) and the backend adds its config (Backend.config_template).
 PROJECT_FILES: tuple[tuple[str, str], ...] = (
     ("project/README.md.j2", "README.md"),
-    ("project/generation/README.md.j2", "README.md"),
     ("project/Makefile.j2", "Makefile"),
-    ("project/generation/Makefile.j2", "Makefile"),
     ("project/requirements.txt.j2", "requirements.txt"),
     ("project/pyproject.toml.j2", "pyproject.toml"),
     ("project/gitignore.j2", ".gitignore"),
-    ("project/configs/mlx_lora.yaml.j2", "configs/mlx_lora.yaml"),
-    ("project/configs/peft.yaml.j2", "configs/peft.yaml"),
-    ("project/configs/axolotl.yaml.j2", "configs/axolotl.yaml"),
     ("project/pipeline/__init__.py.j2", "pipeline/__init__.py"),
     ("project/pipeline/schema.py.j2", "pipeline/schema.py"),
-    ("project/generation/schema.py.j2", "pipeline/schema.py"),
     ("project/tests/__init__.py.j2", "tests/__init__.py"),
 )
+
+
+def rendered_files(project: Project) -> list[tuple[str, str]]:
+    """(template, output path) of every file this project renders."""
+    kind = plugins.kind(project.kind)
+    backend = plugins.backend(project.training["backend"])
+    files = [(kind.templates.get(out, template), out) for template, out in PROJECT_FILES]
+    return [*files, (backend.config_template, backend.config_file)]
+
 
 MLX_LM_VERSION = "0.32.2"
 
@@ -171,11 +175,9 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
     }
     files: dict[str, str] = {}
     copied = runtime_files(project)
-    for template, out in PROJECT_FILES:
-        if out in copied or not _wanted(template, out, project):
-            continue
+    for template, out in rendered_files(project):
         start = time.perf_counter()
-        text = env.get_template(template).render(context)
+        text = _template(env, template).render(context)
         files[out] = text.rstrip("\n") + "\n"
         if timings is not None:
             timings[template] = time.perf_counter() - start
@@ -192,19 +194,13 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
 
 
 PLUGINS = Path(__file__).resolve().parent / "plugins"
-# What generation projects (text chunks, no labels, no prompt template) leave out of
-# the shared runtime.
-_NOT_FOR_GENERATION = {
-    "pipeline/sandbox.py",
-    "pipeline/prompts.py",
-    "pipeline/labels.py",
-    "pipeline/parse.py",
-    "pipeline/metrics.py",
-    "pipeline/report.py",
-    "pipeline/engine.py",
-    "pipeline/generate_hf.py",
-    "tests/test_roundtrip.py",
-}
+
+
+def _template(env: Environment, name: str):
+    """A template below templates/, or a plugin's own by its absolute path."""
+    if Path(name).is_absolute():
+        return env.from_string(Path(name).read_text(encoding="utf-8"))
+    return env.get_template(name)
 
 
 def runtime_files(project: Project) -> dict[str, Path]:
@@ -212,17 +208,15 @@ def runtime_files(project: Project) -> dict[str, Path]:
 
     The shared runtime, then the kind's, the route's and the backend's own files (a
     plugin's file replaces the shared one of the same path), less those the spec
-    cannot reach."""
-    backend = project.training["backend"]
+    cannot reach: what the kind has no use for, what only other backends use, and
+    the modules of features the spec does not declare."""
+    kind = plugins.kind(project.kind)
+    backend = plugins.backend(project.training["backend"])
     route = project.task.get("route")
     found = runtime.files_under(runtime.ROOT)
-    for plugin in (
-        PLUGINS / "kinds" / project.kind,
-        PLUGINS / "routes" / str(route),
-        PLUGINS / "backends" / backend,
-    ):
-        found.update(runtime.files_under(plugin / "runtime"))
-    generation = project.kind == "generation"
+    for folder in (kind.runtime(), PLUGINS / "routes" / str(route) / "runtime", backend.runtime()):
+        found.update(runtime.files_under(folder))
+    backend_only = {path for b in plugins.BACKENDS.values() for path in b.uses}
     head = route == "head"
     wanted = {
         "pipeline/csv_rows.py": project.source_format == "csv",
@@ -231,10 +225,8 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/label_answer.py": project.prompt["completion_format"] == "label",
         "pipeline/tiers.py": bool(project.task.get("tiers")),
         "pipeline/baseline.py": bool(project.task.get("baseline")),
-        "pipeline/merge.py": backend in ("peft", "axolotl"),
-        "pipeline/examples.py": backend == "peft",
-        "pipeline/causal.py": backend == "peft" and not head,
-        "pipeline/quantized.py": backend == "peft" and project.training["quantize"] == "4bit",
+        "pipeline/causal.py": not head,
+        "pipeline/quantized.py": project.training["quantize"] == "4bit",
         "pipeline/generate_hf.py": not head,
         "pipeline/llm.py": project.teacher is not None,
         "pipeline/teacher.py": project.teacher is not None,
@@ -242,24 +234,10 @@ def runtime_files(project: Project) -> dict[str, Path]:
     return {
         out: source
         for out, source in found.items()
-        if wanted.get(out, True) and not (generation and out in _NOT_FOR_GENERATION)
+        if wanted.get(out, True)
+        and out not in kind.not_shared
+        and (out not in backend_only or out in backend.uses)
     }
-
-
-# The backend's config file.
-_BACKEND_ONLY = {
-    "project/configs/mlx_lora.yaml.j2": "mlx",
-    "project/configs/peft.yaml.j2": "peft",
-    "project/configs/axolotl.yaml.j2": "axolotl",
-}
-
-
-def _wanted(template: str, out: str, project: Project) -> bool:
-    """Rendered files: the generation kind has its own README, Makefile and schema."""
-    if any(t.startswith("project/generation/") and o == out for t, o in PROJECT_FILES):
-        return template.startswith("project/generation/") == (project.kind == "generation")
-    backend = _BACKEND_ONLY.get(template)
-    return backend is None or backend == project.training["backend"]
 
 
 def manifest(project: Project, files: dict[str, str]) -> str:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from . import plugins
 from .compile import build_project
 from .ir import Overrides
 from .load import read_spec
@@ -133,8 +134,9 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
         batch_size=2,
         lora_layers="all",
         max_new_tokens=64,
-        eval_every=half if backend == "peft" else steps,
-        save_every=half if backend == "peft" else steps,
+        # A train step that resumes gets checkpoints halfway: the smoke interrupts it.
+        eval_every=half if plugins.backend(backend).resumes else steps,
+        save_every=half if plugins.backend(backend).resumes else steps,
         backend=backend,
         route=route,
         quantize=quantize,
@@ -198,25 +200,7 @@ def _build_and_run(
         ("accept", [python, "-m", "pipeline.accept"]),
         ("tests", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]),
     ]
-    has_baseline = (project_dir / "pipeline" / "baseline.py").is_file()
-    if backend == "peft":
-        if has_baseline:
-            plan.insert(1, ("baseline", [python, "-m", "pipeline.baseline"]))
-        position = 3 if has_baseline else 2
-        plan[position:position] = [
-            ("interrupt", None),
-            ("resume", [python, "-m", "pipeline.train"]),
-            ("merge", [python, "-m", "pipeline.merge"]),
-        ]
-    elif shutil.which("make"):
-        plan[:5] = [
-            ("data", ["make", "data", f"PYTHON={python}"]),
-            ("train", ["make", "train", f"PYTHON={python}"]),
-            ("eval", ["make", "eval", f"PYTHON={python}"]),
-            # Not through make: make reports its own status 2 for any failing recipe,
-            # and accept's exit status (0 PASS, 3 REVIEW, 4 FAIL) is what is checked.
-            ("accept", [python, "-m", "pipeline.accept"]),
-        ]
+    plan, skipped = plugins.backend(backend).smoke(plan, python, project_dir, _cuda_available())
     if teacher_steps:
         plan[0:0] = teacher_steps
         if sample is not None:  # the data step reads what the teacher labelled
@@ -231,13 +215,6 @@ def _build_and_run(
                 else (name, command)
                 for name, command in plan
             ]
-    skipped = None
-    if backend == "axolotl":
-        preprocess = [python, "-m", "pipeline.train", "--preprocess-only"]
-        plan.insert(1, ("prep", preprocess))
-        if not _cuda_available():
-            plan = [step for step in plan if step[0] in ("data", "prep", "tests")]
-            skipped = "axolotl train needs CUDA (none here): train, eval and accept not run"
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     ok = True
@@ -265,6 +242,33 @@ def _build_and_run(
         echo(f"smoke: {skipped}")
     echo(f"smoke: {'passed' if ok else 'FAILED'} in {total:.1f}s")
     return ok
+
+
+def insert_after(plan: list, name: str, steps: list) -> list:
+    """The plan with ``steps`` right after the step called ``name``."""
+    at = [step[0] for step in plan].index(name) + 1
+    return plan[:at] + steps + plan[at:]
+
+
+# Steps a user runs through the project's Makefile, and the target of each.
+_MAKE_TARGETS = {"data": "data", "train": "train", "eval": "eval"}
+
+
+def through_make(plan: list, python: str) -> list:
+    """The plan with data, train and eval run as `make` targets (as a user runs them);
+    eval's target also scores. Accept stays a command: make reports its own status 2
+    for any failing recipe, and accept's exit status (0 PASS, 3 REVIEW, 4 FAIL) is
+    what is checked."""
+    if not shutil.which("make"):
+        return plan
+    made = []
+    for name, command in plan:
+        if name == "score":
+            continue
+        if name in _MAKE_TARGETS:
+            command = ["make", _MAKE_TARGETS[name], f"PYTHON={python}"]
+        made.append((name, command))
+    return made
 
 
 def _cuda_available() -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import (
     AfterValidator,
@@ -185,96 +185,7 @@ class LabelField(Strict):
     maximum: float | None = None
 
 
-class MultiFieldLabels(Strict):
-    na_token: OneLine | None = Field(
-        "N/A", description="What the model answers when a field does not apply."
-    )
-    fields: dict[Identifier, LabelField] = Field(min_length=1)
-
-
 # ------------------------------------------------------------------------- prompt
-
-
-class BaselineSection(Strict):
-    enabled: bool = Field(True, description="Train the classical baseline after the data step.")
-    ngram_max: int = Field(3, ge=1, le=5, description="TF-IDF word n-grams 1..ngram_max.")
-
-
-class ClassificationLabels(Strict):
-    field: Identifier = Field("label", description="Column holding the class.")
-    classes: list[OneLine] = Field(min_length=2, max_length=1000)
-    description: Text | None = None
-    balance: Literal["none", "oversample"] = Field(
-        "none",
-        description=(
-            "oversample: repeat minority-class examples in the train split up to the "
-            "largest class (the baseline uses balanced class weights either way)."
-        ),
-    )
-    baseline: BaselineSection = BaselineSection()
-
-
-class Tier(Strict):
-    name: Identifier
-    below: float | None = Field(
-        None, description="Upper bound (exclusive); none for the last tier."
-    )
-
-
-class TierSection(Strict):
-    score: Literal["mean"] = Field("mean", description="What the tiers are cut from.")
-    boundaries: list[Tier] = Field(min_length=2, max_length=20)
-
-
-class RegressionLabels(Strict):
-    minimum: float
-    maximum: float
-    dimensions: list[Identifier] = Field(min_length=1, max_length=1000)
-    tiers: TierSection | None = None
-    route: Literal["generative", "head"] = Field(
-        "generative",
-        description=(
-            "generative: the LLM answers the scores as JSON; head: a regression head "
-            "(transformers sequence classification, problem_type regression, one output per "
-            "dimension, MSE loss; backend peft). `distillgen build --route` picks the other "
-            "route from the same spec."
-        ),
-    )
-
-
-class MatchRule(Strict):
-    rule: Literal["exact", "per_key"] = Field(
-        "exact",
-        description=(
-            "exact: the whole answer equals the reference; per_key: each key in `keys` "
-            "equals the reference's."
-        ),
-    )
-    keys: list[Identifier] | None = Field(
-        None, description="per_key: the keys compared (default: every property of the schema)."
-    )
-    ignore_case: bool = Field(False, description="Compare strings ignoring case and outer spaces.")
-    tolerance: float = Field(0.0, ge=0, description="Numbers within this distance are equal.")
-
-
-class DistillationLabels(Strict):
-    output_field: Identifier = Field(
-        "output", description="Column holding the reference answer (a JSON object or its text)."
-    )
-    answer_schema: dict[str, Any] = Field(
-        description=(
-            "JSON Schema (draft 2020-12) of the answer: an object with properties. References "
-            "answers that do not match it are rejected by the data step."
-        )
-    )
-    match: MatchRule = MatchRule()
-    allow_code_fence: bool = Field(
-        False,
-        description=(
-            "Accept an answer wrapped in one ```json fence; by default the answer must be the "
-            "JSON object alone."
-        ),
-    )
 
 
 class PromptSection(Strict):
@@ -500,156 +411,42 @@ class SpecBase(Strict):
     )
 
 
-class MultiFieldSpec(SpecBase):
-    """Several labelled fields answered as text by an LLM (seed 000)."""
-
-    kind: Literal["multi_field"]
-    labels: MultiFieldLabels
+# The task kinds form a discriminated union on ``kind``, built from the registered kind
+# plugins (distillgen.plugins) when first needed and again after a kind is registered.
+_ADAPTER: TypeAdapter | None = None
 
 
-class ClassificationSpec(SpecBase):
-    """One label from a fixed set of classes, often imbalanced (seed 002)."""
-
-    kind: Literal["classification"]
-    labels: ClassificationLabels
+def reset_union() -> None:
+    global _ADAPTER
+    _ADAPTER = None
 
 
-class RegressionSpec(SpecBase):
-    """Several numeric scores on a declared range, with tiers cut from them (seed 001)."""
+def spec_kinds() -> tuple[type, ...]:
+    from .plugins import KINDS
 
-    kind: Literal["regression"]
-    labels: RegressionLabels
-
-
-class ChunkData(Strict):
-    """A directory of text chunks, one training example each (generation kind)."""
-
-    chunks: SourcePath = Field(description="Directory of the chunks, relative to the spec file.")
-    pattern: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
-        "*.txt", description="File name pattern of the chunks in that directory (glob)."
-    )
-    min_tokens: int = Field(1, gt=0, description="Reject chunks with fewer tokens.")
-    max_tokens: int = Field(gt=0, description="Reject chunks with more tokens.")
-    max_reject_share: float = Field(
-        0.0,
-        ge=0.0,
-        lt=1.0,
-        description="The data step fails when a larger share of chunks is rejected.",
-    )
+    return tuple(kind.spec for kind in KINDS.values())
 
 
-class StylePattern(Strict):
-    name: Identifier
-    words: list[OneLine] | None = Field(
-        None, description="Whole words or phrases, matched ignoring case (give words or regex)."
-    )
-    regex: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
-        None,
-        description=(
-            "A Python regular expression; refused if a repeated part can match the same "
-            "text in more than one way (exponential backtracking)."
-        ),
-    )
-    unit: Literal["sentence", "paragraph", "sample"] = Field(
-        "sentence", description="The rate is the share of these units with a match."
-    )
-    target: float = Field(ge=0, le=1, description="PASS when the rate is at or above this.")
-    review: float | None = Field(
-        None, ge=0, le=1, description="REVIEW at or above this (below target); FAIL below."
-    )
+def kind_names() -> tuple[str, ...]:
+    from .plugins import KINDS
+
+    return tuple(KINDS)
 
 
-class StyleSection(Strict):
-    prompts: list[Annotated[str, StringConstraints(min_length=1, max_length=10_000)]] = Field(
-        min_length=1, max_length=1000, description="Openings the model continues for samples."
-    )
-    samples_per_prompt: int = Field(1, gt=0, le=100)
-    max_new_tokens: int = Field(256, gt=0, le=65536)
-    temperature: float = Field(0.0, ge=0, le=5, description="0: greedy (deterministic).")
-    seed: int = 0
-    patterns: list[StylePattern] = Field(min_length=1, max_length=100)
-
-
-class GenerationSpec(Strict):
-    """Style / continued pretraining on text chunks, judged by perplexity and style (seed 003)."""
-
-    version: Literal[1] = 1
-    kind: Literal["generation"]
-    name: Identifier = Field(description="Project name; the default output is generated/<name>/.")
-    description: Text | None = None
-    data: ChunkData
-    style: StyleSection
-    split: SplitSection
-    model: ModelSection
-    training: TrainingSection
-    eval: EvalSection = EvalSection()
-    acceptance: AcceptanceSection | None = Field(
-        None,
-        description=(
-            "Thresholds on eval_loss or perplexity; each style pattern's target is a "
-            "threshold on style.<name> already."
-        ),
-    )
-
-
-class DistillationSpec(SpecBase):
-    """Instructions answered with a JSON object, distilled from reference answers (seed 004)."""
-
-    kind: Literal["distillation"]
-    labels: DistillationLabels
-
-
-# The task kinds form a discriminated union on ``kind``; new kinds are added here.
-SPEC_KINDS: tuple[type[SpecBase], ...] = (
-    MultiFieldSpec,
-    ClassificationSpec,
-    RegressionSpec,
-    DistillationSpec,
-    GenerationSpec,
-)
-KIND_NAMES = tuple(k.model_fields["kind"].annotation.__args__[0] for k in SPEC_KINDS)
-
-SpecType = Annotated[
-    MultiFieldSpec | ClassificationSpec | RegressionSpec | DistillationSpec | GenerationSpec,
-    Field(discriminator="kind"),
-]
-
-SPEC_ADAPTER: TypeAdapter = TypeAdapter(SpecType)
+def spec_adapter() -> TypeAdapter:
+    global _ADAPTER
+    if _ADAPTER is None:
+        models = spec_kinds()
+        _ADAPTER = TypeAdapter(Annotated[Union[models], Field(discriminator="kind")])  # noqa: UP007
+    return _ADAPTER
 
 
 def json_schema() -> dict:
-    schema = SPEC_ADAPTER.json_schema(by_alias=True)
+    schema = spec_adapter().json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://distillgen.dev/schema/spec-v1.json"
     schema["title"] = "distillgen task spec (v1)"
     return schema
-
-
-def label_fields(spec) -> dict[str, LabelField]:
-    """The label schema as fields, whatever the kind."""
-    if spec.kind == "classification":
-        labels = spec.labels
-        return {
-            labels.field: LabelField(
-                type="categorical",
-                values=list(labels.classes),
-                description=labels.description,
-                allow_na=False,
-            )
-        }
-    if spec.kind == "regression":
-        labels = spec.labels
-        return {
-            name: LabelField(
-                type="number", minimum=labels.minimum, maximum=labels.maximum, allow_na=False
-            )
-            for name in labels.dimensions
-        }
-    if spec.kind == "distillation":
-        return answer_fields(spec.labels.answer_schema)
-    if spec.kind == "generation":
-        return {}
-    return dict(spec.labels.fields)
 
 
 _JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
@@ -699,78 +496,26 @@ def answer_fields(answer_schema: dict) -> dict[str, LabelField]:
     return fields
 
 
+def label_fields(spec) -> dict[str, LabelField]:
+    """The label schema as fields, whatever the kind."""
+    from .plugins import kind
+
+    return kind(spec.kind).label_fields(spec)
+
+
 def na_token(spec) -> str | None:
-    return spec.labels.na_token if spec.kind == "multi_field" else None
+    from .plugins import kind
+
+    return kind(spec.kind).na_token(spec)
 
 
-def completion_format(spec) -> str:
-    if spec.prompt.completion_format is not None:
-        return spec.prompt.completion_format
-    return {"classification": "label", "regression": "json", "distillation": "json"}.get(
-        spec.kind, "key_value"
-    )
+def completion_format(spec) -> str | None:
+    from .plugins import kind
+
+    return spec.prompt.completion_format or kind(spec.kind).completion_format
 
 
-def metrics_for(kind: str) -> dict[str, tuple[bool, str]]:
-    return {
-        "classification": CLASSIFICATION_METRICS,
-        "regression": REGRESSION_METRICS,
-        "distillation": DISTILLATION_METRICS,
-        "generation": GENERATION_METRICS,
-    }.get(kind, MULTI_FIELD_METRICS)
+def metrics_for(kind_name: str) -> dict[str, tuple[bool, str]]:
+    from .plugins import kind
 
-
-# Metrics each kind computes: name -> (higher_is_better, description).
-MULTI_FIELD_METRICS: dict[str, tuple[bool, str]] = {
-    "mean_field_accuracy": (True, "mean over fields of the share of examples answered correctly"),
-    "min_field_accuracy": (True, "accuracy of the weakest field"),
-    "exact_match": (True, "share of examples with every field correct"),
-    "parse_rate": (True, "share of answers parsed completely"),
-    "field_accuracy": (True, "accuracy of one field: field_accuracy.<field>"),
-    "macro_f1": (True, "macro-F1 of one categorical field: macro_f1.<field>"),
-}
-
-CLASSIFICATION_METRICS: dict[str, tuple[bool, str]] = {
-    "accuracy": (True, "share of examples with the right class"),
-    "macro_f1": (True, "mean F1 over classes (minority classes count as much as the majority)"),
-    "weighted_f1": (True, "F1 averaged with class support as weights"),
-    "parse_rate": (True, "share of answers naming exactly one class"),
-    "recall": (True, "recall of one class: recall.<class>"),
-    "precision": (True, "precision of one class: precision.<class>"),
-    "baseline_macro_f1": (True, "macro-F1 of the TF-IDF + logistic regression baseline"),
-    "macro_f1_gain": (True, "LLM macro-F1 minus the baseline's"),
-}
-
-REGRESSION_METRICS: dict[str, tuple[bool, str]] = {
-    "mae": (False, "mean absolute error over every dimension of every answer read"),
-    "rmse": (False, "root mean squared error over the same"),
-    "mae_dim": (False, "MAE of one dimension: mae_dim.<dimension>"),
-    "tier_accuracy": (True, "share of examples whose tier (from the answered scores) is right"),
-    "parse_rate": (True, "share of answers with every score read and in range"),
-}
-
-DISTILLATION_METRICS: dict[str, tuple[bool, str]] = {
-    "pass_rate": (
-        True,
-        "share of answers that parse as JSON, match the schema and match the reference",
-    ),
-    "pass_rate_when_valid": (True, "pass rate among answers that are valid JSON of the schema"),
-    "json_rate": (True, "share of answers that parse as JSON"),
-    "schema_rate": (True, "share of answers that parse and match the answer schema"),
-    "wrong_rate": (False, "share of answers that are valid but do not match the reference"),
-    "format_failure_rate": (
-        False,
-        "share of answers truncated, unparseable or not matching the schema",
-    ),
-    "truncated_rate": (False, "share of answers cut off (max_new_tokens, or unclosed JSON)"),
-    "unparseable_rate": (False, "share of complete answers that are not JSON"),
-    "schema_invalid_rate": (False, "share of JSON answers that do not match the schema"),
-    "key_accuracy": (True, "share of answers whose key matches: key_accuracy.<key>"),
-    "mean_key_accuracy": (True, "mean of key_accuracy over the compared keys"),
-}
-
-GENERATION_METRICS: dict[str, tuple[bool, str]] = {
-    "eval_loss": (False, "mean cross-entropy per token on the held-out chunks"),
-    "perplexity": (False, "exp(eval_loss)"),
-    "style": (True, "rate of one style pattern in the generated samples: style.<pattern>"),
-}
+    return kind(kind_name).metrics

@@ -54,14 +54,14 @@ def test_timing_the_render_changes_nothing_and_names_every_template(tmp_path):
     """bench/ times each template through render_project's ``timings``; the files are the same."""
     from distillgen.ir import resolve
     from distillgen.load import read_spec
-    from distillgen.render import MANIFEST, PROJECT_FILES, render_project, runtime_files
+    from distillgen.render import MANIFEST, render_project, rendered_files, runtime_files
 
     project = resolve(read_spec(ROOT / "specs" / "poetry.yaml"), tmp_path / "poetry", None)
     timings: dict[str, float] = {}
     timed = render_project(project, timings)
     assert timed == render_project(project)
     assert timings.pop("ruff format") > 0
-    out_of = dict(PROJECT_FILES)
+    out_of = dict(rendered_files(project))
     assert set(timings) <= set(out_of)
     # One timing per file rendered (the manifest is not a template and the runtime is
     # copied, not rendered), none for skipped ones.

@@ -84,7 +84,7 @@ def test_pass_rate_and_formatting_failures_are_counted_apart(dist):
 
 
 def test_distillation_metrics_are_declared_for_acceptance(dist):
-    from distillgen.spec import DISTILLATION_METRICS
+    from distillgen.plugins.kinds.distillation import DISTILLATION_METRICS
 
     result = dist["metrics"].compute(
         [GOLD], [dist["parse"].parse(json.dumps(GOLD))], finishes=["stop"]

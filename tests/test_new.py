@@ -9,9 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from distillgen.cli import main
-from distillgen.spec import KIND_NAMES
+from distillgen.spec import kind_names
 
 from .conftest import ROOT
+
+KIND_NAMES = kind_names()
 
 
 def test_there_is_a_scaffold_for_every_kind():

@@ -1,0 +1,60 @@
+"""The axolotl backend: Axolotl 0.19 (`axolotl preprocess|train configs/axolotl.yaml`);
+training needs CUDA, preprocessing runs anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from distillgen.backends import axolotl_config
+from distillgen.plugins import Backend, register_backend
+
+ROOT = Path(__file__).resolve().parent
+
+
+def config(project) -> tuple[dict, list]:
+    return axolotl_config(
+        project.training,
+        project.model,
+        project.split["eval_split"],
+        text=project.source_format == "text",  # text chunks, not chat records
+    )
+
+
+def smoke(plan: list, python: str, project: Path, cuda: bool) -> tuple[list, str | None]:
+    """make targets, with `axolotl preprocess` after the data step; without CUDA only
+    data, preprocess and the project's tests run."""
+    from distillgen.smoke import insert_after, through_make
+
+    plan = through_make(plan, python)
+    plan = insert_after(
+        plan, "data", [("prep", [python, "-m", "pipeline.train", "--preprocess-only"])]
+    )
+    if cuda:
+        return plan, None
+    kept = [step for step in plan if step[0] in ("calibrate", "label", "data", "prep", "tests")]
+    return kept, "axolotl train needs CUDA (none here): train, eval and accept not run"
+
+
+BACKEND = register_backend(
+    Backend(
+        name="axolotl",
+        title="Axolotl",
+        kinds=frozenset(
+            {"multi_field", "classification", "regression", "distillation", "generation"}
+        ),
+        routes=frozenset({"generative"}),
+        quantize=frozenset({"none", "4bit"}),
+        config=config,
+        config_file="configs/axolotl.yaml",
+        config_template="project/configs/axolotl.yaml.j2",
+        smoke=smoke,
+        root=ROOT,
+        uses=frozenset({"pipeline/merge.py"}),
+        why_not={
+            "head": (
+                "the regression head is trained with transformers + peft; backend 'axolotl' "
+                "trains causal LMs only (use backend peft, or route generative)"
+            )
+        },
+    )
+)

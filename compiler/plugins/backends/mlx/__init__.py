@@ -1,0 +1,55 @@
+"""The mlx backend: mlx-lm's LoRA trainer (`mlx_lm.lora -c configs/mlx_lora.yaml`), on
+Apple silicon or on Linux CPU."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from distillgen.backends import mlx_config
+from distillgen.plugins import Backend, register_backend
+
+ROOT = Path(__file__).resolve().parent
+
+
+def config(project) -> tuple[dict, list]:
+    return mlx_config(
+        project.training, project.model, data_dir="work/data", adapter_dir="work/adapters"
+    )
+
+
+def smoke(plan: list, python: str, project: Path, cuda: bool) -> tuple[list, str | None]:
+    """The project's own make targets, as a user runs them."""
+    from distillgen.smoke import through_make
+
+    return through_make(plan, python), None
+
+
+BACKEND = register_backend(
+    Backend(
+        name="mlx",
+        title="mlx-lm",
+        kinds=frozenset({"multi_field", "classification", "regression", "distillation"}),
+        routes=frozenset({"generative"}),
+        quantize=frozenset({"none"}),
+        config=config,
+        config_file="configs/mlx_lora.yaml",
+        config_template="project/configs/mlx_lora.yaml.j2",
+        smoke=smoke,
+        root=ROOT,
+        why_not={
+            "generation": (
+                "generation projects are built for backend peft (transformers + peft) or "
+                "axolotl so far; their eval loads the adapter with peft"
+            ),
+            "head": (
+                "the regression head is trained with transformers + peft; backend 'mlx' "
+                "trains causal LMs only (use backend peft, or route generative)"
+            ),
+            "4bit": (
+                "mlx-lm trains QLoRA on a model that is already quantized: convert it with "
+                "`mlx_lm.convert -q`, point model.base at it and remove quantize"
+            ),
+        },
+        early_stopping=False,
+    )
+)

@@ -1,0 +1,71 @@
+"""The peft backend: transformers' Trainer with a peft LoRA adapter (CPU, CUDA or MPS);
+also the regression head route and QLoRA (4-bit, CUDA)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from distillgen.backends import peft_config
+from distillgen.plugins import Backend, register_backend
+
+ROOT = Path(__file__).resolve().parent
+
+
+def config(project) -> tuple[dict, list]:
+    return peft_config(
+        project.training,
+        project.model,
+        head=project.task.get("route") == "head",
+        text=project.source_format == "text",  # text chunks, not chat records
+    )
+
+
+def smoke(plan: list, python: str, project: Path, cuda: bool) -> tuple[list, str | None]:
+    """The steps one by one, with an interruption after training (a rerun must resume
+    from the newest checkpoint) and the merge check."""
+    from distillgen.smoke import insert_after
+
+    if (project / "pipeline" / "baseline.py").is_file():
+        plan = insert_after(plan, "data", [("baseline", [python, "-m", "pipeline.baseline"])])
+    plan = insert_after(
+        plan,
+        "train",
+        [
+            ("interrupt", None),
+            ("resume", [python, "-m", "pipeline.train"]),
+            ("merge", [python, "-m", "pipeline.merge"]),
+        ],
+    )
+    return plan, None
+
+
+BACKEND = register_backend(
+    Backend(
+        name="peft",
+        title="transformers + peft",
+        kinds=frozenset(
+            {"multi_field", "classification", "regression", "distillation", "generation"}
+        ),
+        routes=frozenset({"generative", "head"}),
+        quantize=frozenset({"none", "4bit"}),
+        config=config,
+        config_file="configs/peft.yaml",
+        config_template="project/configs/peft.yaml.j2",
+        smoke=smoke,
+        root=ROOT,
+        resumes=True,
+        uses=frozenset(
+            {
+                "pipeline/merge.py",
+                "pipeline/examples.py",
+                "pipeline/causal.py",
+                "pipeline/quantized.py",
+            }
+        ),
+        why_not={
+            "head+4bit": (
+                "the regression head trains in full precision; use route generative for QLoRA"
+            )
+        },
+    )
+)

@@ -1,0 +1,149 @@
+"""The classification kind: one label from a fixed set of classes, often imbalanced
+(seed 002)."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from distillgen import spec as S
+from distillgen.plugins import Kind, register_kind
+from distillgen.spec import (
+    Identifier,
+    LabelField,
+    OneLine,
+    SpecBase,
+    Strict,
+    Text,
+)
+
+ROOT = Path(__file__).resolve().parent
+
+
+class BaselineSection(Strict):
+    enabled: bool = Field(True, description="Train the classical baseline after the data step.")
+    ngram_max: int = Field(3, ge=1, le=5, description="TF-IDF word n-grams 1..ngram_max.")
+
+
+class ClassificationLabels(Strict):
+    field: Identifier = Field("label", description="Column holding the class.")
+    classes: list[OneLine] = Field(min_length=2, max_length=1000)
+    description: Text | None = None
+    balance: Literal["none", "oversample"] = Field(
+        "none",
+        description=(
+            "oversample: repeat minority-class examples in the train split up to the "
+            "largest class (the baseline uses balanced class weights either way)."
+        ),
+    )
+    baseline: BaselineSection = BaselineSection()
+
+
+class ClassificationSpec(SpecBase):
+    """One label from a fixed set of classes, often imbalanced (seed 002)."""
+
+    kind: Literal["classification"]
+    labels: ClassificationLabels
+
+
+CLASSIFICATION_METRICS: dict[str, tuple[bool, str]] = {
+    "accuracy": (True, "share of examples with the right class"),
+    "macro_f1": (True, "mean F1 over classes (minority classes count as much as the majority)"),
+    "weighted_f1": (True, "F1 averaged with class support as weights"),
+    "parse_rate": (True, "share of answers naming exactly one class"),
+    "recall": (True, "recall of one class: recall.<class>"),
+    "precision": (True, "precision of one class: precision.<class>"),
+    "baseline_macro_f1": (True, "macro-F1 of the TF-IDF + logistic regression baseline"),
+    "macro_f1_gain": (True, "LLM macro-F1 minus the baseline's"),
+}
+
+
+def label_fields(spec) -> dict[str, LabelField]:
+    labels = spec.labels
+    return {
+        labels.field: LabelField(
+            type="categorical",
+            values=list(labels.classes),
+            description=labels.description,
+            allow_na=False,
+        )
+    }
+
+
+def _classes(c) -> dict[str, str]:
+    """Metric name -> class (the first class of a name)."""
+    classes: dict[str, str] = {}
+    for cls, metric in S.class_metric_names(list(c.spec.labels.classes)).items():
+        classes.setdefault(metric, cls)
+    return classes
+
+
+def check(c) -> None:
+    """The classes; a baseline threshold with the baseline off; one metric name per class."""
+    from distillgen.checks import normalize_value
+
+    labels = c.spec.labels
+    c.check_values(("labels", "classes"), labels.classes, None)
+    if labels.baseline.enabled is False and any(
+        t.metric.startswith("baseline") or t.metric == "macro_f1_gain"
+        for t in c.spec.acceptance.thresholds
+    ):
+        c.add(
+            ("labels", "baseline", "enabled"), "acceptance uses the baseline, which is switched off"
+        )
+    classes: dict[str, str] = {}
+    for i, (cls, metric) in enumerate(S.class_metric_names(list(labels.classes)).items()):
+        first = classes.get(metric)
+        if first is not None and normalize_value(first) != normalize_value(cls):
+            c.add(
+                ("labels", "classes", i),
+                f"classes {first!r} and {cls!r} have one metric name, "
+                f"{metric!r} (recall.{metric}); rename one of them",
+            )
+        classes.setdefault(metric, cls)
+
+
+def check_threshold(c, base: tuple, name: str, arg: str) -> None:
+    """recall.<class> and precision.<class> name a class (as metric names spell it)."""
+    classes = _classes(c)
+    if arg and arg not in classes:
+        close = difflib.get_close_matches(arg, list(classes), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        c.add(
+            base + ("metric",),
+            f"{arg!r} is not a class{hint} (classes as metric names: {', '.join(classes)})",
+        )
+
+
+def task(spec, overrides) -> dict:
+    labels = spec.labels
+    return {
+        "field": labels.field,
+        "classes": list(labels.classes),
+        # class -> the name it has in metric names (recall.<name>)
+        "metric_names": S.class_metric_names(list(labels.classes)),
+        "balance": labels.balance,
+        "baseline": labels.baseline.enabled,
+        "ngram_max": labels.baseline.ngram_max,
+    }
+
+
+KIND = register_kind(
+    Kind(
+        name="classification",
+        spec=ClassificationSpec,
+        metrics=CLASSIFICATION_METRICS,
+        metric_args={"recall": "class", "precision": "class"},
+        arg_word="class",
+        completion_format="label",
+        label_fields=label_fields,
+        task=task,
+        check=check,
+        check_threshold=check_threshold,
+        label_path=lambda name, index=None: ("labels", "field"),
+        root=ROOT,
+    )
+)
