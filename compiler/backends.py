@@ -148,13 +148,13 @@ def lr_schedule(t: dict, steps: int | None) -> dict | None:
     """mlx-lm `lr_schedule` for the spec's schedule; None means a constant rate."""
     lr = t["learning_rate"]
     warmup = t["warmup_steps"]
-    kind = t["lr_schedule"]
-    if kind == "constant" and warmup == 0:
+    schedule = t["lr_schedule"]
+    if schedule == "constant" and warmup == 0:
         return None
     decay = None if steps is None else max(1, steps - warmup)
-    if kind == "cosine":
+    if schedule == "cosine":
         sched = {"name": "cosine_decay", "arguments": [lr, decay, 0.0]}
-    elif kind == "linear":
+    elif schedule == "linear":
         sched = {"name": "linear_schedule", "arguments": [lr, 0.0, decay]}
     else:
         sched = {"name": "linear_schedule", "arguments": [lr, lr, 1]}

@@ -175,6 +175,9 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
     }
     files: dict[str, str] = {}
     copied = runtime_files(project)
+    context["kind"] = plugins.kind(project.kind)
+    context["backend"] = plugins.backend(project.training["backend"])
+    context["has_merge"] = "pipeline/merge.py" in copied
     for template, out in rendered_files(project):
         start = time.perf_counter()
         text = _template(env, template).render(context)

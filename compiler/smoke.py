@@ -90,11 +90,10 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
 
     spec_dir = loaded.path.parent
     samples: dict = {}
-    if spec.kind == "generation":  # the first chunk files, copied
-        sample = work / "data" / "chunks"
-        sample.mkdir(parents=True)
-        for path in sorted((spec_dir / spec.data.chunks).glob(spec.data.pattern))[:rows]:
-            shutil.copyfile(path, sample / path.name)
+    kind = plugins.kind(spec.kind)
+    texts: list[str] = []  # what the tiny tokenizer learns its vocabulary from
+    if kind.smoke_sample is not None:  # a kind that samples its own data
+        sample, texts = kind.smoke_sample(spec, spec_dir, work / "data", rows)
     elif spec.data.sources is not None:  # an even share of the rows from each source
         share = -(-rows // len(spec.data.sources))
         for entry in spec.data.sources:
@@ -107,13 +106,12 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
         sample = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
 
     t0 = time.perf_counter()
-    files = sorted(sample.iterdir()) if spec.kind == "generation" else [sample]
-    texts = [
-        line
-        for path in (files if sample is not None else samples.values())
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
-    ]
-    texts += list(spec.style.prompts) if spec.kind == "generation" else [spec.prompt.template]
+    if kind.smoke_sample is None:
+        texts = [
+            line
+            for path in ([sample] if sample is not None else samples.values())
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        ] + [spec.prompt.template]
     model_dir = build_tiny_model(work / "model", texts)
     echo(f"smoke: tiny model and tokenizer built in {time.perf_counter() - t0:.1f}s ({model_dir})")
 

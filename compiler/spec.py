@@ -239,8 +239,26 @@ class LoraSection(Strict):
     )
 
 
+def _registered_backend(value: str) -> str:
+    """A backend some plugin registered (distillgen.plugins)."""
+    import difflib
+
+    from .plugins import BACKENDS
+
+    if value not in BACKENDS:
+        names = list(BACKENDS)
+        expected = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
+        close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{value!r} is not allowed; expected {expected}{hint}")
+    return value
+
+
+Backend = Annotated[str, AfterValidator(_registered_backend)]
+
+
 class TrainingSection(Strict):
-    backend: Literal["mlx", "peft", "axolotl"] = Field(
+    backend: Backend = Field(
         "mlx",
         description=(
             "mlx: mlx-lm (Apple silicon or CPU); peft: transformers + peft; axolotl: Axolotl "
@@ -442,7 +460,11 @@ def spec_adapter() -> TypeAdapter:
 
 
 def json_schema() -> dict:
+    from .plugins import BACKENDS
+
     schema = spec_adapter().json_schema(by_alias=True)
+    # The backends are the registered ones (a plugin can add one): listed as an enum.
+    schema["$defs"]["TrainingSection"]["properties"]["backend"]["enum"] = list(BACKENDS)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://distillgen.dev/schema/spec-v1.json"
     schema["title"] = "distillgen task spec (v1)"

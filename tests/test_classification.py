@@ -108,16 +108,25 @@ def test_missing_baseline_fails_acceptance(tox):
 def test_a_class_missing_from_the_eval_split_is_named_where_it_fails(tox, tmp_path):
     """recall.severe cannot be measured without a severe example: the data step warns,
     and eval and accept say why instead of a bare 'could not be computed'."""
-    mods = load_generated(ROOT / "generated" / "toxicity", ["schema", "data", "evaluate", "accept"])
+    mods = load_generated(ROOT / "generated" / "toxicity", ["schema", "task", "evaluate", "accept"])
     splits = {
         name: {"labels": {"label": {"safe": 5, "mild": 2, "severe": 1}}}
         for name in ("train", "valid")
     }
     splits["test"] = {"labels": {"label": {"safe": 5, "mild": 2, "toxic": 1}}}
-    (warning,) = mods["data"].unmeasurable_thresholds(splits)
+    (warning,) = mods["task"].data_warnings(splits)
     assert warning.startswith("acceptance threshold recall.severe: the test split has no 'severe'")
     splits["test"]["labels"]["label"]["severe"] = 1
-    assert mods["data"].unmeasurable_thresholds(splits) == []
+    assert mods["task"].data_warnings(splits) == []
+    # A precision threshold on a class the split lacks is as certain to fail: warned too.
+    thresholds = mods["schema"].THRESHOLDS
+    thresholds.append({"metric": "precision.mild", "pass": 0.5, "review": 0.4})
+    try:
+        del splits["test"]["labels"]["label"]["mild"]
+        (warning,) = mods["task"].data_warnings(splits)
+        assert warning.startswith("acceptance threshold precision.mild: the test split has no")
+    finally:
+        thresholds.pop()
 
     parse, metrics = tox["parse"], tox["metrics"]
     golds = [{"label": g} for g in ["safe", "mild", "toxic"]]

@@ -53,6 +53,10 @@ class Kind:
     tiered: Callable[[Any], bool] = lambda spec: False  # split.stratify_by may be "tier"
     # A kind that resolves its whole project itself: (loaded, out_dir, overrides) -> Project.
     resolve: Callable[..., Any] | None = None
+    # A kind that samples its own data for `distillgen smoke`:
+    # (spec, spec_dir, data_dir, rows) -> (the sample, texts the tiny tokenizer learns from).
+    smoke_sample: Callable[..., tuple[Path, list[str]]] | None = None
+    requirements: tuple[str, ...] = ()  # requirements.txt lines only this kind needs
     # Metrics whose thresholds the kind's own check judges (skipped by the shared one).
     own_thresholds: frozenset[str] = frozenset()
     # Shared runtime files the kind has no use for (project paths).
@@ -80,6 +84,8 @@ class Backend:
     uses: frozenset[str] = frozenset()
     # Why a kind, route or quantization is refused (added to the compatibility error).
     why_not: dict[str, str] = field(default_factory=dict)
+    # project -> the requirements.txt lines of what it trains with
+    requirements: Callable[[Any], list[str]] = lambda project: []
     early_stopping: bool = True  # training.early_stopping_patience can be honoured
     resumes: bool = False  # its train step resumes from checkpoints (the smoke checks it)
 
@@ -150,7 +156,7 @@ def _count(n: int, what: str = "label field") -> str:
 
 
 def _check_fields(plugin) -> None:
-    optional = {"completion_format", "resolve"}
+    optional = {"completion_format", "resolve", "smoke_sample"}
     missing = [k for k, v in vars(plugin).items() if v is None and k not in optional]
     if missing:
         raise TypeError(f"{type(plugin).__name__} {plugin.name!r} leaves out: {', '.join(missing)}")

@@ -51,7 +51,7 @@ def csv_header_problems(header: list, with_labels: bool = True) -> list[str]:
     ]
     if not with_labels:
         labels = []
-    elif schema.KIND == "distillation":
+    elif hasattr(schema, "OUTPUT_FIELD"):  # a reference answer in a column of its own
         labels = [schema.OUTPUT_FIELD]
     else:
         labels = [schema.LABELS_KEY] if schema.LABELS_KEY else schema.FIELD_NAMES

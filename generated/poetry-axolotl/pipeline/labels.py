@@ -48,21 +48,21 @@ def coerce(field: dict, raw, *, strict: bool = False):
     ``strict`` (used for the data) refuses multi-line strings in key_value
     completions, which could not be read back.
     """
-    name, kind = field["name"], field["type"]
-    if kind == "categorical" and raw in EXACT[name]:
+    name, ftype = field["name"], field["type"]
+    if ftype == "categorical" and raw in EXACT[name]:
         return raw
     if raw is None or (isinstance(raw, str) and raw.strip().casefold() in NA_FORMS):
         if field["allow_na"]:
             return None
         raise LabelError(f"{name}: a value is required (not-applicable is not allowed)")
-    if kind == "categorical":
+    if ftype == "categorical":
         if not isinstance(raw, str):
             raise LabelError(f"{name}: expected one of the allowed values, got {raw!r}")
         value = CATEGORIES[name].get(normalize(raw))
         if value is None:
             raise LabelError(f"{name}: {_short(raw)} is not an allowed value")
         return value
-    if kind == "string":
+    if ftype == "string":
         if not isinstance(raw, str):
             raise LabelError(f"{name}: expected text, got {type(raw).__name__}")
         value = raw.strip()
@@ -70,7 +70,7 @@ def coerce(field: dict, raw, *, strict: bool = False):
             # Any line boundary (\n, \r, \x85, \u2028, ...) would split the answer line.
             raise LabelError(f"{name}: multi-line text cannot be written as a key: value line")
         return value
-    if kind == "boolean":
+    if ftype == "boolean":
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().casefold()
@@ -79,7 +79,7 @@ def coerce(field: dict, raw, *, strict: bool = False):
         if text in FALSE_FORMS:
             return False
         raise LabelError(f"{name}: expected true or false, got {_short(raw)}")
-    if kind == "integer":
+    if ftype == "integer":
         if isinstance(raw, bool):
             raise LabelError(f"{name}: expected an integer, got a boolean")
         if isinstance(raw, float) and raw.is_integer():
@@ -89,7 +89,7 @@ def coerce(field: dict, raw, *, strict: bool = False):
         if not isinstance(raw, int):
             raise LabelError(f"{name}: expected an integer, got {_short(raw)}")
         return _in_range(field, raw)
-    if kind == "number":
+    if ftype == "number":
         if isinstance(raw, bool):
             raise LabelError(f"{name}: expected a number, got a boolean")
         if isinstance(raw, str) and _NUMBER_RE.match(raw.strip()):
@@ -97,7 +97,7 @@ def coerce(field: dict, raw, *, strict: bool = False):
         if not isinstance(raw, int | float) or not math.isfinite(raw):
             raise LabelError(f"{name}: expected a finite number, got {_short(raw)}")
         return _in_range(field, float(raw))
-    raise LabelError(f"{name}: unknown field type {kind!r}")
+    raise LabelError(f"{name}: unknown field type {ftype!r}")
 
 
 def _in_range(field: dict, value):

@@ -7,7 +7,7 @@ and pipeline/evaluate.py, which call these by name).
 
 from .report import answers_line, field_table, pct
 
-__all__ = ["answers_line", "cell", "extend", "field_table", "summary", "why_none"]
+__all__ = ["answers_line", "cell", "data_warnings", "extend", "field_table", "summary", "why_none"]
 
 
 def summary(golds: list[dict], parsed: list, fields: dict, n: int) -> dict:
@@ -25,3 +25,8 @@ def why_none(name: str, result: dict) -> str | None:
 
 def cell(name: str, value) -> str:
     return pct(value)
+
+
+def data_warnings(splits: dict) -> list[str]:
+    """Nothing in the written splits that acceptance cannot measure, for this kind."""
+    return []

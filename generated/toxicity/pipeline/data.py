@@ -70,6 +70,7 @@ from .labels import check_labels, format_value, render_completion
 from .parse import PARSED, parse, reads_back
 from .prompts import training_messages
 from .split import SPLITS, codes_at, cut_points, digest, held_out, ranks_of
+from .task import data_warnings
 
 # data.sources: several JSONL files mixed by weight (pipeline/mix.py); else one file.
 SOURCES = getattr(schema, "SOURCES", None)
@@ -79,8 +80,6 @@ if schema.SOURCE_FORMAT == "csv":
     from .csv_rows import read_csv
 if getattr(schema, "BALANCE", None) == "oversample":
     from .oversample import Oversample
-if schema.KIND == "classification":
-    from .class_checks import unmeasurable_thresholds
 if schema.STRATIFY_KIND == "tier":
     from .tiers import tier_of
 
@@ -187,39 +186,39 @@ def decode_line(raw: bytes):
 
 
 def _check_input(spec: dict, raw):
-    name, kind = spec["name"], spec["type"]
+    name, ftype = spec["name"], spec["type"]
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if spec["required"]:
             return None, f"{name}: {'empty text' if isinstance(raw, str) else 'missing'}"
         return None, None
-    if kind in ("string", "text"):
+    if ftype in ("string", "text"):
         if not isinstance(raw, str):
             return None, f"{name}: expected text, got {type(raw).__name__}"
         if spec["max_chars"] is not None and len(raw) > spec["max_chars"]:
             return None, f"{name}: {len(raw)} characters, more than {spec['max_chars']}"
         return raw, None
-    if kind == "boolean":
+    if ftype == "boolean":
         if isinstance(raw, bool):
             return raw, None
         if isinstance(raw, str) and raw.strip().casefold() in ("true", "false"):
             return raw.strip().casefold() == "true", None
         return None, f"{name}: expected true or false, got {raw!r}"[:200]
     if isinstance(raw, bool):
-        return None, f"{name}: expected a {kind}, got a boolean"
+        return None, f"{name}: expected a {ftype}, got a boolean"
     try:
-        value = int(raw) if kind == "integer" and not isinstance(raw, float) else float(raw)
+        value = int(raw) if ftype == "integer" and not isinstance(raw, float) else float(raw)
     except (TypeError, ValueError):
         return (
             None,
-            f"{name}: expected {'an integer' if kind == 'integer' else 'a number'}, got {raw!r}"[
+            f"{name}: expected {'an integer' if ftype == 'integer' else 'a number'}, got {raw!r}"[
                 :200
             ],
         )
-    if kind == "integer" and isinstance(raw, float) and not raw.is_integer():
+    if ftype == "integer" and isinstance(raw, float) and not raw.is_integer():
         return None, f"{name}: expected an integer, got {raw!r}"
     if isinstance(value, float) and not math.isfinite(value):
         return None, f"{name}: expected a finite number"
-    return (int(value) if kind == "integer" else value), None
+    return (int(value) if ftype == "integer" else value), None
 
 
 def check_row(row: dict, number=None):
@@ -643,13 +642,13 @@ class Ledger:
         self.records = self.rows = self.rejects = 0
         self.lines: dict[int, int] = {}  # per source: the lines of its blocks so far
         self.parts = [
-            open(self.part(kind, p), "wb") for kind in ("ids", "prompts") for p in range(PARTS)
+            open(self.part(table, p), "wb") for table in ("ids", "prompts") for p in range(PARTS)
         ]
         self.reject_file = open(spool_dir / "rejects", "wb")
         self.row_file = open(spool_dir / "rows", "wb")
 
-    def part(self, kind: str, p: int) -> Path:
-        return self.dir / f"{kind}-{p:02d}"
+    def part(self, table: str, p: int) -> Path:
+        return self.dir / f"{table}-{p:02d}"
 
     def add(self, task: tuple, result: dict) -> None:
         """Take in one task's result (tasks come in source order)."""
@@ -713,8 +712,8 @@ class Ledger:
         for file in (*self.parts, self.reject_file, self.row_file):
             file.close()
 
-    def entries(self, kind: str, p: int) -> np.ndarray:
-        return np.fromfile(self.part(kind, p), dtype=ID_ENTRY if kind == "ids" else PROMPT_ENTRY)
+    def entries(self, table: str, p: int) -> np.ndarray:
+        return np.fromfile(self.part(table, p), dtype=ID_ENTRY if table == "ids" else PROMPT_ENTRY)
 
     def task_rows(self, task: int) -> np.ndarray:
         """The ROWs of a task's accepted rows."""
@@ -935,8 +934,7 @@ def _build(
             "max_seq_length": schema.MAX_SEQ_LENGTH,
         }
     )
-    if schema.KIND == "classification":
-        stats["warnings"] = unmeasurable_thresholds(stats["splits"])
+    stats["warnings"] = data_warnings(stats["splits"])  # what accept cannot measure
     _atomic_text(out / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
     return stats
 

@@ -11,7 +11,15 @@ from pathlib import Path
 from . import schema
 from .report import answers_line, field_table, pct
 
-__all__ = ["answers_line", "cell", "extend", "field_table", "summary", "why_none"]
+__all__ = [
+    "answers_line",
+    "cell",
+    "data_warnings",
+    "extend",
+    "field_table",
+    "summary",
+    "why_none",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,3 +80,21 @@ def why_none(name: str, result: dict) -> str | None:
 
 def cell(name: str, value) -> str:
     return pct(value)
+
+
+def data_warnings(splits: dict) -> list[str]:
+    """Acceptance thresholds on one class (recall.<class>, precision.<class>) that the
+    eval split cannot meet: with no example of the class there, recall cannot be
+    computed and any answer naming the class is wrong, so accept would FAIL them."""
+    counts = splits[schema.EVAL_SPLIT]["labels"].get(schema.LABEL_FIELD, {})
+    classes = {metric: cls for cls, metric in schema.CLASS_METRIC_NAMES.items()}
+    warnings = []
+    for rule in schema.THRESHOLDS:
+        family, _, metric = rule["metric"].partition(".")
+        if family in ("recall", "precision") and not counts.get(classes[metric]):
+            warnings.append(
+                f"acceptance threshold {rule['metric']}: the {schema.EVAL_SPLIT} split has no "
+                f"{classes[metric]!r} example, so accept will FAIL it; add rows of that class "
+                "or give the split a larger share"
+            )
+    return warnings

@@ -138,7 +138,7 @@ def label_source(row: dict):
 def with_labels(row: dict, values) -> dict:
     """The row with the teacher's labels where a gold row has them."""
     out = dict(row)
-    if schema.KIND == "distillation":
+    if hasattr(schema, "OUTPUT_FIELD"):  # a reference answer in a column of its own
         out[schema.OUTPUT_FIELD] = values
     elif schema.LABELS_KEY:
         out[schema.LABELS_KEY] = values
@@ -598,10 +598,8 @@ def calibrate(args) -> int:
     if CAL["gold"]:
         golds = [gold for *_, gold in rows]
         finishes = [answer.finish_reason or "stop" for _, _, _, answer, _ in judged]
-        if schema.KIND == "distillation":
-            scored = metrics.compute(golds, parsed, finishes=finishes)
-        else:
-            scored = metrics.compute(golds, parsed, truncated=finishes.count("length"))
+        records = [{"finish": finish} for finish in finishes]
+        scored = metrics.score(golds, parsed, records, [{} for _ in golds], truncated=0, missing=0)
         values.update(scored["summary"])
         reasons.update(scored.get("unavailable", {}))
         thresholds += schema.THRESHOLDS

@@ -49,6 +49,11 @@ BACKEND = register_backend(
         config_template="project/configs/axolotl.yaml.j2",
         smoke=smoke,
         root=ROOT,
+        requirements=lambda project: [
+            "# Axolotl brings its own pins of torch, transformers and peft; 0.19.0 runs on",
+            "# Python 3.11, releases from 0.20 need Python 3.12.",
+            "axolotl==0.19.0",
+        ],
         uses=frozenset({"pipeline/merge.py"}),
         why_not={
             "head": (

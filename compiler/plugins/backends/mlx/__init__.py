@@ -36,6 +36,11 @@ BACKEND = register_backend(
         config_template="project/configs/mlx_lora.yaml.j2",
         smoke=smoke,
         root=ROOT,
+        requirements=lambda project: [
+            'mlx[cpu]==0.32.4; platform_system == "Linux"',
+            'mlx==0.32.4; platform_system == "Darwin"',
+            "mlx-lm==0.32.2",
+        ],
         why_not={
             "generation": (
                 "generation projects are built for backend peft (transformers + peft) or "

@@ -53,6 +53,16 @@ BACKEND = register_backend(
         config_template="project/configs/peft.yaml.j2",
         smoke=smoke,
         root=ROOT,
+        requirements=lambda project: [
+            "torch>=2.4",
+            "peft==0.21.2",
+            "accelerate>=1.0",
+            *(
+                ["bitsandbytes>=0.45  # training.quantize: 4bit (QLoRA), CUDA"]
+                if project.training["quantize"] == "4bit"
+                else []
+            ),
+        ],
         resumes=True,
         uses=frozenset(
             {

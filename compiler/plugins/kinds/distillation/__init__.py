@@ -164,6 +164,7 @@ KIND = register_kind(
         task=task,
         check=check,
         check_threshold=check_threshold,
+        requirements=("jsonschema>=4.20  # answers are checked against the spec's answer schema",),
         named_labels=False,  # the answer is read from its own column, not the row's top level
         root=ROOT,
     )

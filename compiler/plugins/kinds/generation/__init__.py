@@ -5,6 +5,7 @@ template: it resolves its whole project itself."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -211,6 +212,17 @@ def resolve(loaded, out_dir: Path, ov):
     )
 
 
+def smoke_sample(spec, spec_dir: Path, data_dir: Path, rows: int) -> tuple[Path, list[str]]:
+    """The first chunk files, copied; the tiny tokenizer learns from them and the prompts."""
+    sample = data_dir / "chunks"
+    sample.mkdir(parents=True)
+    texts = []
+    for path in sorted((spec_dir / spec.data.chunks).glob(spec.data.pattern))[:rows]:
+        shutil.copyfile(path, sample / path.name)
+        texts += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return sample, texts + list(spec.style.prompts)
+
+
 KIND = register_kind(
     Kind(
         name="generation",
@@ -224,6 +236,7 @@ KIND = register_kind(
         check=check,
         check_threshold=check_threshold,
         resolve=resolve,
+        smoke_sample=smoke_sample,
         labelled=False,
         describe=lambda spec: _count(len(spec.style.patterns), "style pattern"),
         own_thresholds=frozenset({"style"}),  # a pattern's target is its threshold (check)

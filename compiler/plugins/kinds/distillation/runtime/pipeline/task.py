@@ -7,7 +7,7 @@ and pipeline/evaluate.py, which call these by name).
 
 from .report import field_table, pct
 
-__all__ = ["answers_line", "cell", "field_table", "why_none"]
+__all__ = ["answers_line", "cell", "data_warnings", "field_table", "why_none"]
 
 
 def why_none(name: str, result: dict) -> str | None:
@@ -29,3 +29,8 @@ def answers_line(result: dict) -> str:
         f"Outcomes (each answer has one): {outcomes}. Truncated, unparseable and "
         "schema-invalid answers are formatting failures, reported apart from wrong answers."
     )
+
+
+def data_warnings(splits: dict) -> list[str]:
+    """Nothing in the written splits that acceptance cannot measure, for this kind."""
+    return []

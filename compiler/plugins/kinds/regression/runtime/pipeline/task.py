@@ -11,7 +11,7 @@ from .report import answers_line, pct
 if schema.TIERS:
     from . import tiers
 
-__all__ = ["answers_line", "cell", "extend", "field_table", "summary", "why_none"]
+__all__ = ["answers_line", "cell", "data_warnings", "extend", "field_table", "summary", "why_none"]
 
 
 def summary(golds: list[dict], parsed: list, fields: dict, n: int) -> dict:
@@ -82,3 +82,8 @@ def field_table(result: dict) -> list[str]:
             f"{points(summary[f'rmse_dim.{name}'])} | {entry['parsed']} |"
         )
     return lines
+
+
+def data_warnings(splits: dict) -> list[str]:
+    """Nothing in the written splits that acceptance cannot measure, for this kind."""
+    return []
