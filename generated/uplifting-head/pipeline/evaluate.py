@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import engine, metrics, schema, task
+from . import engine, history, metrics, plots, schema, task
 from . import report as report_parts
 from .parse import parse_all
 
@@ -160,6 +160,8 @@ def score(predictions: Path, out: Path) -> dict:
     result["unknown_ids"] = unknown
     result["duplicate_ids"] = sorted(set(duplicates))
     out.mkdir(parents=True, exist_ok=True)
+    result["figures"] = plots.write_figures(result, scored, out)
+    result["training_flags"] = history.diagnose(history.read())
     (out / "metrics.json").write_text(
         json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -208,6 +210,7 @@ def report(result: dict) -> str:
         lines += ["", "Not computed:"] + [f"- {name}: {why}" for name, why in missing]
     lines += [""] + task.field_table(result)
     lines += report_parts.id_notes(result)
+    lines += plots.markdown(result.get("figures", []), result.get("training_flags", []))
     return "\n".join(lines) + "\n"
 
 
