@@ -128,6 +128,7 @@ def resolve_generation(loaded, out_dir: Path, ov: Overrides) -> Project:
             "max_new_tokens": ov.max_new_tokens or style.max_new_tokens,
             "checkpoint_every": spec.eval.checkpoint_every,
             "batch_size": spec.eval.batch_size,
+            "review_sample": spec.eval.review_sample,
         },
         acceptance=_thresholds(spec)
         + [
@@ -231,6 +232,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "max_new_tokens": ov.max_new_tokens or spec.eval.max_new_tokens,
             "checkpoint_every": spec.eval.checkpoint_every,
             "batch_size": spec.eval.batch_size,
+            "review_sample": spec.eval.review_sample,
         },
         acceptance=_thresholds(spec),
     )

@@ -261,7 +261,10 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         note = f"{summary['global_step']} steps, best eval loss {summary['best_eval_loss']:.3f}"
         if summary["resumed_from"]:
             note += f", resumed from {summary['resumed_from']}"
-        return note, True
+        rows = work / "train" / "history.jsonl"
+        if not rows.is_file() or not rows.read_text(encoding="utf-8").strip():
+            return note + "; no training curves (work/train/history.jsonl)", False
+        return note + f"; {len(rows.read_text(encoding='utf-8').splitlines())} history rows", True
     if name == "merge":
         ok = code == 0 and (work / "merged" / "config.json").is_file()
         return ("merged model answers as base + adapter" if ok else f"exit {code}"), ok
@@ -274,6 +277,9 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         adapter = work / "adapters" / "adapters.safetensors"  # mlx-lm
         if not adapter.is_file():
             adapter = work / "adapters" / "adapter_model.safetensors"  # Axolotl (peft)
+        rows = work / "train" / "history.jsonl"
+        if code == 0 and adapter.is_file() and not rows.is_file():
+            return "no training curves (work/train/history.jsonl)", False
         return (
             (f"adapter {adapter.stat().st_size} bytes", True)
             if code == 0 and adapter.is_file()
@@ -295,19 +301,26 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         if code != 0 or not metrics_path.is_file():
             return f"exit {code}", False
         m = json.loads(metrics_path.read_text(encoding="utf-8"))
+        figures = [f["file"] for f in m.get("figures", []) if f["file"]]
+        absent = [f for f in figures if not (work / "eval" / f).is_file()]
+        curves = (work / "train" / "history.jsonl").is_file()
+        if not figures or absent or (curves and "training.png" not in figures):
+            return f"figures missing from the report: {absent or 'none written'}", False
+        shown = f"; {len(figures)} figures{' with training curves' if curves else ''}"
         if "style" in m:  # generation
             rates = ", ".join(
                 f"{name} {entry['rate']:.0%}" if entry["rate"] is not None else f"{name} n/a"
                 for name, entry in m["style"].items()
             )
             return (
-                f"perplexity {m['loss']['perplexity']:.1f}, {m['samples']} samples: {rates}",
+                f"perplexity {m['loss']['perplexity']:.1f}, {m['samples']} samples: {rates}"
+                + shown,
                 True,
             )
         a = m["answers"]
         return (
             f"{m['examples']} answers: {a['parsed']} parsed, {a['partial']} partial, "
-            f"{a['unparseable']} unparseable, {a['truncated']} truncated",
+            f"{a['unparseable']} unparseable, {a['truncated']} truncated" + shown,
             True,
         )
     if name == "accept":

@@ -40,6 +40,19 @@ def test_confusion_data_rows_columns_counts_and_shares(toxicity):
     # an answer outside the gold values gets its own column, before the unread one
     other = toxicity["plots"].confusion_data({"a": {"x": 1, "<unparsed>": 1}})
     assert other["columns"] == ["a", "x", "<unparsed>"]
+    # the spec's order first, every value even without a gold example
+    ordered = toxicity["plots"].confusion_data({"b": {"b": 1}, "q": {"a": 1}}, ["b", "a", "c"])
+    assert ordered["rows"] == ["b", "a", "c", "q"]
+    assert ordered["counts"] == [[1, 0, 0, 0], [0] * 4, [0] * 4, [0, 1, 0, 0]]
+    schema = toxicity["schema"]
+    assert toxicity["plots"].value_order(schema.LABEL_FIELD) == schema.CLASSES
+
+
+def test_value_order_of_multi_field_fields():
+    mods = _project("poetry")
+    schema, plots = mods["schema"], mods["plots"]
+    field = next(f for f in schema.FIELDS if f["type"] == "categorical" and f["allow_na"])
+    assert plots.value_order(field["name"]) == field["values"] + [schema.NA_TOKEN]
 
 
 def test_classification_bars_are_per_class_f1_with_the_macro_f1_lines(toxicity):
@@ -49,6 +62,12 @@ def test_classification_bars_are_per_class_f1_with_the_macro_f1_lines(toxicity):
     data = toxicity["plots"].bar_data(result)
     assert data["names"] == schema.CLASSES
     assert data["values"] == [0.1 * (i + 1) for i in range(len(schema.CLASSES))]
+    # a class with no example and no answer is shown, at 0 and marked n/a
+    del per_class[schema.CLASSES[-1]]
+    data = toxicity["plots"].bar_data(result)
+    assert data["names"] == schema.CLASSES
+    assert data["values"][-1] == 0.0 and data["labels"][-1] == "n/a"
+    assert data["labels"][0] == "10%"
     rule = next(r for r in schema.THRESHOLDS if r["metric"] == "macro_f1")
     assert data["rule"] == rule
 
@@ -65,7 +84,8 @@ def test_regression_scores_and_tier_boundaries():
     assert data["points"][dims[0]] == [(2.0, 3.0), (7.0, 6.0)]
     assert data["points"][dims[1]] == [(2.0, 3.0)]
     assert data["range"] == list(schema.SCORE_RANGE)
-    assert data["boundaries"] == [bound for _, bound in schema.TIERS[:-1]]
+    assert data["boundaries"] == [t["below"] for t in schema.TIERS if t["below"] is not None]
+    assert data["boundaries"] and all(isinstance(b, float | int) for b in data["boundaries"])
 
 
 def test_distillation_outcome_shares():

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import engine, history, metrics, plots, schema, task
+from . import engine, history, metrics, plots, review, schema, task
 from . import report as report_parts
 from .parse import parse_all
 
@@ -162,6 +162,11 @@ def score(predictions: Path, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     result["figures"] = plots.write_figures(result, scored, out)
     result["training_flags"] = history.diagnose(history.read())
+    result["review_sheet"] = None
+    if schema.REVIEW_SAMPLE:
+        sheet = review.rows(examples, records, scored, schema.REVIEW_SAMPLE)
+        review.write(sheet, out)
+        result["review_sheet"] = {"examples": len(sheet), "files": ["review.csv", "review.md"]}
     (out / "metrics.json").write_text(
         json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -210,6 +215,12 @@ def report(result: dict) -> str:
         lines += ["", "Not computed:"] + [f"- {name}: {why}" for name, why in missing]
     lines += [""] + task.field_table(result)
     lines += report_parts.id_notes(result)
+    if result.get("review_sheet"):
+        lines += [
+            "",
+            f"Review sheet: [review.md](review.md) and [review.csv](review.csv) "
+            f"({result['review_sheet']['examples']} examples drawn with seed {schema.SPLIT_SEED}).",
+        ]
     lines += plots.markdown(result.get("figures", []), result.get("training_flags", []))
     return "\n".join(lines) + "\n"
 

@@ -31,17 +31,32 @@ def threshold(*metrics: str) -> dict | None:
 # ---------------------------------------------------------------- figure data
 
 
-def confusion_data(confusion: dict) -> dict:
-    """Rows: gold values; columns: the gold values, then other answers, then unread.
-    Shares are each row's counts over the row's total (0 for an empty row)."""
-    rows = list(confusion)
+def confusion_data(confusion: dict, order: list | None = None) -> dict:
+    """Rows: the values in ``order`` (every one, even with no gold example), then any
+    other gold values; columns: the rows, then other answers, then unread. Shares are
+    each row's counts over the row's total (0 for an empty row)."""
+    order = [str(v) for v in order or []]
+    rows = order + sorted(set(confusion) - set(order))
     answered = sorted({p for row in confusion.values() for p in row} - set(rows) - {UNREAD})
     columns = rows + answered
     if any(UNREAD in row for row in confusion.values()):
         columns.append(UNREAD)
-    counts = [[confusion[g].get(c, 0) for c in columns] for g in rows]
+    counts = [[confusion.get(g, {}).get(c, 0) for c in columns] for g in rows]
     shares = [[round(c / sum(r), 6) if sum(r) else 0.0 for c in r] for r in counts]
     return {"rows": rows, "columns": columns, "counts": counts, "shares": shares}
+
+
+def value_order(name: str) -> list:
+    """A categorical field's values as the spec lists them (the NA token last), a
+    boolean's true and false, a class label's classes."""
+    if schema.KIND == "classification" and name == schema.LABEL_FIELD:
+        return list(schema.CLASSES)
+    field = schema.FIELD_BY_NAME[name]
+    if field["type"] == "boolean":
+        values = ["true", "false"]
+    else:
+        values = list(field["values"] or [])
+    return values + ([schema.NA_TOKEN] if field["allow_na"] else [])
 
 
 def bar_data(result: dict) -> dict | None:
@@ -49,12 +64,13 @@ def bar_data(result: dict) -> dict | None:
     (distillation per_key), with the acceptance lines that judge them."""
     if schema.KIND == "classification":
         per_class = result["fields"][schema.LABEL_FIELD]["per_class"]
-        names = [c for c in schema.CLASSES if c in per_class]
+        names = list(schema.CLASSES)  # a class with no example and no answer: F1 0, "n/a"
         return {
             "title": f"per-class F1 ({schema.LABEL_FIELD})",
             "ylabel": "F1",
             "names": names,
-            "values": [per_class[c]["f1"] for c in names],
+            "values": [per_class[c]["f1"] if c in per_class else 0.0 for c in names],
+            "labels": [f"{per_class[c]['f1']:.0%}" if c in per_class else "n/a" for c in names],
             "rule": threshold("macro_f1", "weighted_f1"),
         }
     fields = result.get("fields") or {}
@@ -79,7 +95,7 @@ def bar_data(result: dict) -> dict | None:
 
 def score_data(scored: list[dict]) -> dict:
     """Regression: per dimension, (gold, predicted) for every score that was read; the
-    tier boundaries (upper bounds of all but the last tier)."""
+    tier boundaries (each tier's "below" bound; tiers are cut from the mean score)."""
     points = {}
     for dim in schema.DIMENSIONS:
         points[dim] = [
@@ -91,7 +107,7 @@ def score_data(scored: list[dict]) -> dict:
     return {
         "range": list(schema.SCORE_RANGE),
         "points": points,
-        "boundaries": [bound for _, bound in tiers[:-1]],
+        "boundaries": [t["below"] for t in tiers if t["below"] is not None],
     }
 
 
@@ -161,7 +177,7 @@ def _style():
     return context
 
 
-def _short(text: str, width: int = 18) -> str:
+def _short(text: str, width: int = 22) -> str:
     text = str(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -227,14 +243,16 @@ def draw_bars(data: dict, path: Path) -> Path:
     positions = range(len(data["names"]))
     bars = ax.bar(positions, data["values"], color="tab:blue")
     # The value on each bar: a bar at 0 is otherwise indistinguishable from no bar.
-    ax.bar_label(bars, [f"{v:.0%}" for v in data["values"]], fontsize=7, padding=1)
+    labels = data.get("labels") or [f"{v:.0%}" for v in data["values"]]
+    ax.bar_label(bars, labels, fontsize=7, padding=1)
     ax.set_xticks(positions, [_short(n) for n in data["names"]], rotation=45, ha="right")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.25)  # room above 100% for the legend
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_ylabel(data["ylabel"])
     ax.set_title(data["title"])
     _rule_lines(ax, data["rule"])
     if data["rule"]:
-        ax.legend(loc="lower right", fontsize=7)
+        ax.legend(loc="upper right", fontsize=7, ncol=2)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -292,8 +310,10 @@ def draw_style(data: dict, path: Path) -> Path:
     width = 0.38
     samples = [v or 0.0 for v in data["samples"]]
     author = [v or 0.0 for v in data["author"]]
-    ax.bar([i - width / 2 for i in range(n)], samples, width, label="samples")
-    ax.bar([i + width / 2 for i in range(n)], author, width, label="author (held out)")
+    left = ax.bar([i - width / 2 for i in range(n)], samples, width, label="samples")
+    right = ax.bar([i + width / 2 for i in range(n)], author, width, label="author (held out)")
+    for bars, values in ((left, data["samples"]), (right, data["author"])):
+        ax.bar_label(bars, ["n/a" if v is None else f"{v:.0%}" for v in values], fontsize=7)
     for i, target in enumerate(data["targets"]):
         ax.plot(
             [i - 0.45, i + 0.45],
@@ -303,10 +323,11 @@ def draw_style(data: dict, path: Path) -> Path:
             label="target" if i == 0 else None,
         )
     ax.set_xticks(range(n), [_short(x) for x in data["names"]], rotation=30, ha="right")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.25)  # room above 100% for the legend
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_ylabel("rate")
     ax.set_title("style patterns")
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper right", fontsize=7, ncol=3)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -376,7 +397,7 @@ def write_figures(result: dict, scored: list[dict], out: Path) -> list[dict]:
                         f"confusion-{name}.png",
                         f"confusion matrix: {name} (row shares, counts)",
                         draw_confusion,
-                        confusion_data(entry["confusion"]),
+                        confusion_data(entry["confusion"], value_order(name)),
                         f"{name}: share of each gold row (count)",
                     )
         rows = history.read()
