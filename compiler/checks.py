@@ -628,10 +628,13 @@ class _Checker:
                     base + ("metric",),
                     f"macro_f1 needs a categorical field; {arg!r} is {fields[arg].type}",
                 )
-            lowest = -1.0 if name == "macro_f1_gain" else 0.0
+            lowest = -1.0 if name in ("macro_f1_gain", "gain_over_base") else 0.0
+            if regression and name == "gain_over_base":  # an error in score points
+                lowest = float("-inf")
             highest = (
                 float("inf")
                 if name in ("mae", "rmse", "mae_dim", "eval_loss", "perplexity")
+                or (regression and name == "gain_over_base")
                 else 1.0
             )
             for bound in ("pass_", "review"):

@@ -172,6 +172,16 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
             # and accept's exit status (0 PASS, 3 REVIEW, 4 FAIL) is what is checked.
             ("accept", [python, "-m", "pipeline.accept"]),
         ]
+    # The base model alone (zero-shot) before the tuned model's eval, so that its report
+    # compares the two.
+    base = [
+        ("base", [python, "-m", "pipeline.evaluate", "generate", "--base"]),
+        ("base-score", [python, "-m", "pipeline.evaluate", "score", "--base"]),
+    ]
+    if plan[2][0] == "eval" and plan[2][1][0] == "make":
+        base = [("base-score", ["make", "eval-base", f"PYTHON={python}"])]
+    position = next(i for i, step in enumerate(plan) if step[0] == "eval")
+    plan[position:position] = base
     skipped = None
     if backend == "axolotl":
         preprocess = [python, "-m", "pipeline.train", "--preprocess-only"]
@@ -288,6 +298,10 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
                 False,
             )
         )
+    if name == "base-score":
+        path = work / "eval-base" / "metrics.json"
+        ok = code == 0 and path.is_file()
+        return ("base model (zero-shot) scored" if ok else f"exit {code}"), ok
     if name in ("eval", "score"):
         metrics_path = work / "eval" / "metrics.json"
         predictions = work / "eval" / "predictions.jsonl"
@@ -307,6 +321,10 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         if not figures or absent or (curves and "training.png" not in figures):
             return f"figures missing from the report: {absent or 'none written'}", False
         shown = f"; {len(figures)} figures{' with training curves' if curves else ''}"
+        if "gain_over_base" in m["summary"]:
+            if not m.get("comparison", {}).get("base"):
+                return "the report has no comparison with the base model", False
+            shown += "; compared with the base model"
         if "style" in m:  # generation
             rates = ", ".join(
                 f"{name} {entry['rate']:.0%}" if entry["rate"] is not None else f"{name} n/a"

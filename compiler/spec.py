@@ -640,6 +640,10 @@ MULTI_FIELD_METRICS: dict[str, tuple[bool, str]] = {
     "parse_rate": (True, "share of answers parsed completely"),
     "field_accuracy": (True, "accuracy of one field: field_accuracy.<field>"),
     "macro_f1": (True, "macro-F1 of one categorical field: macro_f1.<field>"),
+    "gain_over_base": (
+        True,
+        "gain over the base model alone (make eval-base): mean_field_accuracy, tuned minus base",
+    ),
 }
 
 CLASSIFICATION_METRICS: dict[str, tuple[bool, str]] = {
@@ -651,6 +655,10 @@ CLASSIFICATION_METRICS: dict[str, tuple[bool, str]] = {
     "precision": (True, "precision of one class: precision.<class>"),
     "baseline_macro_f1": (True, "macro-F1 of the TF-IDF + logistic regression baseline"),
     "macro_f1_gain": (True, "LLM macro-F1 minus the baseline's"),
+    "gain_over_base": (
+        True,
+        "gain over the base model alone (make eval-base): macro_f1, tuned minus base",
+    ),
 }
 
 REGRESSION_METRICS: dict[str, tuple[bool, str]] = {
@@ -659,6 +667,10 @@ REGRESSION_METRICS: dict[str, tuple[bool, str]] = {
     "mae_dim": (False, "MAE of one dimension: mae_dim.<dimension>"),
     "tier_accuracy": (True, "share of examples whose tier (from the answered scores) is right"),
     "parse_rate": (True, "share of answers with every score read and in range"),
+    "gain_over_base": (
+        True,
+        "gain over the base model alone (make eval-base): mae, base minus tuned",
+    ),
 }
 
 DISTILLATION_METRICS: dict[str, tuple[bool, str]] = {
@@ -679,6 +691,10 @@ DISTILLATION_METRICS: dict[str, tuple[bool, str]] = {
     "schema_invalid_rate": (False, "share of JSON answers that do not match the schema"),
     "key_accuracy": (True, "share of answers whose key matches: key_accuracy.<key>"),
     "mean_key_accuracy": (True, "mean of key_accuracy over the compared keys"),
+    "gain_over_base": (
+        True,
+        "gain over the base model alone (make eval-base): pass_rate, tuned minus base",
+    ),
 }
 
 GENERATION_METRICS: dict[str, tuple[bool, str]] = {

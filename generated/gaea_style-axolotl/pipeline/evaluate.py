@@ -132,8 +132,9 @@ def score(samples: Path, out: Path) -> dict:
         "summary": summary,
     }
     out.mkdir(parents=True, exist_ok=True)
-    result["figures"] = plots.write_figures(result, [], out)
-    result["training_flags"] = history.diagnose(history.read())
+    tuned = out != BASE_EVAL
+    result["figures"] = plots.write_figures(result, [], out, curves=tuned)
+    result["training_flags"] = history.diagnose(history.read()) if tuned else []
     (out / "metrics.json").write_text(
         json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )

@@ -124,4 +124,5 @@ THRESHOLDS = [
     {"metric": "pass_rate", "pass": 0.88, "review": 0.8, "higher_is_better": True},
     {"metric": "format_failure_rate", "pass": 0.02, "review": 0.05, "higher_is_better": False},
     {"metric": "key_accuracy.intent", "pass": 0.9, "review": None, "higher_is_better": True},
+    {"metric": "gain_over_base", "pass": 0.01, "review": None, "higher_is_better": True},
 ]

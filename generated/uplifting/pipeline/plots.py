@@ -365,7 +365,7 @@ def draw_curves(data: dict, flags: list[str], path: Path) -> Path:
 # ---------------------------------------------------------------- for the report
 
 
-def write_figures(result: dict, scored: list[dict], out: Path) -> list[dict]:
+def write_figures(result: dict, scored: list[dict], out: Path, curves: bool = True) -> list[dict]:
     """Every figure this kind has, written into ``out``: [{"file", "title"}]. The
     training curves come from work/train/history.jsonl when training recorded it."""
     try:
@@ -400,7 +400,7 @@ def write_figures(result: dict, scored: list[dict], out: Path) -> list[dict]:
                         confusion_data(entry["confusion"], value_order(name)),
                         f"{name}: share of each gold row (count)",
                     )
-        rows = history.read()
+        rows = history.read() if curves else []
         if rows:
             flags = history.diagnose(rows)
             add("training.png", "training curves", draw_curves, curve_data(rows), flags)
