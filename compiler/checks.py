@@ -446,12 +446,10 @@ class _Checker:
                 self.add(base + ("metric",), f"{name} takes no {self.kind.arg_word}")
             else:
                 self.kind.check_threshold(self, base, name, arg)
-            lowest = -1.0 if name == "macro_f1_gain" else 0.0
-            highest = (
-                float("inf")
-                if name in ("mae", "rmse", "mae_dim", "eval_loss", "perplexity")
-                else 1.0
-            )
+            gain = name in ("macro_f1_gain", "gain_over_base")
+            points = name in self.kind.point_metrics
+            lowest = (float("-inf") if points else -1.0) if gain else 0.0
+            highest = float("inf") if points else 1.0
             for bound in ("pass_", "review"):
                 value = getattr(th, bound)
                 if value is not None and not (lowest <= value <= highest):

@@ -175,6 +175,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "max_new_tokens": ov.max_new_tokens or spec.eval.max_new_tokens,
             "checkpoint_every": spec.eval.checkpoint_every,
             "batch_size": spec.eval.batch_size,
+            "review_sample": spec.eval.review_sample,
         },
         acceptance=thresholds(spec),
     )

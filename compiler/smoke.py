@@ -199,6 +199,7 @@ def _build_and_run(
         ("tests", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]),
     ]
     plan, skipped = plugins.backend(backend).smoke(plan, python, project_dir, _cuda_available())
+    plan = _with_base_eval(plan, python)
     if teacher_steps:
         plan[0:0] = teacher_steps
         if sample is not None:  # the data step reads what the teacher labelled
@@ -240,6 +241,23 @@ def _build_and_run(
         echo(f"smoke: {skipped}")
     echo(f"smoke: {'passed' if ok else 'FAILED'} in {total:.1f}s")
     return ok
+
+
+def _with_base_eval(plan: list, python: str) -> list:
+    """The base model alone (zero-shot) before the tuned model's eval, so that its report
+    compares the two (through `make eval-base` where eval runs through make)."""
+    names = [step[0] for step in plan]
+    if "eval" not in names:
+        return plan
+    at = names.index("eval")
+    if plan[at][1][0] == "make":
+        base = [("base-score", ["make", "eval-base", f"PYTHON={python}"])]
+    else:
+        base = [
+            ("base", [python, "-m", "pipeline.evaluate", "generate", "--base"]),
+            ("base-score", [python, "-m", "pipeline.evaluate", "score", "--base"]),
+        ]
+    return plan[:at] + base + plan[at:]
 
 
 def insert_after(plan: list, name: str, steps: list) -> list:
@@ -339,7 +357,10 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         note = f"{summary['global_step']} steps, best eval loss {summary['best_eval_loss']:.3f}"
         if summary["resumed_from"]:
             note += f", resumed from {summary['resumed_from']}"
-        return note, True
+        rows = work / "train" / "history.jsonl"
+        if not rows.is_file() or not rows.read_text(encoding="utf-8").strip():
+            return note + "; no training curves (work/train/history.jsonl)", False
+        return note + f"; {len(rows.read_text(encoding='utf-8').splitlines())} history rows", True
     if name == "merge":
         ok = code == 0 and (work / "merged" / "config.json").is_file()
         return ("merged model answers as base + adapter" if ok else f"exit {code}"), ok
@@ -352,6 +373,9 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         adapter = work / "adapters" / "adapters.safetensors"  # mlx-lm
         if not adapter.is_file():
             adapter = work / "adapters" / "adapter_model.safetensors"  # Axolotl (peft)
+        rows = work / "train" / "history.jsonl"
+        if code == 0 and adapter.is_file() and not rows.is_file():
+            return "no training curves (work/train/history.jsonl)", False
         return (
             (f"adapter {adapter.stat().st_size} bytes", True)
             if code == 0 and adapter.is_file()
@@ -360,6 +384,10 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
                 False,
             )
         )
+    if name == "base-score":
+        path = work / "eval-base" / "metrics.json"
+        ok = code == 0 and path.is_file()
+        return ("base model (zero-shot) scored" if ok else f"exit {code}"), ok
     if name in ("eval", "score"):
         metrics_path = work / "eval" / "metrics.json"
         predictions = work / "eval" / "predictions.jsonl"
@@ -373,19 +401,30 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         if code != 0 or not metrics_path.is_file():
             return f"exit {code}", False
         m = json.loads(metrics_path.read_text(encoding="utf-8"))
+        figures = [f["file"] for f in m.get("figures", []) if f["file"]]
+        absent = [f for f in figures if not (work / "eval" / f).is_file()]
+        curves = (work / "train" / "history.jsonl").is_file()
+        if not figures or absent or (curves and "training.png" not in figures):
+            return f"figures missing from the report: {absent or 'none written'}", False
+        shown = f"; {len(figures)} figures{' with training curves' if curves else ''}"
+        if "gain_over_base" in m["summary"]:
+            if not m.get("comparison", {}).get("base"):
+                return "the report has no comparison with the base model", False
+            shown += "; compared with the base model"
         if "style" in m:  # generation
             rates = ", ".join(
                 f"{name} {entry['rate']:.0%}" if entry["rate"] is not None else f"{name} n/a"
                 for name, entry in m["style"].items()
             )
             return (
-                f"perplexity {m['loss']['perplexity']:.1f}, {m['samples']} samples: {rates}",
+                f"perplexity {m['loss']['perplexity']:.1f}, {m['samples']} samples: {rates}"
+                + shown,
                 True,
             )
         a = m["answers"]
         return (
             f"{m['examples']} answers: {a['parsed']} parsed, {a['partial']} partial, "
-            f"{a['unparseable']} unparseable, {a['truncated']} truncated",
+            f"{a['unparseable']} unparseable, {a['truncated']} truncated" + shown,
             True,
         )
     if name == "accept":

@@ -298,6 +298,15 @@ class EvalSection(Strict):
     checkpoint_every: int = Field(
         100, gt=0, description="Predictions are flushed to disk at least this often."
     )
+    review_sample: int = Field(
+        20,
+        ge=0,
+        le=10000,
+        description=(
+            "Held-out examples drawn (seeded by split.seed) into the review sheet "
+            "work/eval/review.csv and review.md for manual review; 0: no sheet."
+        ),
+    )
 
 
 class Threshold(Strict):

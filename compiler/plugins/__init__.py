@@ -57,6 +57,9 @@ class Kind:
     # (spec, spec_dir, data_dir, rows) -> (the sample, texts the tiny tokenizer learns from).
     smoke_sample: Callable[..., tuple[Path, list[str]]] | None = None
     requirements: tuple[str, ...] = ()  # requirements.txt lines only this kind needs
+    # Metrics measured in points, not shares (an error, a loss, a gain in points): any value
+    # at or above 0 (a gain: any value); the others are shares in 0..1 (gains in -1..1).
+    point_metrics: frozenset[str] = frozenset()
     # Metrics whose thresholds the kind's own check judges (skipped by the shared one).
     own_thresholds: frozenset[str] = frozenset()
     # Shared runtime files the kind has no use for (project paths).

@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import schema, style
+from . import history, plots, schema, style
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "work" / "data"
@@ -132,6 +132,9 @@ def score(samples: Path, out: Path) -> dict:
         "summary": summary,
     }
     out.mkdir(parents=True, exist_ok=True)
+    tuned = out != BASE_EVAL
+    result["figures"] = plots.write_figures(result, [], out, curves=tuned)
+    result["training_flags"] = history.diagnose(history.read()) if tuned else []
     (out / "metrics.json").write_text(
         json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -165,6 +168,7 @@ def report(result: dict) -> str:
             f"({entry['matched']}/{entry['units']}) | "
             f"{_num(ref['rate'], '{:.1%}')} | {targets[name]:.0%} |"
         )
+    lines += plots.markdown(result.get("figures", []), result.get("training_flags", []))
     return "\n".join(lines) + "\n"
 
 

@@ -13,7 +13,9 @@ through `accelerate launch` when --gpus is more than 1, and with --merge-lora
 checkpoints go to work/adapters; `make merge` merges and also checks that the
 merged model answers (or continues the style prompts) exactly as base + adapter. When the spec
 adapts only the last N blocks, the block indices depend on the model, so they are
-written with the rest of the config to work/axolotl.resolved.yaml.
+written with the rest of the config to work/axolotl.resolved.yaml. After training, the
+Trainer's log history (trainer_state.json in work/adapters or its newest checkpoint)
+goes to work/train/history.jsonl (pipeline/history.py), which the eval report plots.
 """
 
 import argparse
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from . import schema
+from . import history, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "axolotl.yaml"
@@ -92,7 +94,18 @@ def main(argv=None) -> int:
         code = subprocess.call(command, cwd=ROOT, env=env)
         if code != 0:
             return code
+    if not args.preprocess_only:
+        record_history()
     return 0
+
+
+def record_history() -> None:
+    state = history.newest_trainer_state(ROOT / "work" / "adapters")
+    if state is None:
+        print("train: no trainer_state.json in work/adapters: no training curves recorded")
+        return
+    path = history.write(history.from_trainer_state(state))
+    print(f"train: training curves from {state.relative_to(ROOT)} in {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -303,6 +303,7 @@ WARMUP_STEPS = 100
 MAX_NEW_TOKENS = 400
 CHECKPOINT_EVERY = 100
 EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
+REVIEW_SAMPLE = 20  # examples in the review sheet (work/eval/review.*)
 
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.

@@ -116,6 +116,7 @@ WARMUP_STEPS = 0
 MAX_NEW_TOKENS = 96
 CHECKPOINT_EVERY = 100
 EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
+REVIEW_SAMPLE = 20  # examples in the review sheet (work/eval/review.*)
 
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.
@@ -123,6 +124,7 @@ THRESHOLDS = [
     {"metric": "pass_rate", "pass": 0.88, "review": 0.8, "higher_is_better": True},
     {"metric": "format_failure_rate", "pass": 0.02, "review": 0.05, "higher_is_better": False},
     {"metric": "key_accuracy.intent", "pass": 0.9, "review": None, "higher_is_better": True},
+    {"metric": "gain_over_base", "pass": 0.01, "review": None, "higher_is_better": True},
 ]
 
 # --------------------------------------------------------------------- teacher

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import engine, metrics, schema, task
+from . import compare, engine, history, metrics, plots, review, schema, task
 from . import report as report_parts
 from .parse import parse_all
 
@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "work" / "data"
 EVAL = ROOT / "work" / "eval"
 PREDICTIONS = EVAL / "predictions.jsonl"
+BASE_EVAL = ROOT / "work" / "eval-base"  # the base model alone (make eval-base)
 
 
 def load_split(split: str = schema.EVAL_SPLIT) -> list[dict]:
@@ -128,7 +129,10 @@ def generate(adapter: Path, out: Path, limit: int | None = None, server: str | N
     return 0
 
 
-def score(predictions: Path, out: Path) -> dict:
+def score(predictions: Path, out: Path, base: bool = False) -> dict:
+    """Metrics, scored answers, figures and report.md in ``out``; for the tuned model
+    (not ``base``) also the comparison with the base model, the training curves and
+    the review sheet."""
     examples = load_split()
     duplicates: list = []
     found = read_predictions(predictions, duplicates=duplicates)
@@ -154,12 +158,22 @@ def score(predictions: Path, out: Path) -> dict:
             }
         )
     result = metrics.score(golds, answers, records, scored, truncated=truncated, missing=missing)
+    result["model"] = "base" if base else "tuned"
+    if not base:
+        compare.extend(result)
     result["split"] = schema.EVAL_SPLIT
     result["unavailable"] = unavailable(result)
     result["predictions"] = str(predictions)
     result["unknown_ids"] = unknown
     result["duplicate_ids"] = sorted(set(duplicates))
     out.mkdir(parents=True, exist_ok=True)
+    result["figures"] = plots.write_figures(result, scored, out, curves=not base)
+    result["training_flags"] = [] if base else history.diagnose(history.read())
+    result["review_sheet"] = None
+    if schema.REVIEW_SAMPLE and not base:
+        sheet = review.rows(examples, records, scored, schema.REVIEW_SAMPLE)
+        review.write(sheet, out)
+        result["review_sheet"] = {"examples": len(sheet), "files": ["review.csv", "review.md"]}
     (out / "metrics.json").write_text(
         json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -182,12 +196,16 @@ def unavailable(result: dict) -> dict:
 def _why_none(name: str, result: dict) -> str:
     if not result["examples"]:
         return f"the {schema.EVAL_SPLIT} split has no examples"
+    if name == "gain_over_base":
+        return compare.why_none(result)
     return task.why_none(name, result) or "could not be computed"
 
 
 def report(result: dict) -> str:
+    model = " (the base model alone)" if result.get("model") == "base" else ""
     lines = [
-        f"# Eval report: {schema.PROJECT} ({result['split']} split, {result['examples']} examples)",
+        f"# Eval report: {schema.PROJECT}{model} "
+        f"({result['split']} split, {result['examples']} examples)",
         "",
         task.answers_line(result),
         "",
@@ -206,8 +224,16 @@ def report(result: dict) -> str:
     ]
     if missing:
         lines += ["", "Not computed:"] + [f"- {name}: {why}" for name, why in missing]
+    lines += compare.markdown(result, task.cell)
     lines += [""] + task.field_table(result)
     lines += report_parts.id_notes(result)
+    if result.get("review_sheet"):
+        lines += [
+            "",
+            f"Review sheet: [review.md](review.md) and [review.csv](review.csv) "
+            f"({result['review_sheet']['examples']} examples drawn with seed {schema.SPLIT_SEED}).",
+        ]
+    lines += plots.markdown(result.get("figures", []), result.get("training_flags", []))
     return "\n".join(lines) + "\n"
 
 
@@ -216,19 +242,25 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="answer the held-out prompts")
     gen.add_argument("--adapter", type=Path, default=ROOT / "work" / "adapters")
-    gen.add_argument("--out", type=Path, default=PREDICTIONS)
+    gen.add_argument("--out", type=Path, default=None)
+    gen.add_argument("--base", action="store_true", help="the base model alone (zero-shot)")
     gen.add_argument("--limit", type=int, default=None)
     gen.add_argument("--server", default=None, help="OpenAI-compatible server URL (vLLM)")
     sc = commands.add_parser("score", help="parse and score a predictions file")
-    sc.add_argument("--predictions", type=Path, default=PREDICTIONS)
-    sc.add_argument("--out", type=Path, default=EVAL)
+    sc.add_argument("--predictions", type=Path, default=None)
+    sc.add_argument("--out", type=Path, default=None)
+    sc.add_argument("--base", action="store_true", help="score work/eval-base (make eval-base)")
     args = parser.parse_args(argv)
+    folder = BASE_EVAL if args.base else EVAL
     if args.command == "generate":
-        return generate(args.adapter, args.out, args.limit, args.server)
-    if not args.predictions.is_file():
-        print(f"eval: predictions file not found: {args.predictions}", file=sys.stderr)
+        adapter = None if args.base else args.adapter
+        out = args.out or folder / "predictions.jsonl"
+        return generate(adapter, out, args.limit, args.server)
+    predictions = args.predictions or folder / "predictions.jsonl"
+    if not predictions.is_file():
+        print(f"eval: predictions file not found: {predictions}", file=sys.stderr)
         return 1
-    result = score(args.predictions, args.out)
+    result = score(predictions, args.out or folder, base=args.base)
     print(report(result), end="")
     return 0
 

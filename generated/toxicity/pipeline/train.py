@@ -4,7 +4,9 @@
 
     python -m pipeline.train [--dry-run]
 
-Runs `python -m mlx_lm lora -c configs/mlx_lora.yaml`. When the spec gives
+Runs mlx-lm's `lora` command (`python -m mlx_lm lora -c configs/mlx_lora.yaml`) in
+this process, with a training callback that records every train and validation
+report in work/train/history.jsonl (pipeline/history.py). When the spec gives
 epochs instead of steps, the number of iterations depends on the train split's
 size: it is computed here from the data step's statistics and written, with the
 rest of the config unchanged, to work/mlx_lora.resolved.yaml.
@@ -13,13 +15,14 @@ rest of the config unchanged, to work/mlx_lora.resolved.yaml.
 import argparse
 import json
 import math
-import subprocess
+import os
 import sys
+import types
 from pathlib import Path
 
 import yaml
 
-from . import schema
+from . import history, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "mlx_lora.yaml"
@@ -66,10 +69,39 @@ def main(argv=None) -> int:
         return 1
     config = resolve_config()
     command = [sys.executable, "-m", "mlx_lm", "lora", "-c", str(config.relative_to(ROOT))]
-    print("train:", " ".join(command))
+    print("train:", " ".join(command), "(in this process, recording work/train/history.jsonl)")
     if args.dry_run:
         return 0
-    return subprocess.call(command, cwd=ROOT)
+    run_lora(config)
+    return 0
+
+
+def run_lora(config: Path) -> None:
+    """What `mlx_lm lora -c CONFIG` does (mlx_lm.lora.main), with the history callback
+    wrapped around the reporting mlx-lm sets up itself (report_to)."""
+    from mlx_lm import lora
+
+    options = vars(lora.build_parser().parse_args(["-c", str(config)]))
+    with open(config, encoding="utf-8") as handle:
+        for key, value in yaml.load(handle, lora.yaml_loader).items():
+            if options.get(key) is None:
+                options[key] = value
+    for key, value in lora.CONFIG_DEFAULTS.items():
+        if options.get(key) is None:
+            options[key] = value
+    own = lora.get_reporting_callbacks
+
+    def reporting(*a, **kw):
+        return history.mlx_callback(history.HISTORY, own(*a, **kw))
+
+    lora.get_reporting_callbacks = reporting
+    here = os.getcwd()
+    os.chdir(ROOT)  # the config's paths are relative to the project
+    try:
+        lora.run(types.SimpleNamespace(**options))
+    finally:
+        os.chdir(here)
+        lora.get_reporting_callbacks = own
 
 
 if __name__ == "__main__":

@@ -58,6 +58,10 @@ CLASSIFICATION_METRICS: dict[str, tuple[bool, str]] = {
     "precision": (True, "precision of one class: precision.<class>"),
     "baseline_macro_f1": (True, "macro-F1 of the TF-IDF + logistic regression baseline"),
     "macro_f1_gain": (True, "LLM macro-F1 minus the baseline's"),
+    "gain_over_base": (
+        True,
+        "gain over the base model alone (make eval-base): macro_f1, tuned minus base",
+    ),
 }
 
 

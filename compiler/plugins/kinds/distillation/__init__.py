@@ -80,6 +80,10 @@ DISTILLATION_METRICS: dict[str, tuple[bool, str]] = {
     "schema_invalid_rate": (False, "share of JSON answers that do not match the schema"),
     "key_accuracy": (True, "share of answers whose key matches: key_accuracy.<key>"),
     "mean_key_accuracy": (True, "mean of key_accuracy over the compared keys"),
+    "gain_over_base": (
+        True,
+        "gain over the base model alone (make eval-base): pass_rate, tuned minus base",
+    ),
 }
 
 

@@ -188,6 +188,7 @@ def resolve(loaded, out_dir: Path, ov):
             "max_new_tokens": ov.max_new_tokens or style.max_new_tokens,
             "checkpoint_every": spec.eval.checkpoint_every,
             "batch_size": spec.eval.batch_size,
+            "review_sample": spec.eval.review_sample,
         },
         acceptance=thresholds(spec)
         + [
@@ -239,7 +240,10 @@ KIND = register_kind(
         smoke_sample=smoke_sample,
         labelled=False,
         describe=lambda spec: _count(len(spec.style.patterns), "style pattern"),
-        own_thresholds=frozenset({"style"}),  # a pattern's target is its threshold (check)
+        own_thresholds=frozenset({"style"}),
+        point_metrics=frozenset(
+            {"eval_loss", "perplexity"}
+        ),  # a pattern's target is its threshold (check)
         root=ROOT,
         templates={
             "README.md": "project/generation/README.md.j2",

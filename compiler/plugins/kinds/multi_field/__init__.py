@@ -40,6 +40,10 @@ MULTI_FIELD_METRICS: dict[str, tuple[bool, str]] = {
     "parse_rate": (True, "share of answers parsed completely"),
     "field_accuracy": (True, "accuracy of one field: field_accuracy.<field>"),
     "macro_f1": (True, "macro-F1 of one categorical field: macro_f1.<field>"),
+    "gain_over_base": (
+        True,
+        "gain over the base model alone (make eval-base): mean_field_accuracy, tuned minus base",
+    ),
 }
 
 

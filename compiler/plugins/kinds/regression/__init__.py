@@ -60,6 +60,10 @@ REGRESSION_METRICS: dict[str, tuple[bool, str]] = {
     "mae_dim": (False, "MAE of one dimension: mae_dim.<dimension>"),
     "tier_accuracy": (True, "share of examples whose tier (from the answered scores) is right"),
     "parse_rate": (True, "share of answers with every score read and in range"),
+    "gain_over_base": (
+        True,
+        "gain over the base model alone (make eval-base): mae, base minus tuned",
+    ),
 }
 
 
@@ -146,6 +150,7 @@ KIND = register_kind(
         check_threshold=check_threshold,
         label_path=_dimension_path,
         routes=("generative", "head"),
+        point_metrics=frozenset({"mae", "rmse", "mae_dim", "gain_over_base"}),
         route=lambda spec: spec.labels.route,
         tiered=lambda spec: spec.labels.tiers is not None,
         root=ROOT,

@@ -12,6 +12,8 @@
 - Checkpoints in work/checkpoints: a rerun resumes from the newest one (after an
   interruption) unless --fresh; the best one (lowest eval loss) is loaded at the end
   and saved to work/adapters.
+- The Trainer's log history (train and eval loss, learning rate per logging step) goes
+  to work/train/history.jsonl (pipeline/history.py), which the eval report plots.
 Settings: configs/peft.yaml (how each follows from the spec: README.md).
 """
 
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from . import examples, schema
+from . import examples, history, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "peft.yaml"
@@ -107,6 +109,7 @@ def main(argv=None) -> int:
     if resume is not None:
         print(f"train: resuming from {resume.relative_to(ROOT)}")
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    history.write(history.from_log_history(trainer.state.log_history))
     trainer.save_model(str(ADAPTERS))
     tokenizer.save_pretrained(str(ADAPTERS))
     summary = {
