@@ -12,6 +12,9 @@ and says that train, eval and accept were not run. A spec with training.quantize
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import json
 import os
 import shutil
@@ -29,21 +32,66 @@ from .load import read_spec
 ACCEPT_DECISIONS = {0: "PASS", 3: "REVIEW", 4: "FAIL"}
 
 
-def _sample_source(source: Path, fmt: str, rows: int, dest: Path) -> Path:
-    """The first ``rows`` records of the source (CSV keeps its header)."""
+def _sample_source(source: Path, fmt: str, rows: int, dest: Path) -> tuple[Path, int, int]:
+    """The first ``rows`` records of the source, as the source's own bytes from its start:
+    a CSV record keeps its quoted newlines and blank lines, and the sample's line numbers
+    (which the data step's rejects give) are the source's. Returns the sample, the records
+    taken and the source lines they span."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with open(source, "rb") as src, open(dest, "wb") as out:
-        taken = 0
-        if fmt == "csv":
-            out.write(src.readline())
+    if fmt == "csv":
+        data, taken = _csv_prefix(source, rows)
+    else:
+        data, taken = _jsonl_prefix(source, rows)
+    if data and not data.endswith(b"\n"):
+        data += b"\n"
+    dest.write_bytes(data)
+    return dest, taken, data.count(b"\n")
+
+
+def _sampled(source, taken: int, lines: int) -> str:
+    return (
+        f"smoke: sample of {source}: its first {taken} record{'s' if taken != 1 else ''} "
+        f"(lines 1-{lines}; the row numbers of rejects are the source's)"
+    )
+
+
+def _jsonl_prefix(source: Path, rows: int) -> tuple[bytes, int]:
+    taken, lines = 0, []
+    with open(source, "rb") as src:
         for line in src:
-            if not line.strip():
-                continue
-            out.write(line if line.endswith(b"\n") else line + b"\n")
-            taken += 1
             if taken >= rows:
                 break
-    return dest
+            lines.append(line)
+            taken += bool(line.strip())
+    return b"".join(lines), taken
+
+
+def _csv_prefix(source: Path, rows: int) -> tuple[bytes, int]:
+    """The header and the first ``rows`` CSV records, read as the data step reads them
+    (the csv module's default dialect; UTF-8 with an optional byte-order mark; lines
+    as a file opened with newline="" gives them)."""
+    consumed: list[str] = []
+
+    def lines(text):
+        for line in text:
+            consumed.append(line)
+            yield line
+
+    taken = 0
+    with open(source, "rb") as raw:
+        bom = raw.read(3) == codecs.BOM_UTF8
+        raw.seek(0)
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        reader = csv.reader(lines(text))
+        try:
+            next(reader)  # the header
+            while taken < rows:
+                if next(reader):  # an empty line between records is no record
+                    taken += 1
+        except (StopIteration, csv.Error):
+            pass  # the end, or a record the data step will reject: it is in the sample
+    data = "".join(consumed).encode("utf-8", errors="surrogateescape")
+    return (codecs.BOM_UTF8 if bom else b"") + data, taken
 
 
 def _step_env() -> dict:
@@ -98,12 +146,16 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
         share = -(-rows // len(spec.data.sources))
         for entry in spec.data.sources:
             dest = work / "data" / f"sample-{entry.name}.jsonl"
-            samples[entry.name] = _sample_source(spec_dir / entry.path, "jsonl", share, dest)
+            samples[entry.name], taken, lines = _sample_source(
+                spec_dir / entry.path, "jsonl", share, dest
+            )
+            echo(_sampled(entry.path, taken, lines))
         sample = None
     else:
         source = spec_dir / spec.data.source
         fmt = spec.data.format or source.suffix.lower().lstrip(".")
-        sample = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
+        sample, taken, lines = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
+        echo(_sampled(spec.data.source, taken, lines))
 
     t0 = time.perf_counter()
     files = sorted(sample.iterdir()) if spec.kind == "generation" else [sample]
