@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import importlib.util
 import io
 import json
 import os
+import platform
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -94,6 +98,70 @@ def _csv_prefix(source: Path, rows: int) -> tuple[bytes, int]:
     return (codecs.BOM_UTF8 if bom else b"") + data, taken
 
 
+# Import names of the distributions a generated project's requirements.txt lists, where
+# they differ from the distribution's name; the smoke itself builds its tiny model with torch.
+_IMPORT_NAMES = {"pyyaml": "yaml", "scikit-learn": "sklearn", "mlx-lm": "mlx_lm"}
+_OPTIONAL = {"orjson"}  # the data step falls back to the standard library's json
+_SMOKE_NEEDS = ["torch", "transformers", "tokenizers", "pytest"]
+
+
+def _missing_requirements(spec_path, work: Path, backend, route, quantize) -> str | None:
+    """What the project the smoke would run needs and this Python cannot import (or, for
+    Axolotl, run), said with the command that installs it; None when nothing is missing."""
+    from .compile import compile_spec
+
+    overrides = Overrides(backend=backend, route=route, quantize=quantize)
+    _, _, files = compile_spec(spec_path, work / "project", overrides)
+    wanted: dict[str, str] = {}  # distribution -> requirement line
+    for line in files["requirements.txt"].splitlines():
+        requirement, _, marker = line.split("#", 1)[0].partition(";")
+        requirement = requirement.strip()
+        if not requirement or not _marker_holds(marker):
+            continue
+        name = re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0].lower()
+        wanted.setdefault(name, requirement)
+    for name in _SMOKE_NEEDS:
+        wanted.setdefault(name, name)
+    missing, axolotl = [], None
+    for name, requirement in wanted.items():
+        if name in _OPTIONAL:
+            continue
+        if name == "axolotl":  # its own environment: the command is what the steps run
+            if shutil.which("axolotl") is None:
+                axolotl = requirement
+            continue
+        module = _IMPORT_NAMES.get(name, name.replace("-", "_"))
+        if name == "mlx" or name.startswith("mlx["):
+            module = "mlx"
+        if importlib.util.find_spec(module) is None:
+            missing.append(requirement)
+    lines = []
+    if missing:
+        lines += [
+            f"smoke: the {backend} project of {spec_path} needs "
+            f"{'a package' if len(missing) == 1 else 'packages'} that this Python "
+            f"({sys.executable}) cannot import: {', '.join(missing)}",
+            f"    install: {shlex.quote(sys.executable)} -m pip install "
+            + " ".join(shlex.quote(r) for r in missing),
+            "    (or everything the example projects use: pip install -e '.[run]' in distillgen)",
+        ]
+    if axolotl:
+        lines += [
+            f"smoke: the axolotl project of {spec_path} runs the axolotl command, "
+            "which is not on PATH",
+            f"    Axolotl pins its own torch, transformers and peft: install {axolotl} in an "
+            "environment of its own (`make setup-axolotl` in distillgen makes .venv-axolotl) "
+            "and put its bin/ on PATH",
+        ]
+    return "\n".join(lines) or None
+
+
+def _marker_holds(marker: str) -> bool:
+    """The one kind of environment marker requirements.txt uses: platform_system == 'X'."""
+    found = re.fullmatch(r"\s*platform_system\s*==\s*[\"']([^\"']+)[\"']\s*", marker)
+    return not marker.strip() or (found is not None and found.group(1) == platform.system())
+
+
 def _step_env() -> dict:
     env = dict(os.environ)
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -135,6 +203,16 @@ def run_smoke(
 def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, route) -> bool:
     from .tiny import build_tiny_model
 
+    backend = backend or spec.training.backend
+    quantize = None
+    if spec.training.quantize != "none" and not _cuda_available():
+        quantize = "none"
+    missing = _missing_requirements(spec_path, work, backend, route, quantize)
+    if missing:
+        echo(missing)
+        echo("smoke: FAILED before the first step")
+        return False
+
     spec_dir = loaded.path.parent
     samples: dict = {}
     if spec.kind == "generation":  # the first chunk files, copied
@@ -168,11 +246,8 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
     model_dir = build_tiny_model(work / "model", texts)
     echo(f"smoke: tiny model and tokenizer built in {time.perf_counter() - t0:.1f}s ({model_dir})")
 
-    backend = backend or spec.training.backend
     half = max(1, steps // 2)
-    quantize = None
-    if spec.training.quantize != "none" and not _cuda_available():
-        quantize = "none"
+    if quantize == "none":
         echo(
             f"smoke: training.quantize {spec.training.quantize} needs CUDA (none here): "
             "the smoke trains unquantized"
