@@ -85,3 +85,30 @@ def test_jsonl_sample_keeps_the_source_line_numbers(tmp_path):
     sample, taken, count = _sample_source(source, "jsonl", 5, tmp_path / "sample.jsonl")
     assert taken == 5 and count == 6
     assert sample.read_text() == "".join(lines[:6])
+
+
+def test_a_torn_csv_record_says_it_has_fewer_values_than_the_header(tmp_path):
+    """A line break in an unquoted cell tears the record: say so, not 'label: a value is
+    required' for the columns it lacks."""
+    base = tmp_path / "spec"
+    shutil.copytree(FIXTURES / "mini", base)
+    source = base / "data" / "mini.csv"
+    source.write_text(
+        ",".join(COLUMNS) + "\r\n"
+        "r00,fine,,positive,t,3,0.5,false\r\n"
+        "r01,first line\r\n"
+        "second line,,positive,t,3,0.5,false\r\n"
+        "r02,fine again,,neutral,t,3,0.5,false\r\n",
+        encoding="utf-8",
+    )
+    spec = base / "mini.yaml"
+    spec.write_text(spec.read_text().replace("data/mini.jsonl", "data/mini.csv"))
+    out = tmp_path / "project"
+    build_into(spec, out)
+    data = load_generated(out, ("schema", "data"))["data"]
+    found = [(number, problem) for number, _, problem in data.iter_rows(source)]
+    torn = (
+        "row has {} values but the header has 8 columns "
+        "(a cell with a line break must be in double quotes)"
+    )
+    assert found == [(2, None), (3, torn.format(2)), (4, torn.format(7)), (5, None)]

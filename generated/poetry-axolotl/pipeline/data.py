@@ -174,6 +174,14 @@ def _read_csv(path: Path):
             if None in record:
                 yield number, None, "row has more values than the header has columns"
                 continue
+            if None in record.values():  # csv gives None for the columns a short record lacks
+                given = sum(v is not None for v in record.values())
+                yield (
+                    number,
+                    None,
+                    f"row has {given} values but the header has {len(record)} columns (a cell with a line break must be in double quotes)",
+                )
+                continue
             if any(isinstance(v, str) and _has_surrogate(v) for v in record.values()):
                 yield number, None, "invalid UTF-8"
                 continue

@@ -182,6 +182,14 @@ def _read_csv(path: Path):
             if None in record:
                 yield number, None, "row has more values than the header has columns"
                 continue
+            if None in record.values():  # csv gives None for the columns a short record lacks
+                given = sum(v is not None for v in record.values())
+                yield (
+                    number,
+                    None,
+                    f"row has {given} values but the header has {len(record)} columns (a cell with a line break must be in double quotes)",
+                )
+                continue
             if any(isinstance(v, str) and _has_surrogate(v) for v in record.values()):
                 yield number, None, "invalid UTF-8"
                 continue
@@ -275,6 +283,11 @@ def check_row(row: dict, number=None):
     else:
         labels, label_problems = check_labels(source)
         problems.extend(label_problems)
+    for i, problem in enumerate(problems):  # a renamed column as the user's file names it
+        column, colon, rest = problem.partition(":")
+        if column in renames.values():
+            old = next(old for old, new in renames.items() if new == column)
+            problems[i] = f"{old} (read as {column}){colon}{rest}"
     return row_id, inputs, labels, problems
 
 
