@@ -14,7 +14,7 @@ AXO_STAMP := $(AXO_VENV)/.installed-stamp
 
 .PHONY: setup setup-axolotl build test golden lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# The CPU build of torch first, so nothing pulls a multi-GB CUDA build.

@@ -32,6 +32,49 @@ def normalize_value(value: str) -> str:
     return re.sub(r"[\s_\-]+", " ", unicodedata.normalize("NFKC", value.strip().casefold()))
 
 
+def unknown_metric(name: str, kind: str) -> str:
+    """The message for a metric the kind does not compute: the metric most likely meant
+    (one that needs no argument and has every word of the name, a mean first: 'accuracy'
+    -> mean_field_accuracy), else the closest spelling, and the kind's metrics."""
+    known = S.metrics_for(kind)
+
+    def shown(metric: str) -> str:
+        form = re.search(rf"\b{re.escape(metric)}\.<\w+>", known[metric][1])
+        return form.group(0) if form else metric
+
+    words = set(name.casefold().split("_"))
+    whole = [m for m in known if shown(m) == m and words <= set(m.split("_"))]
+    whole.sort(key=lambda m: (not m.startswith("mean_"), len(m), m))
+    best = whole[:1] or difflib.get_close_matches(name, list(known), n=1)
+    hint = ""
+    if best:
+        hint = f"; did you mean {shown(best[0])!r} ({known[best[0]][1]})?"
+    return f"unknown metric {name!r}{hint} ({kind} metrics: " + ", ".join(map(shown, known)) + ")"
+
+
+def duplicate_values(values: list) -> list[tuple[int, str]]:
+    """(index, message) for each categorical value that reads as an earlier one (as the
+    parser reads answers). Items that are not text are skipped."""
+    out, seen = [], {}
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            continue
+        norm = normalize_value(v)
+        if not norm:
+            continue
+        if norm in seen:
+            first = values[seen[norm]]
+            same = (
+                f"[{seen[norm]}] is the same"
+                if first == v
+                else f"same as {first!r} ignoring case, spaces, - and _"
+            )
+            out.append((i, f"duplicate value {v!r} ({same})"))
+        else:
+            seen[norm] = i
+    return out
+
+
 def key_form(name: str) -> str:
     """How the parser matches a field name in an answer: case, spaces, - and _ ignored."""
     return re.sub(r"[\s_\-]+", " ", name.casefold()).strip()
@@ -127,21 +170,14 @@ class _Checker:
         """Categorical values: at least 2, unique ignoring case/spaces/-/_, not the NA token."""
         if len(values) < 2:
             self.add(path, "a categorical field needs at least 2 values")
-        seen: dict[str, int] = {}
+        for i, message in duplicate_values(values):
+            self.add(path + (i,), message)
         for i, v in enumerate(values):
             norm = normalize_value(v)
             if v != v.strip():
                 self.add(path + (i,), f"value {v!r} has surrounding spaces")
             if not norm:
                 self.add(path + (i,), "empty categorical value")
-            elif norm in seen:
-                self.add(
-                    path + (i,),
-                    f"duplicate value {v!r} (same as {values[seen[norm]]!r} "
-                    "ignoring case, spaces, - and _)",
-                )
-            else:
-                seen[norm] = i
             if na is not None and norm == normalize_value(na):
                 self.add(
                     path + (i,),
@@ -430,12 +466,7 @@ class _Checker:
                 self.add(base + ("metric",), f"metric {th.metric!r} has two thresholds")
             seen.add(th.metric)
             if name not in known:
-                close = difflib.get_close_matches(name, list(known), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.add(
-                    base + ("metric",),
-                    f"unknown metric {name!r}{hint} (known: " + ", ".join(known) + ")",
-                )
+                self.add(base + ("metric",), unknown_metric(name, self.spec.kind))
                 continue
             if name in self.kind.own_thresholds:
                 continue  # the kind checks these itself

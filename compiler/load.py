@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ def _problems_from_validation(exc: ValidationError, located: Located, display: s
     # A missing key whose name an unknown sibling key nearly spells is one mistake
     # (a typo), reported once at the typo.
     typo_targets = set()
+    value_lists: set[tuple] = set()  # lists of values with a YAML 1.1 non-text item
     for err in errors:
         if err["type"] == "extra_forbidden":
             loc = tuple(err["loc"][1:] if multi_kind else err["loc"])
@@ -95,15 +97,30 @@ def _problems_from_validation(exc: ValidationError, located: Located, display: s
         message = err["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
-        if etype == "extra_forbidden":
+        if etype == "string_type" and path in located.plain:
+            message = _yaml_scalar_message(located.plain[path], err.get("input"))
+            if _is_value_list(path[:-1]):
+                value_lists.add(path[:-1])
+        elif etype == "extra_forbidden":
             is_key = True
             allowed = _allowed_keys(path[:-1], located.data)
             message = f"unknown key {path[-1]!r}"
+            home = _home_of(str(path[-1]), path[:-1], located.data)
             close = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.6)
-            if close:
+            if home is not None:
+                message = _belongs(path[-1], home, path[:-1])
+            elif close:
                 message += f"; did you mean {close[0]!r}?"
             elif allowed:
                 message += f"; expected one of: {', '.join(sorted(allowed))}"
+        elif etype in ("model_type", "dict_type", "model_attributes_type"):
+            message = f"expected a mapping of keys, got {_described(err.get('input'))}"
+            home = None
+            if path and str(path[-1]) not in _allowed_keys(path[:-1], located.data):
+                home = _home_of(str(path[-1]), path[:-1], located.data)
+            if home is not None:
+                is_key = True
+                message = _belongs(path[-1], home, path[:-1])
         elif etype == "missing":
             if path in typo_targets:
                 continue
@@ -128,8 +145,79 @@ def _problems_from_validation(exc: ValidationError, located: Located, display: s
         elif etype == "union_tag_not_found":
             path = ("kind",)
             message = f"missing required key 'kind' (one of: {', '.join(S.kind_names())})"
+        message = re.sub(r" or instance of \w+", "", message)  # never a Python class name
         problems.append(problem_at(located, display, path, message, key=is_key))
+    # The duplicates the quoting would make are reported now, not in a second round.
+    from .checks import duplicate_values
+
+    for list_path in sorted(value_lists, key=str):
+        values = _get(located.data, list_path)
+        texts = [located.plain.get(list_path + (i,), v) for i, v in enumerate(values)]
+        for i, message in duplicate_values(texts):
+            problems.append(problem_at(located, display, list_path + (i,), message))
     return problems
+
+
+def _yaml_scalar_message(text: str, value) -> str:
+    """An unquoted word YAML 1.1 reads as a boolean, null or number where text is wanted."""
+    if text == "":
+        return "a value is required here (an empty value is null in YAML)"
+    if isinstance(value, bool):
+        read = f"the boolean {str(value).lower()}"
+        why = "unquoted yes, no, on, off, true and false are booleans in YAML"
+    elif value is None:
+        read = "null (no value)"
+        why = "unquoted ~ and null mean no value in YAML"
+    else:
+        read = f"the number {value!r}"
+        why = "unquoted numbers are numbers in YAML"
+    return f"YAML read {text} as {read}, not as text ({why}); quote it: '{text}'"
+
+
+def _is_value_list(path: tuple) -> bool:
+    return bool(path) and (path[-1] == "values" or path == ("labels", "classes"))
+
+
+def _get(data, path: tuple):
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _described(value) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    return "a list" if isinstance(value, list) else "a value"
+
+
+def _home_of(key: str, parent: tuple, data) -> tuple | None:
+    """Where a key that is not allowed under ``parent`` is: the nearest section above it,
+    a section below it, or each entry of a section of named entries (labels.fields.<name>)."""
+    for n in range(len(parent) - 1, -1, -1):
+        if key in _allowed_keys(parent[:n], data):
+            return parent[:n]
+    for child in _allowed_keys(parent, data):
+        if key in _allowed_keys(parent + (child,), data):
+            return parent + (child,)
+    if key in _allowed_keys(parent + ("<name>",), data):
+        return parent + ("<name>",)
+    return None
+
+
+def _belongs(key, home: tuple, parent: tuple) -> str:
+    if home == parent + ("<name>",):
+        return (
+            f"{key!r} is a key of each entry ({dotted(home + (key,))}), not an entry of "
+            f"{dotted(parent)}; indent it under the entry it belongs to"
+        )
+    where = f"under {dotted(home)}" if home else "at the top level (not indented)"
+    return f"{key!r} belongs {where}, not under {dotted(parent)}; check its indentation"
 
 
 def _unwrap(tp):

@@ -12,8 +12,15 @@ and says that train, eval and accept were not run. A spec with training.quantize
 
 from __future__ import annotations
 
+import codecs
+import csv
+import importlib.util
+import io
 import json
 import os
+import platform
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -30,21 +37,130 @@ from .load import read_spec
 ACCEPT_DECISIONS = {0: "PASS", 3: "REVIEW", 4: "FAIL"}
 
 
-def _sample_source(source: Path, fmt: str, rows: int, dest: Path) -> Path:
-    """The first ``rows`` records of the source (CSV keeps its header)."""
+def _sample_source(source: Path, fmt: str, rows: int, dest: Path) -> tuple[Path, int, int]:
+    """The first ``rows`` records of the source, as the source's own bytes from its start:
+    a CSV record keeps its quoted newlines and blank lines, and the sample's line numbers
+    (which the data step's rejects give) are the source's. Returns the sample, the records
+    taken and the source lines they span."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with open(source, "rb") as src, open(dest, "wb") as out:
-        taken = 0
-        if fmt == "csv":
-            out.write(src.readline())
+    if fmt == "csv":
+        data, taken = _csv_prefix(source, rows)
+    else:
+        data, taken = _jsonl_prefix(source, rows)
+    if data and not data.endswith(b"\n"):
+        data += b"\n"
+    dest.write_bytes(data)
+    return dest, taken, data.count(b"\n")
+
+
+def _sampled(source, taken: int, lines: int) -> str:
+    return (
+        f"smoke: sample of {source}: its first {taken} record{'s' if taken != 1 else ''} "
+        f"(lines 1-{lines}; the row numbers of rejects are the source's)"
+    )
+
+
+def _jsonl_prefix(source: Path, rows: int) -> tuple[bytes, int]:
+    taken, lines = 0, []
+    with open(source, "rb") as src:
         for line in src:
-            if not line.strip():
-                continue
-            out.write(line if line.endswith(b"\n") else line + b"\n")
-            taken += 1
             if taken >= rows:
                 break
-    return dest
+            lines.append(line)
+            taken += bool(line.strip())
+    return b"".join(lines), taken
+
+
+def _csv_prefix(source: Path, rows: int) -> tuple[bytes, int]:
+    """The header and the first ``rows`` CSV records, read as the data step reads them
+    (the csv module's default dialect; UTF-8 with an optional byte-order mark; lines
+    as a file opened with newline="" gives them)."""
+    consumed: list[str] = []
+
+    def lines(text):
+        for line in text:
+            consumed.append(line)
+            yield line
+
+    taken = 0
+    with open(source, "rb") as raw:
+        bom = raw.read(3) == codecs.BOM_UTF8
+        raw.seek(0)
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        reader = csv.reader(lines(text))
+        try:
+            next(reader)  # the header
+            while taken < rows:
+                if next(reader):  # an empty line between records is no record
+                    taken += 1
+        except (StopIteration, csv.Error):
+            pass  # the end, or a record the data step will reject: it is in the sample
+    data = "".join(consumed).encode("utf-8", errors="surrogateescape")
+    return (codecs.BOM_UTF8 if bom else b"") + data, taken
+
+
+# Import names of the distributions a generated project's requirements.txt lists, where
+# they differ from the distribution's name; the smoke itself builds its tiny model with torch.
+_IMPORT_NAMES = {"pyyaml": "yaml", "scikit-learn": "sklearn", "mlx-lm": "mlx_lm"}
+_OPTIONAL = {"orjson"}  # the data step falls back to the standard library's json
+_SMOKE_NEEDS = ["torch", "transformers", "tokenizers", "pytest"]
+
+
+def _missing_requirements(spec_path, work: Path, backend, route, quantize) -> str | None:
+    """What the project the smoke would run needs and this Python cannot import (or, for
+    Axolotl, run), said with the command that installs it; None when nothing is missing."""
+    from .compile import compile_spec
+
+    overrides = Overrides(backend=backend, route=route, quantize=quantize)
+    _, _, files = compile_spec(spec_path, work / "project", overrides)
+    wanted: dict[str, str] = {}  # distribution -> requirement line
+    for line in files["requirements.txt"].splitlines():
+        requirement, _, marker = line.split("#", 1)[0].partition(";")
+        requirement = requirement.strip()
+        if not requirement or not _marker_holds(marker):
+            continue
+        name = re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0].lower()
+        wanted.setdefault(name, requirement)
+    for name in _SMOKE_NEEDS:
+        wanted.setdefault(name, name)
+    missing, axolotl = [], None
+    for name, requirement in wanted.items():
+        if name in _OPTIONAL:
+            continue
+        if name == "axolotl":  # its own environment: the command is what the steps run
+            if shutil.which("axolotl") is None:
+                axolotl = requirement
+            continue
+        module = _IMPORT_NAMES.get(name, name.replace("-", "_"))
+        if name == "mlx" or name.startswith("mlx["):
+            module = "mlx"
+        if importlib.util.find_spec(module) is None:
+            missing.append(requirement)
+    lines = []
+    if missing:
+        lines += [
+            f"smoke: the {backend} project of {spec_path} needs "
+            f"{'a package' if len(missing) == 1 else 'packages'} that this Python "
+            f"({sys.executable}) cannot import: {', '.join(missing)}",
+            f"    install: {shlex.quote(sys.executable)} -m pip install "
+            + " ".join(shlex.quote(r) for r in missing),
+            "    (or everything the example projects use: pip install -e '.[run]' in distillgen)",
+        ]
+    if axolotl:
+        lines += [
+            f"smoke: the axolotl project of {spec_path} runs the axolotl command, "
+            "which is not on PATH",
+            f"    Axolotl pins its own torch, transformers and peft: install {axolotl} in an "
+            "environment of its own (`make setup-axolotl` in distillgen makes .venv-axolotl) "
+            "and put its bin/ on PATH",
+        ]
+    return "\n".join(lines) or None
+
+
+def _marker_holds(marker: str) -> bool:
+    """The one kind of environment marker requirements.txt uses: platform_system == 'X'."""
+    found = re.fullmatch(r"\s*platform_system\s*==\s*[\"']([^\"']+)[\"']\s*", marker)
+    return not marker.strip() or (found is not None and found.group(1) == platform.system())
 
 
 def _step_env() -> dict:
@@ -88,6 +204,16 @@ def run_smoke(
 def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, route) -> bool:
     from .tiny import build_tiny_model
 
+    backend = backend or spec.training.backend
+    quantize = None
+    if spec.training.quantize != "none" and not _cuda_available():
+        quantize = "none"
+    missing = _missing_requirements(spec_path, work, backend, route, quantize)
+    if missing:
+        echo(missing)
+        echo("smoke: FAILED before the first step")
+        return False
+
     spec_dir = loaded.path.parent
     samples: dict = {}
     kind = plugins.kind(spec.kind)
@@ -98,12 +224,16 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
         share = -(-rows // len(spec.data.sources))
         for entry in spec.data.sources:
             dest = work / "data" / f"sample-{entry.name}.jsonl"
-            samples[entry.name] = _sample_source(spec_dir / entry.path, "jsonl", share, dest)
+            samples[entry.name], taken, lines = _sample_source(
+                spec_dir / entry.path, "jsonl", share, dest
+            )
+            echo(_sampled(entry.path, taken, lines))
         sample = None
     else:
         source = spec_dir / spec.data.source
         fmt = spec.data.format or source.suffix.lower().lstrip(".")
-        sample = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
+        sample, taken, lines = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
+        echo(_sampled(spec.data.source, taken, lines))
 
     t0 = time.perf_counter()
     if kind.smoke_sample is None:
@@ -115,11 +245,8 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
     model_dir = build_tiny_model(work / "model", texts)
     echo(f"smoke: tiny model and tokenizer built in {time.perf_counter() - t0:.1f}s ({model_dir})")
 
-    backend = backend or spec.training.backend
     half = max(1, steps // 2)
-    quantize = None
-    if spec.training.quantize != "none" and not _cuda_available():
-        quantize = "none"
+    if quantize == "none":
         echo(
             f"smoke: training.quantize {spec.training.quantize} needs CUDA (none here): "
             "the smoke trains unquantized"

@@ -8,6 +8,7 @@ Duplicate keys, non-string keys, unknown tags and alias bombs are errors.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,9 @@ class Located:
     key_pos: dict[Path, tuple[int, int]] = field(default_factory=dict)
     # Where a block scalar's content starts (line of its first content line).
     block_start: dict[Path, int] = field(default_factory=dict)
+    # Unquoted scalars that YAML did not read as text (``no`` -> False, ``1`` -> 1, ``~`` ->
+    # None), as they are written: a message can say how to quote them.
+    plain: dict[Path, str] = field(default_factory=dict)
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the exact node, else its nearest ancestor."""
@@ -80,7 +84,8 @@ def load_yaml(text: str, filename: str) -> tuple[Located | None, list[Problem]]:
         msg = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         if exc.context_mark is not None and mark is not exc.context_mark:
             msg += f" (the construct started at line {exc.context_mark.line + 1})"
-        return None, [Problem(filename, line, col, "", f"invalid YAML: {msg}")]
+        problem = Problem(filename, line, col, "", f"invalid YAML: {msg}")
+        return None, [_block_ended(text, problem)]
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
         return None, [Problem(filename, 1, 1, "", f"invalid YAML: {exc}")]
     if len(nodes) != 1 or nodes[0] is None:
@@ -97,8 +102,67 @@ def load_yaml(text: str, filename: str) -> tuple[Located | None, list[Problem]]:
     except _TooBig as exc:
         return None, [Problem(filename, exc.line, exc.col, "", exc.message)]
     if problems:
-        return None, problems
+        return None, [_block_ended(text, p) if p.message == _NOT_PLAIN_KEY else p for p in problems]
     return located, []
+
+
+_NOT_PLAIN_KEY = "mapping keys must be plain strings"
+# A line that reads as a spec key: a name, a colon, then a space or the line's end.
+_KEY_LINE = re.compile(r"\s*(- )?[A-Za-z_][\w-]*\s*:(\s|$)")
+
+
+def _block_ended(text: str, problem: Problem) -> Problem:
+    """A line of a ``|`` block (a template) written less indented than the block ends the
+    block, and YAML reads it as a spec key: say so, instead of a parser error about the
+    lines after it. ``problem`` is returned as it is when it is not that."""
+    lines = text.splitlines()
+    for start, key in _block_scalars(text):
+        content = next((i for i in range(start + 1, len(lines)) if lines[i].strip()), None)
+        if content is None:
+            continue
+        indent = _indent(lines[content])
+        last = content
+        for i in range(content + 1, len(lines)):
+            if not lines[i].strip():
+                continue
+            if _indent(lines[i]) < indent:
+                after = lines[i]
+                if (
+                    after.lstrip().startswith("#")
+                    or _KEY_LINE.match(after)
+                    or not (i + 1 <= problem.line <= i + 3)
+                ):
+                    break
+                return Problem(
+                    problem.file,
+                    i + 1,
+                    _indent(after) + 1,
+                    "",
+                    f"the `|` block of {key!r} (from line {start + 1}) ended at line {last + 1}: "
+                    f"line {i + 1} is indented less than the block's lines, so YAML reads it as a "
+                    f"spec key; indent it as the lines above it",
+                )
+            last = i
+    return problem
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _block_scalars(text: str) -> list[tuple[int, str]]:
+    """(0-based line of the indicator, key) of each literal or folded block scalar that
+    YAML reads before any error in ``text``."""
+    found, key = [], None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.ScalarToken):
+                if token.style in ("|", ">"):
+                    found.append((token.start_mark.line, key or "?"))
+                key = token.value if token.plain else None
+    except yaml.YAMLError:
+        pass
+    return found
 
 
 class _TooBig(Exception):
@@ -164,6 +228,8 @@ def _convert(node, path, located, problems, filename, loader, budget):
         ]
     if node.tag not in _SCALAR_TAGS:
         return _bad_tag(node, path, problems, filename)
+    if node.style is None and node.tag != "tag:yaml.org,2002:str":
+        located.plain[path] = node.value
     return loader.construct_object(node, deep=True)
 
 

@@ -195,13 +195,15 @@ def _smoke(spec: str, path: str):
 
 
 def test_smoke_without_axolotl_installed_says_so():
-    """No `axolotl` command: the train step stops with what to install, not a traceback."""
+    """No `axolotl` command: the smoke stops before its first step with what to install,
+    not a traceback."""
     path = os.pathsep.join([os.path.dirname(sys.executable), "/usr/bin", "/bin"])
     proc = _smoke("specs/gaea_style.yaml", path)
     assert proc.returncode == 1
-    assert "smoke: prep   FAILED" in proc.stdout
-    assert "train: the axolotl command is not on PATH; install requirements.txt" in proc.stdout
-    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "runs the axolotl command, which is not on PATH" in proc.stdout
+    assert "install axolotl==0.19.0 in an environment of its own" in proc.stdout
+    assert proc.stdout.rstrip().endswith("smoke: FAILED before the first step")
+    assert "smoke: prep" not in proc.stdout
 
 
 @pytest.mark.slow

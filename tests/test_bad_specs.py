@@ -55,3 +55,21 @@ def test_python_tag_payload_never_runs(in_repo, tmp_path):
         main, ["build", "tests/bad_specs/python_tag.yaml", "--out", str(tmp_path / "o")]
     )
     assert not canary.exists()
+
+
+def test_no_message_names_a_python_class():
+    """A user never sees the spec models' class names ('instance of InputField')."""
+    from pydantic import BaseModel
+
+    from distillgen import spec as S
+
+    names = {
+        name
+        for name, obj in vars(S).items()
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel
+    }
+    assert "InputField" in names
+    for snapshot in sorted(BAD.glob("*.expected")):
+        text = snapshot.read_text(encoding="utf-8")
+        found = [name for name in names if name in text]
+        assert not found, (snapshot.name, found)

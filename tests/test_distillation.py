@@ -252,3 +252,17 @@ def test_make_data_passes_only_options_the_data_step_takes():
         for option in re.findall(r"--[a-z-]+", recipe):
             assert f'"{option}"' in data_step, (project, option)
         assert ("--source" in recipe) == takes_source, project
+
+
+def test_a_reject_names_the_column_as_the_users_file_does(dist):
+    """hard_failures renames reference_answer to output: its rejects say reference_answer."""
+    row = {"instruction": "Refund me", "reference_answer": {"intent": "refund"}}
+    _, _, _, problems = dist["data"].check_row(row, "hard_failures:3")
+    assert problems and problems[0].startswith(
+        "reference_answer (read as output): does not match the answer schema"
+    ), problems
+    _, _, _, problems = dist["data"].check_row({"instruction": "x"}, "hard_failures:4")
+    assert problems == ["reference_answer (read as output): missing reference answer"], problems
+    # A source without renames names its own column.
+    _, _, _, problems = dist["data"].check_row({"instruction": "x"}, "self_critique:4")
+    assert problems == ["output: missing reference answer"], problems

@@ -68,8 +68,61 @@ def test_poetry_prompt_counts_fields_from_the_schema(poetry):
     assert f"following {n} fields" in text
     for name in poetry["schema"].FIELD_NAMES:
         assert f"- {name}\n" in text
-        assert f"{name}: [value]" in text
     assert "HISTORICAL:" in text and "RHETORICAL:" in text and "FORMAL:" in text
+
+
+# Seed 000's prompt template (its "Instruction Format"), word for word, with the count its
+# field list has: 21, where the seed said 28.
+SEED_000_PROMPT = """Classify the following poem across 21 metadata dimensions:
+
+Title: [title]
+Author: [author]
+Year: [year]
+
+Poem:
+[full poem text]
+
+Provide classifications for the following 21 fields:
+
+HISTORICAL:
+- period
+- literary_movement
+
+RHETORICAL:
+- register
+- rhetorical_genre
+- discursive_structure
+- discourse_type
+- narrative_level
+- diegetic_mimetic
+- focalization
+- person
+- deictic_orientation
+- addressee_type
+- deictic_object
+- temporal_orientation
+- temporal_structure
+- tradition
+
+FORMAL:
+- mode
+- genre
+- stanza_structure
+- meter
+- rhyme
+
+Format your response as:
+period: [value]
+literary_movement: [value]
+... (continue for all 21 fields)
+
+Use "N/A" or empty string for fields that don't apply."""
+
+
+def test_poetry_prompt_is_seed_000s_wording(poetry):
+    inputs = {"title": "[title]", "author": "[author]", "year": "[year]"}
+    text = poetry["prompts"].user_prompt({**inputs, "poem": "[full poem text]"})
+    assert text == SEED_000_PROMPT
 
 
 def test_sandbox_blocks_escapes_and_huge_output(mini):

@@ -32,6 +32,15 @@ def read_csv(path: Path, error: type[Exception], *, with_labels: bool = True):
             if None in record:
                 yield number, None, "row has more values than the header has columns"
                 continue
+            if None in record.values():  # csv gives None for the columns a short record lacks
+                given = sum(v is not None for v in record.values())
+                yield (
+                    number,
+                    None,
+                    f"row has {given} values but the header has {len(record)} columns "
+                    "(a cell with a line break must be in double quotes)",
+                )
+                continue
             if any(isinstance(v, str) and has_surrogate(v) for v in record.values()):
                 yield number, None, "invalid UTF-8"
                 continue

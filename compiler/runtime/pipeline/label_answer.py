@@ -37,6 +37,10 @@ def read(body: str, readable, raw_pairs_key_value, raw_pairs_json) -> dict:
     found = raw_pairs_key_value(body) or raw_pairs_json(body)
     if found.get(name):
         return found
+    # Prose around the answer, which stands on a line of its own ("Sure!\n4\nHope ...").
+    alone = [line for line in lines if readable(name, line)]
+    if len(alone) == 1:
+        return {name: alone}
     # Prose that names exactly one allowed value ("This comment is toxic.").
     words = " " + _words(body) + " "
     named = [

@@ -30,6 +30,18 @@ def renamed(row: dict, number: str) -> dict:
     return {renames.get(key, key): value for key, value in row.items()}
 
 
+def as_named(problems: list[str], number: str) -> list[str]:
+    """Problems with a renamed column named as the source's file names it:
+    "reference_answer (read as output): ..."."""
+    renames = RENAMES[str(number).partition(":")[0]]
+    named = []
+    for problem in problems:
+        column, colon, rest = problem.partition(":")
+        old = next((old for old, new in renames.items() if new == column), None)
+        named.append(problem if old is None else f"{old} (read as {column}){colon}{rest}")
+    return named
+
+
 def row_id(number: str, raw_id) -> str:
     """An id unique across sources: "<source>:<id>"."""
     return f"{str(number).partition(':')[0]}:{raw_id}"

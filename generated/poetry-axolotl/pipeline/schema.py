@@ -277,7 +277,7 @@ FIELD_BY_NAME = {f["name"]: f for f in FIELDS}
 # ---------------------------------------------------------------------- prompt
 COMPLETION_FORMAT = "key_value"
 SYSTEM_PROMPT = None
-PROMPT_TEMPLATE = 'Classify the following poem across {{ n_fields }} metadata dimensions:\n\nTitle: {{ title }}\nAuthor: {{ author }}\nYear: {{ year }}\n\nPoem:\n{{ poem }}\n\nProvide classifications for the following {{ n_fields }} fields:\n{% for group in groups %}\n\n{{ group.name }}:\n{% for field in group.fields %}\n- {{ field.name }}\n{% endfor %}\n{% endfor %}\n\nFormat your response as:\n{{ answer_format }}\n\nUse "{{ na_token }}" for fields that don\'t apply.\n'
+PROMPT_TEMPLATE = 'Classify the following poem across {{ n_fields }} metadata dimensions:\n\nTitle: {{ title }}\nAuthor: {{ author }}\nYear: {{ year }}\n\nPoem:\n{{ poem }}\n\nProvide classifications for the following {{ n_fields }} fields:\n{% for group in groups %}\n\n{{ group.name }}:\n{% for field in group.fields %}\n- {{ field.name }}\n{% endfor %}\n{% endfor %}\n\nFormat your response as:\n{% for field in fields[:2] %}\n{{ field.name }}: [value]\n{% endfor %}\n... (continue for all {{ n_fields }} fields)\n\nUse "{{ na_token }}" or empty string for fields that don\'t apply.\n'
 
 # ----------------------------------------------------------------------- split
 SPLIT_RATIOS = {"train": 0.9, "valid": 0.1, "test": 0.0}

@@ -2,6 +2,7 @@
 # Do not edit. Source: distillgen/runtime/tests/test_roundtrip.py
 """The parser reads back every completion this project writes, and never raises."""
 
+import math
 from pathlib import Path
 
 import pytest
@@ -16,22 +17,30 @@ SOURCE = ROOT / schema.SOURCE
 
 
 def example_labels(i: int) -> dict:
-    """A valid label dict for the schema, different for each ``i``."""
+    """A valid label dict for the schema, different for each ``i``: every value is drawn
+    from its own field's domain (its values, its range, true/false, N/A where allowed)."""
     values = {}
     for field in schema.FIELDS:
-        if field["allow_na"] and i % 5 == 4:
-            values[field["name"]] = None
-        elif field["type"] == "categorical":
-            values[field["name"]] = field["values"][i % len(field["values"])]
-        elif field["type"] == "boolean":
-            values[field["name"]] = i % 2 == 0
-        elif field["type"] == "integer":
-            values[field["name"]] = int(field["minimum"] or 0) + i
-        elif field["type"] == "number":
-            values[field["name"]] = float(field["minimum"] or 0) + i / 4
-        else:
-            values[field["name"]] = f"text {i}"
+        values[field["name"]] = example_value(field, i)
     return values
+
+
+def example_value(field: dict, i: int):
+    if field["allow_na"] and i % 5 == 4:
+        return None
+    if field["type"] == "categorical":
+        return field["values"][i % len(field["values"])]
+    if field["type"] == "boolean":
+        return i % 2 == 0
+    if field["type"] in ("integer", "number"):
+        lo, hi = field["minimum"], field["maximum"]
+        lo = lo if lo is not None else (hi - 9 if hi is not None else 0)
+        hi = hi if hi is not None else lo + 9
+        if field["type"] == "integer":
+            lo, hi = math.ceil(lo), math.floor(hi)
+            return lo + i % (hi - lo + 1)
+        return float(min(hi, max(lo, lo + (hi - lo) * (i % 5) / 4)))
+    return f"text {i}"
 
 
 def test_prompt_pieces_render_as_the_whole_template():
@@ -88,13 +97,22 @@ def test_every_allowed_value_round_trips():
 def test_tolerates_formatting_noise():
     labels = example_labels(1)
     completion = render_completion(labels)
-    noisy = (
-        "Sure! Here is my answer.\n```\n"
-        + completion.upper().replace(":", " :")
-        + "\n```\nHope this helps."
-    )
     if schema.COMPLETION_FORMAT == "json":
         noisy = "Here you go:\n```json\n" + completion + "\n```"
+    else:
+        noisy = (
+            "Sure! Here is my answer.\n```\n"
+            + completion.upper().replace(":", " :")
+            + "\n```\nHope this helps."
+        )
+        # Keys, categories, booleans and N/A are read whatever their case; free text is
+        # the model's own words, so it comes back as the noise wrote it.
+        labels = {
+            name: value.upper()
+            if schema.FIELD_BY_NAME[name]["type"] == "string" and value is not None
+            else value
+            for name, value in labels.items()
+        }
     back = parse(noisy)
     assert back.values == labels
 

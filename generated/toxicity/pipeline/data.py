@@ -253,6 +253,8 @@ def check_row(row: dict, number=None):
     else:
         labels, label_problems = check_labels(source)
         problems.extend(label_problems)
+    if SOURCES:
+        problems = mix.as_named(problems, number)  # a renamed column as the user's file names it
     return row_id, inputs, labels, problems
 
 
