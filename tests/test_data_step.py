@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -357,6 +359,28 @@ def test_a_failed_step_leaves_no_spool_or_partial_split(tmp_path, tiny_model):
         mods["data"].build(source, data_dir, str(tiny_model), 2)
     assert sorted(p.name for p in data_dir.iterdir()) == ["rejects.jsonl", "train.jsonl"]
     assert (data_dir / "train.jsonl").read_text() == "the previous run's split\n"
+
+
+def test_steps_after_a_failed_data_run_refuse_its_splits(tmp_path, tiny_model):
+    """A good run, then one that fails: its predecessor's splits are still there, but the
+    stamp (stats.json) is gone, so train and eval refuse them instead of using them."""
+    mods, out, source = make_project(tmp_path, tiny_model, CLEAN)
+    data_dir = out / "work" / "data"
+    mods["data"].build(source, data_dir, str(tiny_model))
+    assert (data_dir / "stats.json").is_file()
+    source.write_bytes(CLEAN + DIRTY_ROWS[5][0] + b"\n")
+    with pytest.raises(mods["data"].DataError):
+        mods["data"].build(source, data_dir, str(tiny_model))
+    assert (data_dir / "train.jsonl").is_file() and not (data_dir / "stats.json").exists()
+    for step in (["pipeline.train"], ["pipeline.evaluate", "generate"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", *step], cwd=out, capture_output=True, text=True
+        )
+        assert proc.returncode != 0
+        assert "the last data step did not finish" in proc.stderr, proc.stderr
+    source.write_bytes(CLEAN)  # fixed: the next run stamps its splits again
+    mods["data"].build(source, data_dir, str(tiny_model))
+    assert (data_dir / "stats.json").is_file()
 
 
 def test_the_main_process_keeps_nothing_per_row(tmp_path, tiny_model):

@@ -98,6 +98,7 @@ def build(source: Path, out: Path, tokenizer_name: str) -> dict:
         kept.append({"id": path.name, "text": text, "tokens": n_tokens, "words": len(text.split())})
 
     out.mkdir(parents=True, exist_ok=True)
+    (out / "stats.json").unlink(missing_ok=True)  # the stamp comes back last (pipeline/stamp.py)
     _write_jsonl(out / "rejects.jsonl", rejects)
     for reject in rejects:
         print(f"data: rejected {reject['file']}: {reject['reason']}")

@@ -868,6 +868,9 @@ def build(source, out: Path, tokenizer: str | None, workers: int = 1) -> dict:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the workers are the parallelism
     audit = TokenAudit(tokenizer) if tokenizer is not None else None  # before anything is written
     out.mkdir(parents=True, exist_ok=True)
+    # The stamp goes first and comes back last: a run that fails leaves none, and the
+    # steps after this one refuse the splits (pipeline/stamp.py).
+    (out / "stats.json").unlink(missing_ok=True)
     spool_dir = out / ".spool"
     shutil.rmtree(spool_dir, ignore_errors=True)
     spool_dir.mkdir()

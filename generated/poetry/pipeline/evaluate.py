@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import compare, engine, history, metrics, plots, review, schema, task
+from . import compare, engine, history, metrics, plots, review, schema, stamp, task
 from . import report as report_parts
 from .parse import parse_all
 
@@ -36,6 +36,9 @@ BASE_EVAL = ROOT / "work" / "eval-base"  # the base model alone (make eval-base)
 
 def load_split(split: str = schema.EVAL_SPLIT) -> list[dict]:
     """Held-out examples: id, prompt messages and gold labels, in file order."""
+    problem = stamp.unfinished("eval")
+    if problem:
+        raise SystemExit(problem)
     chats = DATA / f"{split}.jsonl"
     golds = DATA / f"{split}.gold.jsonl"
     if not chats.is_file() or not golds.is_file():

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from . import history, schema
+from . import history, schema, stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "mlx_lora.yaml"
@@ -64,8 +64,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="print the command only")
     args = parser.parse_args(argv)
-    if not (ROOT / "work" / "data" / "train.jsonl").is_file():
-        print("train: run the data step first (work/data/train.jsonl is missing)", file=sys.stderr)
+    problem = stamp.unfinished("train")
+    if problem:
+        print(problem, file=sys.stderr)
         return 1
     config = resolve_config()
     command = [sys.executable, "-m", "mlx_lm", "lora", "-c", str(config.relative_to(ROOT))]

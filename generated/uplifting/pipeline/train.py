@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from . import examples, history, schema
+from . import examples, history, schema, stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "peft.yaml"
@@ -67,8 +67,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
     args = parser.parse_args(argv)
-    if not (DATA / "train.jsonl").is_file():
-        print("train: run the data step first (work/data/train.jsonl is missing)", file=sys.stderr)
+    problem = stamp.unfinished("train")
+    if problem:
+        print(problem, file=sys.stderr)
         return 1
     import torch
     from peft import get_peft_model

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from . import history, schema
+from . import history, schema, stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "axolotl.yaml"
@@ -59,8 +59,9 @@ def main(argv=None) -> int:
     parser.add_argument("--gpus", type=int, default=1, help="GPUs for accelerate launch")
     parser.add_argument("--merge-lora", action="store_true", help="then run axolotl merge-lora")
     args = parser.parse_args(argv)
-    if not (ROOT / "work" / "data" / "train.jsonl").is_file():
-        print("train: run the data step first (work/data/train.jsonl is missing)", file=sys.stderr)
+    problem = stamp.unfinished("train")
+    if problem:
+        print(problem, file=sys.stderr)
         return 1
     if shutil.which("axolotl") is None:
         print(

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import metrics, schema
+from . import metrics, schema, stamp
 from .parse import PARSED, Parsed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,8 +69,9 @@ def run() -> dict:
 
 
 def main() -> int:
-    if not (DATA / "train.jsonl").is_file():
-        print("baseline: run the data step first", file=sys.stderr)
+    problem = stamp.unfinished("baseline")
+    if problem:
+        print(problem, file=sys.stderr)
         return 1
     result = run()
     s = result["summary"]
