@@ -66,6 +66,9 @@ class Kind:
     not_shared: frozenset[str] = frozenset()
     # Project path -> template (below templates/) that replaces the shared one.
     templates: dict[str, str] = field(default_factory=dict)
+    # The block of pipeline/schema.py with what only this kind has (a template below
+    # templates/), included after the label schema.
+    schema_block: str | None = None
 
     def runtime(self) -> Path:
         return self.root / "runtime"
@@ -159,7 +162,7 @@ def _count(n: int, what: str = "label field") -> str:
 
 
 def _check_fields(plugin) -> None:
-    optional = {"completion_format", "resolve", "smoke_sample"}
+    optional = {"completion_format", "resolve", "smoke_sample", "schema_block"}
     missing = [k for k, v in vars(plugin).items() if v is None and k not in optional]
     if missing:
         raise TypeError(f"{type(plugin).__name__} {plugin.name!r} leaves out: {', '.join(missing)}")

@@ -149,5 +149,6 @@ KIND = register_kind(
         check_threshold=check_threshold,
         label_path=lambda name, index=None: ("labels", "field"),
         root=ROOT,
+        schema_block="project/kinds/classification/schema.py.j2",
     )
 )

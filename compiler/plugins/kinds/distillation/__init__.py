@@ -171,5 +171,6 @@ KIND = register_kind(
         requirements=("jsonschema>=4.20  # answers are checked against the spec's answer schema",),
         named_labels=False,  # the answer is read from its own column, not the row's top level
         root=ROOT,
+        schema_block="project/kinds/distillation/schema.py.j2",
     )
 )

@@ -154,5 +154,6 @@ KIND = register_kind(
         route=lambda spec: spec.labels.route,
         tiered=lambda spec: spec.labels.tiers is not None,
         root=ROOT,
+        schema_block="project/kinds/regression/schema.py.j2",
     )
 )
