@@ -97,3 +97,37 @@ def test_epochs_become_iterations_from_the_train_split(tmp_path):
     assert resolved["iters"] == 30
     assert resolved["lr_schedule"]["arguments"][1] == 15
     assert "work/mlx_lora.resolved.yaml" in proc.stdout
+
+
+def test_adam_steps_the_learning_rate_as_peft_does():
+    """mlx's Adam defaults to no bias correction, which makes its first updates 3.16x (step 1)
+    to 6.5x (step 10) the learning rate, still 2.6x at step 160: a spec's learning rate that
+    peft (torch AdamW) trains with could not teach on mlx (issue 16). The generated config
+    must build, through mlx-lm's own defaults and optimizer choice, an Adam whose update under
+    a constant gradient is exactly the learning rate, as torch's is."""
+    import mlx.core as mx
+    import mlx.optimizers as optim
+    import torch
+    from mlx_lm import lora
+
+    config = yaml.safe_load((ROOT / "generated/poetry/configs/mlx_lora.yaml").read_text())
+    args = {**lora.CONFIG_DEFAULTS, **config}  # as mlx_lm.lora.main merges them
+    name = args["optimizer"].lower()
+    assert name == "adam"
+    lr = 1e-3
+    opt = optim.Adam(learning_rate=lr, **args["optimizer_config"].get(name, {}))
+    grad = {"w": mx.array([0.5, -2.0, 1e-3])}
+    params = {"w": mx.zeros(3)}
+    w = torch.nn.Parameter(torch.zeros(3))
+    reference = torch.optim.AdamW([w], lr=lr, weight_decay=0.0)  # the Trainer's optimizer
+    for _ in range(10):
+        params = opt.apply_gradients(grad, params)
+        w.grad = torch.tensor([0.5, -2.0, 1e-3])
+        reference.step()
+    got = [float(x) for x in params["w"].tolist()]
+    want = w.detach().tolist()
+    assert all(math.isclose(a, b, rel_tol=1e-4) for a, b in zip(got, want, strict=True)), (
+        got,
+        want,
+    )
+    assert math.isclose(got[0], -10 * lr, rel_tol=1e-4)
