@@ -164,10 +164,11 @@ def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[d
     )
     tb.note(
         "(always)",
-        "gradient clipping",
+        "gradient norm clipped at 1.0",
         "(no key)",
-        "none",
-        "mlx-lm cannot clip; peft clips the gradient norm at 1.0 (the Trainer's max_grad_norm)",
+        "pipeline/train.py",
+        "mlx-lm cannot clip: pipeline/train.py runs its lora command with an Adam that clips, "
+        "as peft's Trainer does (max_grad_norm 1.0)",
     )
     tb.put("training.seed", t["seed"], "seed", t["seed"])
     return tb.config, tb.rows

@@ -12,7 +12,7 @@ import yaml
 
 from distillgen.backends import mlx_config
 
-from .conftest import FIXTURES, ROOT, build_into
+from .conftest import FIXTURES, ROOT, build_into, load_generated
 
 
 def mlx_known_keys() -> set[str]:
@@ -131,3 +131,38 @@ def test_adam_steps_the_learning_rate_as_peft_does():
         want,
     )
     assert math.isclose(got[0], -10 * lr, rel_tol=1e-4)
+
+
+def test_mlx_train_step_clips_the_gradient_as_the_trainer_does():
+    """mlx-lm cannot clip the gradient; peft's Trainer clips its norm at 1.0. Without it the
+    issue-16 keyword task sat at chance on mlx for most of its run (the early, large
+    gradients of the answer's form fill Adam's second moment), while peft learned it. The
+    mlx project's train step gives mlx-lm an Adam that clips first: its updates must be
+    torch's AdamW after clip_grad_norm_(1.0), for gradients above and below the norm."""
+    import mlx.core as mx
+    import mlx.optimizers as optim
+    import torch
+    from mlx_lm import lora
+
+    train = load_generated(ROOT / "generated/poetry", ("schema", "train"))["train"]
+    config = yaml.safe_load((ROOT / "generated/poetry/configs/mlx_lora.yaml").read_text())
+    args = {**lora.CONFIG_DEFAULTS, **config}
+    namespace = train.clipping(optim)
+    assert namespace.AdamW is optim.AdamW and namespace.cosine_decay is optim.cosine_decay
+    opt = namespace.Adam(learning_rate=1e-2, **args["optimizer_config"]["adam"])
+    params = {"a": mx.zeros(2), "b": mx.zeros(1)}
+    a, b = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(1))
+    reference = torch.optim.AdamW([a, b], lr=1e-2, weight_decay=0.0)
+    for grads in ([3.0, -4.0, 12.0], [0.1, 0.2, -0.2], [30.0, 0.0, 40.0], [0.3, -0.1, 0.0]):
+        params = opt.apply_gradients({"a": mx.array(grads[:2]), "b": mx.array(grads[2:])}, params)
+        a.grad, b.grad = torch.tensor(grads[:2]), torch.tensor(grads[2:])
+        torch.nn.utils.clip_grad_norm_([a, b], 1.0)
+        reference.step()
+    got = params["a"].tolist() + params["b"].tolist()
+    want = a.detach().tolist() + b.detach().tolist()
+    assert all(
+        math.isclose(x, y, rel_tol=1e-4, abs_tol=1e-7) for x, y in zip(got, want, strict=True)
+    ), (
+        got,
+        want,
+    )

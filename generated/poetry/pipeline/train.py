@@ -4,17 +4,22 @@
 
     python -m pipeline.train [--dry-run]
 
-Runs `python -m mlx_lm lora -c configs/mlx_lora.yaml`. When the spec gives
-epochs instead of steps, the number of iterations depends on the train split's
-size: it is computed here from the data step's statistics and written, with the
-rest of the config unchanged, to work/mlx_lora.resolved.yaml.
+Runs mlx-lm's own `lora` command (`python -m mlx_lm lora -c configs/mlx_lora.yaml`)
+in this process, with one change: its Adam clips the gradient norm at
+MAX_GRAD_NORM before each update, as the peft and Axolotl projects' Trainer does
+(max_grad_norm); mlx-lm has no setting for it, and without it a spec that teaches
+on peft could stay at chance on mlx (issue 16). When the spec gives epochs
+instead of steps, the number of iterations depends on the train split's size: it
+is computed here from the data step's statistics and written, with the rest of
+the config unchanged, to work/mlx_lora.resolved.yaml.
 """
 
 import argparse
 import json
 import math
-import subprocess
+import os
 import sys
+import types
 from pathlib import Path
 
 import yaml
@@ -25,6 +30,30 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "mlx_lora.yaml"
 STATS = ROOT / "work" / "data" / "stats.json"
 RESOLVED = ROOT / "work" / "mlx_lora.resolved.yaml"
+MAX_GRAD_NORM = 1.0  # the Trainer's default max_grad_norm, as the peft project clips
+
+
+def clipping(optim):
+    """``mlx.optimizers`` with an Adam that clips the gradient norm at MAX_GRAD_NORM first."""
+
+    class Adam(optim.Adam):
+        def apply_gradients(self, gradients, parameters):
+            gradients, _ = optim.clip_grad_norm(gradients, MAX_GRAD_NORM)
+            return super().apply_gradients(gradients, parameters)
+
+    return types.SimpleNamespace(**{**vars(optim), "Adam": Adam})
+
+
+def run_lora(config: Path) -> int:
+    """mlx-lm's `lora` command on ``config``, its optimizer clipping (see clipping)."""
+    import mlx.optimizers as optim
+    from mlx_lm import lora
+
+    lora.optim = clipping(optim)  # mlx_lm.lora builds its optimizer from this module
+    os.chdir(ROOT)
+    sys.argv = ["mlx_lm.lora", "-c", str(config.relative_to(ROOT))]
+    lora.main()
+    return 0
 
 
 def optimizer_steps(n_train: int) -> int:
@@ -65,11 +94,11 @@ def main(argv=None) -> int:
         print("train: run the data step first (work/data/train.jsonl is missing)", file=sys.stderr)
         return 1
     config = resolve_config()
-    command = [sys.executable, "-m", "mlx_lm", "lora", "-c", str(config.relative_to(ROOT))]
-    print("train:", " ".join(command))
+    command = ["mlx_lm", "lora", "-c", str(config.relative_to(ROOT))]
+    print("train:", " ".join(command), f"(Adam clipping the gradient norm at {MAX_GRAD_NORM})")
     if args.dry_run:
         return 0
-    return subprocess.call(command, cwd=ROOT)
+    return run_lora(config)
 
 
 if __name__ == "__main__":
