@@ -102,6 +102,15 @@ def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[d
             "pipeline/train.py: ceil(epochs x ceil(n_train / (batch x accum))) x accum",
         )
     tb.put("training.learning_rate", t["learning_rate"], "learning_rate", t["learning_rate"])
+    tb.put("", None, "optimizer", "adam")
+    tb.put(
+        "(always)",
+        "Adam, bias-corrected (as peft's AdamW, weight decay 0)",
+        "optimizer_config.adam.bias_correction",
+        True,
+        "mlx's Adam defaults to no bias correction: its updates are 3.2-6.5x the learning "
+        "rate over the first 100, still 1.3x at 1000",
+    )
     schedule = lr_schedule(t, t["steps"])
     if schedule is not None:
         tb.put(
@@ -109,7 +118,13 @@ def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[d
             f"{t['lr_schedule']}, {t['warmup_steps']}",
             "lr_schedule",
             schedule,
-            "counted in optimizer updates",
+            "counted in optimizer updates"
+            + (
+                "; mlx-lm holds the peak one update longer than transformers, so its decay "
+                "runs one update later"
+                if schedule.get("warmup") and t["lr_schedule"] != "constant"
+                else ""
+            ),
             shown=f"{schedule['name']}, warmup {schedule.get('warmup', 0)}",
         )
     tb.put("", None, "val_batches", -1)
@@ -139,7 +154,22 @@ def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[d
     tb.put(
         "training.grad_checkpoint", t["grad_checkpoint"], "grad_checkpoint", t["grad_checkpoint"]
     )
-    tb.put("(always)", "loss on the completion only", "mask_prompt", True)
+    tb.put(
+        "(always)",
+        "loss on the completion only",
+        "mask_prompt",
+        True,
+        "mlx-lm 0.32's loss also counts one padding position after EOS (target id 0), so "
+        "its reported losses are not peft's",
+    )
+    tb.note(
+        "(always)",
+        "gradient norm clipped at 1.0",
+        "(no key)",
+        "pipeline/train.py",
+        "mlx-lm cannot clip: pipeline/train.py runs its lora command with an Adam that clips, "
+        "as peft's Trainer does (max_grad_norm 1.0)",
+    )
     tb.put("training.seed", t["seed"], "seed", t["seed"])
     return tb.config, tb.rows
 

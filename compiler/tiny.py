@@ -30,8 +30,17 @@ def build_tiny_model(
     layers: int = 2,
     max_positions: int = 4096,
     seed: int = 0,
+    output_std: float | None = None,
 ) -> Path:
-    """Train a tokenizer on ``texts`` and save a random Llama-architecture model."""
+    """Train a tokenizer on ``texts`` and save a random Llama-architecture model.
+
+    ``output_std``: the standard deviation of the output layer's random weights
+    (default: the config's initializer range, 0.02). The output layer is frozen
+    under LoRA and reads the final RMSNorm, whose output has norm sqrt(hidden_size),
+    so no logit can move by more than about ``output_std * hidden_size`` from the
+    others: at 0.02 and 64 that is about 1.3, and the model can never be confident
+    about an answer. The learnability test uses 0.3 (a margin near 19).
+    """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -73,6 +82,9 @@ def build_tiny_model(
         tie_word_embeddings=False,
     )
     model = LlamaForCausalLM(config)
+    if output_std is not None:
+        with torch.no_grad():
+            model.lm_head.weight.normal_(0.0, output_std)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.save_pretrained(out, safe_serialization=True)
     return out

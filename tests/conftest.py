@@ -56,3 +56,15 @@ def tiny_model(tmp_path_factory):
     texts = (FIXTURES / "mini" / "data" / "mini.jsonl").read_text(encoding="utf-8").splitlines()
     texts += (ROOT / "specs" / "data" / "poetry.jsonl").read_text(encoding="utf-8").splitlines()
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", texts)
+
+
+# The learnability test's side-by-side record of each backend's training (issue 16),
+# shown in the terminal summary of every run that includes it.
+LEARNABILITY_RECORD: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if LEARNABILITY_RECORD:
+        terminalreporter.section("learnability: the effective training on each backend")
+        for text in LEARNABILITY_RECORD:
+            terminalreporter.write_line(text)

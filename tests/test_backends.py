@@ -193,6 +193,7 @@ def test_eval_can_ask_an_openai_compatible_server(tmp_path):
     (data / "valid.jsonl").write_text(json.dumps({"messages": messages}) + "\n")
     labels = {"sentiment": "positive", "topic": None, "stars": 3, "score": 0.5, "sarcastic": False}
     (data / "valid.gold.jsonl").write_text(json.dumps({"id": "a", "labels": labels}) + "\n")
+    (data / "stats.json").write_text("{}\n")  # the stamp of a data run that finished
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

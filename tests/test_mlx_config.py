@@ -12,7 +12,7 @@ import yaml
 
 from distillgen.backends import mlx_config
 
-from .conftest import FIXTURES, ROOT, build_into
+from .conftest import FIXTURES, ROOT, build_into, load_generated
 
 
 def mlx_known_keys() -> set[str]:
@@ -97,3 +97,72 @@ def test_epochs_become_iterations_from_the_train_split(tmp_path):
     assert resolved["iters"] == 30
     assert resolved["lr_schedule"]["arguments"][1] == 15
     assert "work/mlx_lora.resolved.yaml" in proc.stdout
+
+
+def test_adam_steps_the_learning_rate_as_peft_does():
+    """mlx's Adam defaults to no bias correction, which makes its first updates 3.16x (step 1)
+    to 6.5x (step 10) the learning rate, still 2.6x at step 160: a spec's learning rate that
+    peft (torch AdamW) trains with could not teach on mlx (issue 16). The generated config
+    must build, through mlx-lm's own defaults and optimizer choice, an Adam whose update under
+    a constant gradient is exactly the learning rate, as torch's is."""
+    import mlx.core as mx
+    import mlx.optimizers as optim
+    import torch
+    from mlx_lm import lora
+
+    config = yaml.safe_load((ROOT / "generated/poetry/configs/mlx_lora.yaml").read_text())
+    args = {**lora.CONFIG_DEFAULTS, **config}  # as mlx_lm.lora.main merges them
+    name = args["optimizer"].lower()
+    assert name == "adam"
+    lr = 1e-3
+    opt = optim.Adam(learning_rate=lr, **args["optimizer_config"].get(name, {}))
+    grad = {"w": mx.array([0.5, -2.0, 1e-3])}
+    params = {"w": mx.zeros(3)}
+    w = torch.nn.Parameter(torch.zeros(3))
+    reference = torch.optim.AdamW([w], lr=lr, weight_decay=0.0)  # the Trainer's optimizer
+    for _ in range(10):
+        params = opt.apply_gradients(grad, params)
+        w.grad = torch.tensor([0.5, -2.0, 1e-3])
+        reference.step()
+    got = [float(x) for x in params["w"].tolist()]
+    want = w.detach().tolist()
+    assert all(math.isclose(a, b, rel_tol=1e-4) for a, b in zip(got, want, strict=True)), (
+        got,
+        want,
+    )
+    assert math.isclose(got[0], -10 * lr, rel_tol=1e-4)
+
+
+def test_mlx_train_step_clips_the_gradient_as_the_trainer_does():
+    """mlx-lm cannot clip the gradient; peft's Trainer clips its norm at 1.0. Without it the
+    issue-16 keyword task sat at chance on mlx for most of its run (the early, large
+    gradients of the answer's form fill Adam's second moment), while peft learned it. The
+    mlx project's train step gives mlx-lm an Adam that clips first: its updates must be
+    torch's AdamW after clip_grad_norm_(1.0), for gradients above and below the norm."""
+    import mlx.core as mx
+    import mlx.optimizers as optim
+    import torch
+    from mlx_lm import lora
+
+    train = load_generated(ROOT / "generated/poetry", ("schema", "train"))["train"]
+    config = yaml.safe_load((ROOT / "generated/poetry/configs/mlx_lora.yaml").read_text())
+    args = {**lora.CONFIG_DEFAULTS, **config}
+    namespace = train.clipping(optim)
+    assert namespace.AdamW is optim.AdamW and namespace.cosine_decay is optim.cosine_decay
+    opt = namespace.Adam(learning_rate=1e-2, **args["optimizer_config"]["adam"])
+    params = {"a": mx.zeros(2), "b": mx.zeros(1)}
+    a, b = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(1))
+    reference = torch.optim.AdamW([a, b], lr=1e-2, weight_decay=0.0)
+    for grads in ([3.0, -4.0, 12.0], [0.1, 0.2, -0.2], [30.0, 0.0, 40.0], [0.3, -0.1, 0.0]):
+        params = opt.apply_gradients({"a": mx.array(grads[:2]), "b": mx.array(grads[2:])}, params)
+        a.grad, b.grad = torch.tensor(grads[:2]), torch.tensor(grads[2:])
+        torch.nn.utils.clip_grad_norm_([a, b], 1.0)
+        reference.step()
+    got = params["a"].tolist() + params["b"].tolist()
+    want = a.detach().tolist() + b.detach().tolist()
+    assert all(
+        math.isclose(x, y, rel_tol=1e-4, abs_tol=1e-7) for x, y in zip(got, want, strict=True)
+    ), (
+        got,
+        want,
+    )

@@ -4,12 +4,16 @@
 
     python -m pipeline.train [--dry-run]
 
-Runs mlx-lm's `lora` command (`python -m mlx_lm lora -c configs/mlx_lora.yaml`) in
-this process, with a training callback that records every train and validation
-report in work/train/history.jsonl (pipeline/history.py). When the spec gives
-epochs instead of steps, the number of iterations depends on the train split's
-size: it is computed here from the data step's statistics and written, with the
-rest of the config unchanged, to work/mlx_lora.resolved.yaml.
+Runs mlx-lm's own `lora` command (`python -m mlx_lm lora -c configs/mlx_lora.yaml`)
+in this process, with two changes: its Adam clips the gradient norm at MAX_GRAD_NORM
+before each update, as the peft and Axolotl projects' Trainer does (max_grad_norm;
+mlx-lm has no setting for it, and without it a spec that teaches on peft could stay
+at chance on mlx), and a training callback records every train and validation report
+in work/train/history.jsonl (pipeline/history.py). Running the mlx_lm command by hand
+trains without the clipping. When the spec gives epochs instead of steps, the number
+of iterations depends on the train split's size: it is computed here from the data
+step's statistics and written, with the rest of the config unchanged, to
+work/mlx_lora.resolved.yaml.
 """
 
 import argparse
@@ -28,6 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "mlx_lora.yaml"
 STATS = ROOT / "work" / "data" / "stats.json"
 RESOLVED = ROOT / "work" / "mlx_lora.resolved.yaml"
+MAX_GRAD_NORM = 1.0  # the Trainer's default max_grad_norm, as the peft project clips
+
+
+def clipping(optim):
+    """``mlx.optimizers`` with an Adam that clips the gradient norm at MAX_GRAD_NORM first."""
+
+    class Adam(optim.Adam):
+        def apply_gradients(self, gradients, parameters):
+            gradients, _ = optim.clip_grad_norm(gradients, MAX_GRAD_NORM)
+            return super().apply_gradients(gradients, parameters)
+
+    return types.SimpleNamespace(**{**vars(optim), "Adam": Adam})
 
 
 def optimizer_steps(n_train: int) -> int:
@@ -70,7 +86,12 @@ def main(argv=None) -> int:
         return 1
     config = resolve_config()
     command = [sys.executable, "-m", "mlx_lm", "lora", "-c", str(config.relative_to(ROOT))]
-    print("train:", " ".join(command), "(in this process, recording work/train/history.jsonl)")
+    print(
+        "train:",
+        " ".join(command),
+        f"(in this process: Adam clipping the gradient norm at {MAX_GRAD_NORM}, "
+        "recording work/train/history.jsonl)",
+    )
     if args.dry_run:
         return 0
     run_lora(config)
@@ -78,8 +99,10 @@ def main(argv=None) -> int:
 
 
 def run_lora(config: Path) -> None:
-    """What `mlx_lm lora -c CONFIG` does (mlx_lm.lora.main), with the history callback
-    wrapped around the reporting mlx-lm sets up itself (report_to)."""
+    """What `mlx_lm lora -c CONFIG` does (mlx_lm.lora.main), with its optimizer clipping
+    (see clipping) and the history callback wrapped around the reporting mlx-lm sets up
+    itself (report_to)."""
+    import mlx.optimizers as optim
     from mlx_lm import lora
 
     options = vars(lora.build_parser().parse_args(["-c", str(config)]))
@@ -96,6 +119,8 @@ def run_lora(config: Path) -> None:
         return history.mlx_callback(history.HISTORY, own(*a, **kw))
 
     lora.get_reporting_callbacks = reporting
+    own_optim = lora.optim
+    lora.optim = clipping(optim)  # mlx_lm.lora builds its optimizer from this module
     here = os.getcwd()
     os.chdir(ROOT)  # the config's paths are relative to the project
     try:
@@ -103,6 +128,7 @@ def run_lora(config: Path) -> None:
     finally:
         os.chdir(here)
         lora.get_reporting_callbacks = own
+        lora.optim = own_optim
 
 
 if __name__ == "__main__":
