@@ -494,7 +494,9 @@ def main(argv=None) -> int:
     parser.add_argument("--records", type=int, default=SEED_000_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
-    parser.add_argument("--only", choices=["compile", "data", "audit", "parser"], action="append")
+    parser.add_argument(
+        "--only", choices=["compile", "data", "audit", "parser", "teacher"], action="append"
+    )
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     report = Report()
@@ -506,7 +508,7 @@ def main(argv=None) -> int:
         "(`make bench`). Ratios compare the minimum of each side; speeds are records per second."
     )
     report.add()
-    sections = args.only or ["compile", "data", "audit", "parser"]
+    sections = args.only or ["compile", "data", "audit", "parser", "teacher"]
     started = time.perf_counter()
     with _LOADED:  # the last project loaded is let go here, not at interpreter exit
         if "compile" in sections:
@@ -517,6 +519,13 @@ def main(argv=None) -> int:
             bench_audit(report, args.records, args.repeat)
         if "parser" in sections:
             bench_parser(report, args.records, args.repeat)
+        if "teacher" in sections:
+            from teacher import bench_teacher  # bench/teacher.py
+
+            report.add("## Teacher")
+            report.add()
+            bench_teacher(report, [10_000, 100_000])
+            report.add()
     report.add(f"Total benchmark time: {time.perf_counter() - started:.0f} s.")
     # Measured on the GPU machine by bench/gpu.sh, not here: included as it was recorded.
     gpu = ROOT / "bench" / "gpu-results.md"

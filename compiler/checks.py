@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 import unicodedata
@@ -67,6 +68,7 @@ class _Checker:
         self.check_format()
         self.check_template()
         self.check_acceptance()
+        self.check_teacher()
         return self.problems
 
     # ---------------------------------------------------------------- names
@@ -472,11 +474,14 @@ class _Checker:
         na, fmt = S.na_token(spec), S.completion_format(spec)
         ctx_names = set(schema_context(fields, na, fmt))
         declared = set(spec.data.inputs) | ctx_names
-        for key in ("template", "system"):
-            source = getattr(spec.prompt, key)
+        sections = [("prompt", spec.prompt)]
+        if spec.teacher is not None:  # the teacher's own prompt is checked the same way
+            sections.append(("teacher", spec.teacher))
+        for (section, owner), key in itertools.product(sections, ("template", "system")):
+            source = getattr(owner, key)
             if source is None:
                 continue
-            path = ("prompt", key)
+            path = (section, key)
             try:
                 tree = env.parse(source)  # parsed once: names, literal text and the trial render
             except TemplateSyntaxError as exc:
@@ -554,6 +559,50 @@ class _Checker:
             offset = max(found, 0) - (len(text_line) - len(text_line.lstrip(" ")))
             offset = max(offset, 0)
         return (line, indent + offset + 1)
+
+    # -------------------------------------------------------------- teacher
+
+    def check_teacher(self) -> None:
+        teacher = self.spec.teacher
+        if teacher is None:
+            return
+        cal = teacher.calibration
+        base = ("teacher", "calibration")
+        if cal.candidates is not None:
+            self._check_source_path(cal.candidates, base + ("candidates",))
+        elif self.spec.data.source is None:
+            self.add(base, "give calibration.candidates: the data has several sources")
+        if cal.validation_seed == cal.seed:
+            self.add(
+                base + ("validation_seed",), "the validation draw needs another seed than `seed`"
+            )
+        if not cal.gold and not cal.expectations:
+            self.add(
+                base,
+                "calibration judges nothing: set gold: true (the candidates carry labels) "
+                "or write expectations for the strata",
+            )
+        numeric = {n for n, f in self.fields.items() if f.type in ("integer", "number")}
+        for i, rule in enumerate(cal.expectations):
+            where = base + ("expectations", i)
+            if rule.stratum not in cal.strata:
+                close = difflib.get_close_matches(rule.stratum, list(cal.strata), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.add(where + ("stratum",), f"{rule.stratum!r} is not a stratum{hint}")
+            names = list(rule.fields or self.fields)
+            for j, name in enumerate(rule.fields or []):
+                if name not in self.fields:
+                    self.add(where + ("fields", j), f"{name!r} is not a label field")
+            bounds = rule.at_most is not None or rule.at_least is not None
+            if bounds == (rule.one_of is not None):
+                self.add(where, "give at_most and/or at_least (numbers), or one_of (values)")
+            elif bounds and any(n in self.fields and n not in numeric for n in names):
+                wrong = [n for n in names if n in self.fields and n not in numeric]
+                self.add(where, f"at_most/at_least need number fields; {wrong[0]!r} is not one")
+            elif rule.one_of is not None and rule.of == "mean":
+                self.add(where + ("of",), "one_of reads each field; the mean is for numbers")
+            if rule.review is not None and rule.review > rule.pass_:
+                self.add(where + ("review",), "the review share must not be above pass")
 
     # ----------------------------------------------------------- acceptance
 

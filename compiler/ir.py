@@ -34,6 +34,7 @@ class Overrides:
     backend: str | None = None  # build for another backend than the spec's
     route: str | None = None  # regression: build the other route than the spec's
     quantize: str | None = None  # "none": train in full precision (smoke, without CUDA)
+    teacher_base_url: str | None = None  # smoke: the teacher is a loopback server
 
 
 @dataclass
@@ -64,6 +65,9 @@ class Project:
     sources: list[dict] = field(default_factory=list)
     backend_config: dict = field(default_factory=dict)
     backend_table: list[Row] = field(default_factory=list)
+    teacher: dict | None = None  # the teacher (make calibrate, make label), when declared
+    # make predict: the missing-rate gate and the checkpoint interval (not for generation)
+    predict: dict = field(default_factory=dict)
 
 
 def _rel(target: Path, start: Path) -> str:
@@ -233,6 +237,13 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "batch_size": spec.eval.batch_size,
         },
         acceptance=_thresholds(spec),
+        predict={
+            "missing_rate": {
+                "pass": spec.predict.max_missing_rate,
+                "review": spec.predict.review_missing_rate,
+            },
+            "checkpoint_every": spec.predict.checkpoint_every,
+        },
     )
     if spec.kind == "classification":
         labels = spec.labels
@@ -269,6 +280,9 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "tolerance": labels.match.tolerance,
             "allow_code_fence": labels.allow_code_fence,
         }
+    project.teacher = _teacher(spec, out_dir, spec_dir)
+    if project.teacher is not None and ov.teacher_base_url is not None:
+        project.teacher["base_url"] = ov.teacher_base_url
     if training["backend"] == "peft":
         project.backend_config, project.backend_table = peft_config(
             training, model, head=project.task.get("route") == "head"
@@ -282,6 +296,54 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             training, model, data_dir="work/data", adapter_dir="work/adapters"
         )
     return project
+
+
+def _teacher(spec, out_dir: Path, spec_dir: Path) -> dict | None:
+    """The teacher as the project's schema.TEACHER has it (paths from the output directory)."""
+    t = spec.teacher
+    if t is None:
+        return None
+    cal = t.calibration
+    candidates = spec_dir / (cal.candidates or spec.data.source)
+    return {
+        "base_url": t.base_url,
+        "model": t.model,
+        "api_key_env": t.api_key_env,
+        "temperature": t.temperature,
+        "max_tokens": t.max_tokens,
+        "concurrency": t.concurrency,
+        "timeout": t.timeout,
+        "retries": t.retries,
+        "reasks": t.reasks,
+        "price_input": t.price_per_million.input,
+        "price_output": t.price_per_million.output,
+        "budget": t.budget,
+        "system": t.system,
+        "template": t.template,
+        "calibration": {
+            "candidates": _rel(candidates, out_dir),
+            "stratum_field": cal.stratum_field,
+            "strata": dict(cal.strata),
+            "seed": cal.seed,
+            "validation_seed": cal.validation_seed,
+            "gold": cal.gold,
+            "expectations": [
+                {
+                    "stratum": e.stratum,
+                    "fields": list(e.fields)
+                    if e.fields
+                    else [f["name"] for f in field_dicts(spec)],
+                    "of": e.of,
+                    "at_most": e.at_most,
+                    "at_least": e.at_least,
+                    "one_of": None if e.one_of is None else list(e.one_of),
+                    "pass": e.pass_,
+                    "review": e.review,
+                }
+                for e in cal.expectations
+            ],
+        },
+    }
 
 
 def _training_and_model(spec, ov: Overrides) -> tuple[dict, dict]:

@@ -203,6 +203,8 @@ _NOT_FOR_GENERATION = {
     "pipeline/report.py",
     "pipeline/engine.py",
     "pipeline/generate_hf.py",
+    "pipeline/inference.py",
+    "pipeline/predict.py",
     "tests/test_roundtrip.py",
 }
 
@@ -236,6 +238,8 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/causal.py": backend == "peft" and not head,
         "pipeline/quantized.py": backend == "peft" and project.training["quantize"] == "4bit",
         "pipeline/generate_hf.py": not head,
+        "pipeline/teacher.py": project.teacher is not None,
+        "pipeline/llm.py": project.teacher is not None or not generation,
     }
     return {
         out: source

@@ -140,11 +140,56 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
         quantize=quantize,
     )
     project_dir = work / "project"
+    oracle = None
+    if getattr(spec, "teacher", None) is not None:  # the teacher: a loopback oracle
+        from dataclasses import replace
+
+        from .loopback import OracleServer
+
+        oracle = OracleServer({}, "").__enter__()
+        overrides = replace(overrides, teacher_base_url=oracle.url)
+    try:
+        return _build_and_run(
+            spec,
+            spec_path,
+            project_dir,
+            overrides,
+            sample,
+            samples,
+            oracle,
+            backend,
+            work,
+            echo,
+            started,
+        )
+    finally:
+        if oracle is not None:
+            oracle.__exit__(None, None, None)
+
+
+def _build_and_run(
+    spec, spec_path, project_dir, overrides, sample, samples, oracle, backend, work, echo, started
+) -> bool:
     _, files, _ = build_project(spec_path, project_dir, overrides)
     echo(f"smoke: compiled {spec_path} into {project_dir} ({len(files)} files)")
+    teacher_steps = []
+    if oracle is not None:
+        from .loopback import oracle_answers
+
+        to_label = sample if sample is not None else next(iter(samples.values()))
+        answers, fallback = oracle_answers(project_dir, [to_label])
+        oracle.answers.update(answers)
+        oracle.fallback = fallback
+        echo(f"smoke: teacher is a loopback oracle at {oracle.url} ({len(answers)} gold answers)")
+        teacher_steps = [
+            ("calibrate", [sys.executable, "-m", "pipeline.teacher", "calibrate"]),
+            ("label", [sys.executable, "-m", "pipeline.teacher", "label", str(to_label)]),
+        ]
 
     python = sys.executable
     env = _step_env()
+    if oracle is not None:
+        env[spec.teacher.api_key_env] = "smoke"
     plan = [
         ("data", [python, "-m", "pipeline.data"]),
         ("train", [python, "-m", "pipeline.train"]),
@@ -172,6 +217,20 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
             # and accept's exit status (0 PASS, 3 REVIEW, 4 FAIL) is what is checked.
             ("accept", [python, "-m", "pipeline.accept"]),
         ]
+    if teacher_steps:
+        plan[0:0] = teacher_steps
+        if sample is not None:  # the data step reads what the teacher labelled
+            labelled = f"work/teacher/labelled.{'csv' if sample.suffix == '.csv' else 'jsonl'}"
+            plan = [
+                (
+                    name,
+                    command
+                    + ([f"SOURCE={labelled}"] if command[0] == "make" else ["--source", labelled]),
+                )
+                if name == "data"
+                else (name, command)
+                for name, command in plan
+            ]
     skipped = None
     if backend == "axolotl":
         preprocess = [python, "-m", "pipeline.train", "--preprocess-only"]
@@ -227,6 +286,23 @@ def _interrupt(work: Path) -> str:
 
 def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple[str, bool]:
     work = project / "work"
+    if name == "calibrate":
+        path = work / "teacher" / "calibration.json"
+        decision = ACCEPT_DECISIONS.get(code)
+        if decision is None or not path.is_file():
+            return f"exit {code}", False
+        note = f"decision {decision} with an oracle teacher answering the gold labels"
+        return note, decision == "PASS"
+    if name == "label":
+        path = work / "teacher" / "labelled.meta.json"
+        if code != 0 or not path.is_file():
+            return f"exit {code}", False
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        return (
+            f"{meta['labelled']} of {meta['rows']} rows labelled, "
+            f"{meta['quarantined']} quarantined",
+            True,
+        )
     if name == "baseline":
         path = work / "baseline" / "metrics.json"
         if code != 0 or not path.is_file():

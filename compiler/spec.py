@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    model_validator,
 )
 
 IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -371,6 +372,33 @@ class EvalSection(Strict):
     )
 
 
+class PredictSection(Strict):
+    """make predict: the accepted model over a corpus (seed 000: 116,674 poems)."""
+
+    max_missing_rate: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="PASS when no field's missing rate (no value read, N/A, or the row "
+        "rejected) is above this share of the rows (seed 000: under 5% per field).",
+    )
+    review_missing_rate: float | None = Field(
+        0.1, ge=0, le=1, description="REVIEW up to this rate; FAIL above it (None: no REVIEW)."
+    )
+    checkpoint_every: int = Field(
+        1000, gt=0, description="Rows between fsynced checkpoints (a killed run resumes there)."
+    )
+
+    @model_validator(mode="after")
+    def _review_not_below_pass(self):
+        if (
+            self.review_missing_rate is not None
+            and self.review_missing_rate < self.max_missing_rate
+        ):
+            raise ValueError("review_missing_rate must be at least max_missing_rate")
+        return self
+
+
 class Threshold(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -387,6 +415,100 @@ class AcceptanceSection(Strict):
     thresholds: list[Threshold] = Field(min_length=1)
 
 
+# ------------------------------------------------------------------------ teacher
+
+
+class Prices(Strict):
+    input: float = Field(0.0, ge=0, description="USD per million prompt tokens.")
+    output: float = Field(0.0, ge=0, description="USD per million completion tokens.")
+
+
+class Expectation(Strict):
+    """What the teacher's answers must look like on one stratum of the calibration sample."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    stratum: OneLine = Field(description="A stratum of calibration.strata.")
+    fields: list[Identifier] | None = Field(
+        None, min_length=1, description="Label fields the rule reads; default: all of them."
+    )
+    of: Literal["each", "mean"] = Field(
+        "each", description="each: every field on its own; mean: the mean of the fields."
+    )
+    at_most: float | None = Field(None, description="A number field's value (or mean) is <= this.")
+    at_least: float | None = Field(None, description="... is >= this.")
+    one_of: list[OneLine] | None = Field(
+        None, min_length=1, description="A categorical, string or boolean field is one of these."
+    )
+    pass_: float = Field(
+        1.0,
+        alias="pass",
+        ge=0,
+        le=1,
+        description="PASS when this share of the stratum's rows meets it.",
+    )
+    review: float | None = Field(None, ge=0, le=1, description="REVIEW at or above this share.")
+
+
+class Calibration(Strict):
+    """`make calibrate`: a stratified sample the teacher answers before the batch is paid for."""
+
+    candidates: SourcePath | None = Field(
+        None,
+        description="File the sample is drawn from (relative to the spec, the project's source "
+        "format); default: the data source.",
+    )
+    stratum_field: Identifier = Field(
+        description="Column of the candidates naming each row's stratum."
+    )
+    strata: dict[OneLine, Annotated[int, Field(gt=0, le=100_000)]] = Field(
+        min_length=1, description="Stratum -> rows drawn from it (seed 001: 20 / 20 / 10)."
+    )
+    seed: int = 0
+    validation_seed: int = Field(
+        1, description="`make calibrate VALIDATE=1`: a second draw, disjoint."
+    )
+    gold: bool = Field(
+        False,
+        description="The candidates carry gold labels: score the teacher with the project's own "
+        "metrics and acceptance thresholds.",
+    )
+    expectations: list[Expectation] = Field(default_factory=list, max_length=100)
+
+
+class TeacherSection(Strict):
+    """A teacher model behind an OpenAI-compatible endpoint that labels the data (step 0)."""
+
+    base_url: OneLinePath = Field(description="Endpoint, e.g. http://localhost:8000/v1.")
+    model: OneLinePath
+    api_key_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")] = (
+        Field(description="Environment variable holding the API key (never the key itself).")
+    )
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int = Field(512, gt=0, le=1_000_000)
+    concurrency: int = Field(8, gt=0, le=1024, description="Requests in flight at most.")
+    timeout: float = Field(60.0, gt=0, le=3600, description="Seconds per request.")
+    retries: int = Field(5, ge=0, le=50, description="Retries on 429, 5xx, timeouts (backoff).")
+    reasks: int = Field(
+        0, ge=0, le=10, description="Ask again this often when an answer must be quarantined."
+    )
+    price_per_million: Prices = Prices()
+    budget: float | None = Field(
+        None, gt=0, description="USD cap on everything the teacher answers for this project."
+    )
+    system: Text | None = Field(
+        None, description="The teacher's system message; default: the student's."
+    )
+    template: Text | None = Field(
+        None,
+        description=(
+            "The teacher's user template (the names prompt.template may use); "
+            "default: the student's."
+        ),
+    )
+    calibration: Calibration
+
+
 # --------------------------------------------------------------------------- spec
 
 
@@ -400,7 +522,11 @@ class SpecBase(Strict):
     model: ModelSection
     training: TrainingSection
     eval: EvalSection = EvalSection()
+    predict: PredictSection = PredictSection()
     acceptance: AcceptanceSection
+    teacher: TeacherSection | None = Field(
+        None, description="A teacher model that labels the data: make calibrate, make label."
+    )
 
 
 class MultiFieldSpec(SpecBase):

@@ -117,6 +117,12 @@ MAX_NEW_TOKENS = 96
 CHECKPOINT_EVERY = 100
 EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
 
+# --------------------------------------------------------------------- predict
+# make predict: a field's missing rate (no value read, N/A, or the row rejected) at
+# most "pass" is PASS, at most "review" REVIEW, else FAIL.
+PREDICT_MISSING_RATE = {"pass": 0.05, "review": 0.1}
+PREDICT_CHECKPOINT_EVERY = 1000  # rows between checkpoints
+
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.
 THRESHOLDS = [
@@ -124,3 +130,33 @@ THRESHOLDS = [
     {"metric": "format_failure_rate", "pass": 0.02, "review": 0.05, "higher_is_better": False},
     {"metric": "key_accuracy.intent", "pass": 0.9, "review": None, "higher_is_better": True},
 ]
+
+# --------------------------------------------------------------------- teacher
+# make calibrate / make label: the model behind an OpenAI-compatible endpoint that
+# labels the data. Prices are USD per million tokens; the key is read from the
+# environment variable api_key_env. system/template None: the student's prompt.
+TEACHER = {
+    "base_url": "http://localhost:8000/v1",
+    "model": "Qwen/Qwen2.5-72B-Instruct",
+    "api_key_env": "TEACHER_API_KEY",
+    "temperature": 0.0,
+    "max_tokens": 256,
+    "concurrency": 32,
+    "timeout": 60.0,
+    "retries": 5,
+    "reasks": 1,
+    "price_input": 0.9,
+    "price_output": 0.9,
+    "budget": 20.0,
+    "system": "You triage customer support tickets. Answer with one complete JSON object and nothing else: no prose, no code fence.",
+    "template": None,
+    "calibration": {
+        "candidates": "../../specs/data/support_candidates.jsonl",
+        "stratum_field": "stratum",
+        "strata": {"truncation": 4, "json_parse_error": 4, "wrong_label": 4, "incomplete": 3},
+        "seed": 4,
+        "validation_seed": 5,
+        "gold": True,
+        "expectations": [],
+    },
+}

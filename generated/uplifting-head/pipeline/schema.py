@@ -102,6 +102,12 @@ MAX_NEW_TOKENS = 120
 CHECKPOINT_EVERY = 100
 EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
 
+# --------------------------------------------------------------------- predict
+# make predict: a field's missing rate (no value read, N/A, or the row rejected) at
+# most "pass" is PASS, at most "review" REVIEW, else FAIL.
+PREDICT_MISSING_RATE = {"pass": 0.05, "review": 0.1}
+PREDICT_CHECKPOINT_EVERY = 1000  # rows between checkpoints
+
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.
 THRESHOLDS = [
@@ -109,3 +115,91 @@ THRESHOLDS = [
     {"metric": "tier_accuracy", "pass": 0.8, "review": 0.7, "higher_is_better": True},
     {"metric": "parse_rate", "pass": 0.98, "review": 0.95, "higher_is_better": True},
 ]
+
+# --------------------------------------------------------------------- teacher
+# make calibrate / make label: the model behind an OpenAI-compatible endpoint that
+# labels the data. Prices are USD per million tokens; the key is read from the
+# environment variable api_key_env. system/template None: the student's prompt.
+TEACHER = {
+    "base_url": "https://generativelanguage.googleapis.com/v1beta/openai",
+    "model": "gemini-2.0-flash",
+    "api_key_env": "GEMINI_API_KEY",
+    "temperature": 0.0,
+    "max_tokens": 200,
+    "concurrency": 16,
+    "timeout": 60.0,
+    "retries": 5,
+    "reasks": 0,
+    "price_input": 0.1,
+    "price_output": 0.4,
+    "budget": 10.0,
+    "system": None,
+    "template": None,
+    "calibration": {
+        "candidates": "../../specs/data/uplifting_candidates.jsonl",
+        "stratum_field": "stratum",
+        "strata": {"on_topic": 20, "off_topic": 20, "edge": 10},
+        "seed": 1,
+        "validation_seed": 2025,
+        "gold": True,
+        "expectations": [
+            {
+                "stratum": "off_topic",
+                "fields": [
+                    "agency",
+                    "progress",
+                    "collective_benefit",
+                    "connection",
+                    "innovation",
+                    "justice",
+                    "resilience",
+                    "wonder",
+                ],
+                "of": "each",
+                "at_most": 4.0,
+                "at_least": None,
+                "one_of": None,
+                "pass": 1.0,
+                "review": 0.9,
+            },
+            {
+                "stratum": "on_topic",
+                "fields": [
+                    "agency",
+                    "progress",
+                    "collective_benefit",
+                    "connection",
+                    "innovation",
+                    "justice",
+                    "resilience",
+                    "wonder",
+                ],
+                "of": "mean",
+                "at_most": None,
+                "at_least": 5.0,
+                "one_of": None,
+                "pass": 0.9,
+                "review": 0.8,
+            },
+            {
+                "stratum": "off_topic",
+                "fields": [
+                    "agency",
+                    "progress",
+                    "collective_benefit",
+                    "connection",
+                    "innovation",
+                    "justice",
+                    "resilience",
+                    "wonder",
+                ],
+                "of": "mean",
+                "at_most": 2.5,
+                "at_least": None,
+                "one_of": None,
+                "pass": 1.0,
+                "review": 0.9,
+            },
+        ],
+    },
+}
