@@ -205,6 +205,7 @@ _NOT_FOR_GENERATION = {
     "pipeline/generate_hf.py",
     "pipeline/inference.py",
     "pipeline/predict.py",
+    "pipeline/predict_ray.py",
     "tests/test_roundtrip.py",
 }
 

@@ -365,3 +365,30 @@ def test_vllm_engine_arguments(project, tmp_path, monkeypatch):
     list(inference.remote(iter(items), merged))
     assert "enable_lora" not in calls["llm"] and calls["llm"]["model"] == "/m/merged"
     assert calls["chat"][0][2]["lora_request"] is None
+
+
+def test_ray_pipeline_writes_what_the_single_machine_writes(project, gold, tmp_path):
+    """pipeline/predict_ray.py on a local Ray cluster, against the loopback server."""
+    pytest.importorskip("ray")
+    answers, rows, _ = gold
+    source = corpus(tmp_path / "corpus.jsonl", rows[:20])
+    with FakeOpenAI(answer_with(answers), latency=0.005) as server:
+        single = run_predict(project, [source, "--server", server.url, "--out", tmp_path / "one"])
+        env = {
+            **os.environ,
+            "OPENAI_API_KEY": "test",
+            "PYTHONPATH": "",
+            "RAY_USAGE_STATS_ENABLED": "0",
+        }
+        args = [source, "--server", server.url, "--out", tmp_path / "ray", "--concurrency", 8]
+        args += ["--ray-window", 9, "--ray-batch", 4, "--ray-workers", 2]
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline.predict_ray", *map(str, args)],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == single.returncode, done.stdout[-2000:] + done.stderr[-3000:]
+    assert digest(tmp_path / "ray") == digest(tmp_path / "one")

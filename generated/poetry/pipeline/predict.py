@@ -436,8 +436,19 @@ def summary_md(result: dict) -> str:
 # -------------------------------------------------------------------- run
 
 
-def run(input_path: Path, out: Path, opts: Options, *, every: int, context: int, tokenizer) -> dict:
-    """Predict every row of ``input_path`` into ``out``; the summary."""
+def run(
+    input_path: Path,
+    out: Path,
+    opts: Options,
+    *,
+    every: int,
+    context: int,
+    tokenizer,
+    stream=None,
+) -> dict:
+    """Predict every row of ``input_path`` into ``out``; the summary. ``stream``: the
+    engine (default pipeline/engine.py's; pipeline/predict_ray.py passes Ray's)."""
+    stream = stream or engine.stream
     out.mkdir(parents=True, exist_ok=True)
     state_path = out / STATE
     size = input_path.stat().st_size
@@ -493,7 +504,7 @@ def run(input_path: Path, out: Path, opts: Options, *, every: int, context: int,
     started, tokens_before, since = time.perf_counter(), counts["completion_tokens"], 0
     done = skip
     try:
-        for item, answer in engine.stream(asks(), opts):
+        for item, answer in stream(asks(), opts):
             while rejects and rejects[0]["seq"] < item["seq"]:
                 writer.reject(rejects.popleft())
             writer.answer(item, answer)
@@ -541,8 +552,8 @@ def _bar(total: int, initial: int):
     )
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None, stream=None, description: str | None = None) -> int:
+    parser = argparse.ArgumentParser(description=description or __doc__.splitlines()[0])
     parser.add_argument("input", type=Path, help="JSONL or CSV rows with the spec's inputs")
     parser.add_argument("--out", type=Path, default=None, help="default work/predict/<input name>")
     parser.add_argument(
@@ -608,6 +619,7 @@ def main(argv=None) -> int:
             every=args.checkpoint_every,
             context=args.max_context,
             tokenizer=tokenizer,
+            stream=stream,
         )
     except (PredictError, DataError) as exc:
         print(f"predict: {exc}", file=sys.stderr)
