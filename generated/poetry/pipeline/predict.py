@@ -56,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FILES = ("predictions.jsonl", "predictions.csv", "rejects.jsonl")
 STATE = "checkpoint.json"
 TOKEN_CHUNK = 256  # rows per tokenizer call
+BYTE_MARGIN = 8  # tokens a template may add beyond one per byte (prefix markers)
 NA = getattr(schema, "NA_TOKEN", None) or "N/A"
 TAIL = ("parse_status", "parse_problems", "finish")
 
@@ -162,7 +163,7 @@ class Prepared:
         self.path, self.skip = path, skip
         self.tokenizer, self.context, self.max_new = tokenizer, context, max_new
         self.backend = getattr(tokenizer, "backend_tokenizer", None)
-        self.prompt_tokens = 0
+        self.fit_by_bytes = 0  # prompts short enough in bytes not to need encoding
 
     def __iter__(self):
         chunk = []
@@ -192,6 +193,15 @@ class Prepared:
             texts = self.tokenizer.apply_chat_template(
                 [item["messages"] for item in todo], tokenize=False, add_generation_prompt=True
             )
+            # A token covers at least one byte of the text (byte-level BPE; SentencePiece
+            # pieces are whole characters, plus at most a prefix marker): a prompt whose
+            # bytes fit with room to spare fits, and only the others are encoded.
+            room = self.context - self.max_new - BYTE_MARGIN
+            sure = [len(t.encode("utf-8")) <= room for t in texts]
+            self.fit_by_bytes += sum(sure)
+            todo = [item for item, ok in zip(todo, sure, strict=True) if not ok]
+            texts = [text for text, ok in zip(texts, sure, strict=True) if not ok]
+        if todo:
             if self.backend is not None:
                 lengths = [
                     len(e.ids) for e in self.backend.encode_batch(texts, add_special_tokens=False)
@@ -201,7 +211,6 @@ class Prepared:
                     len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]
                 ]
             for item, n in zip(todo, lengths, strict=True):
-                self.prompt_tokens += n
                 if n + self.max_new > self.context:
                     item["problem"] = (
                         f"too long: the prompt is {n} tokens, and with max_new_tokens "
