@@ -511,7 +511,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument(
-        "--only", choices=["compile", "data", "audit", "parser", "teacher"], action="append"
+        "--only",
+        choices=["compile", "data", "audit", "parser", "teacher", "predict"],
+        action="append",
     )
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -524,7 +526,7 @@ def main(argv=None) -> int:
         "(`make bench`). Ratios compare the minimum of each side; speeds are records per second."
     )
     report.add()
-    sections = args.only or ["compile", "data", "audit", "parser", "teacher"]
+    sections = args.only or ["compile", "data", "audit", "parser", "teacher", "predict"]
     started = time.perf_counter()
     with _LOADED:  # the last project loaded is let go here, not at interpreter exit
         if "compile" in sections:
@@ -541,6 +543,15 @@ def main(argv=None) -> int:
             report.add("## Teacher")
             report.add()
             bench_teacher(report, [10_000, 100_000])
+            report.add()
+        if "predict" in sections:
+            from predict import local_table, server_table  # bench/predict.py
+
+            report.add("## Predict")
+            report.add()
+            server_table(report, [10_000, 116_674])
+            report.add()
+            local_table(report)
             report.add()
     report.add(f"Total benchmark time: {time.perf_counter() - started:.0f} s.")
     # Measured on the GPU machine by bench/gpu.sh, not here: included as it was recorded.

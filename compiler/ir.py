@@ -66,6 +66,8 @@ class Project:
     backend_config: dict = field(default_factory=dict)
     backend_table: list[Row] = field(default_factory=list)
     teacher: dict | None = None  # the teacher (make calibrate, make label), when declared
+    # make predict: the missing-rate gate and the checkpoint interval (not for generation)
+    predict: dict = field(default_factory=dict)
 
 
 def rel_path(target: Path, start: Path) -> str:
@@ -178,6 +180,13 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "review_sample": spec.eval.review_sample,
         },
         acceptance=thresholds(spec),
+        predict={
+            "missing_rate": {
+                "pass": spec.predict.max_missing_rate,
+                "review": spec.predict.review_missing_rate,
+            },
+            "checkpoint_every": spec.predict.checkpoint_every,
+        },
     )
     project.task = kind.task(spec, ov)
     project.sources = sources

@@ -231,7 +231,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/causal.py": not head,
         "pipeline/quantized.py": project.training["quantize"] == "4bit",
         "pipeline/generate_hf.py": not head,
-        "pipeline/llm.py": project.teacher is not None,
+        "pipeline/llm.py": project.teacher is not None or kind.labelled,
         "pipeline/teacher.py": project.teacher is not None,
     }
     return {

@@ -341,6 +341,11 @@ def _build_and_run(
                 else (name, command)
                 for name, command in plan
             ]
+    # make predict on the sample, where a model was trained (before the project's tests).
+    if (project_dir / "pipeline" / "predict.py").is_file() and "eval" in dict(plan):
+        corpus = sample if sample is not None else next(iter(samples.values()))
+        predict = [python, "-m", "pipeline.predict", str(corpus), "--engine", "local"]
+        plan = [*plan[:-1], ("predict", [*predict, "--batch-size", "4"]), plan[-1]]
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     ok = True
@@ -552,6 +557,17 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         return (
             f"{m['examples']} answers: {a['parsed']} parsed, {a['partial']} partial, "
             f"{a['unparseable']} unparseable, {a['truncated']} truncated" + shown,
+            True,
+        )
+    if name == "predict":
+        found = sorted((work / "predict").glob("*/summary.json"))
+        decision = ACCEPT_DECISIONS.get(code)
+        if decision is None or not found:
+            return f"exit {code}", False
+        s = json.loads(found[0].read_text(encoding="utf-8"))
+        return (
+            f"{s['rows']} rows: {s['answered']} answered, {s['rejected']} rejected; "
+            f"missing-rate gate {decision}",
             True,
         )
     if name == "accept":

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    model_validator,
 )
 
 IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -309,6 +310,33 @@ class EvalSection(Strict):
     )
 
 
+class PredictSection(Strict):
+    """make predict: the accepted model over a corpus (seed 000: 116,674 poems)."""
+
+    max_missing_rate: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="PASS when no field's missing rate (no value read, N/A, or the row "
+        "rejected) is above this share of the rows (seed 000: under 5% per field).",
+    )
+    review_missing_rate: float | None = Field(
+        0.1, ge=0, le=1, description="REVIEW up to this rate; FAIL above it (None: no REVIEW)."
+    )
+    checkpoint_every: int = Field(
+        1000, gt=0, description="Rows between fsynced checkpoints (a killed run resumes there)."
+    )
+
+    @model_validator(mode="after")
+    def _review_not_below_pass(self):
+        if (
+            self.review_missing_rate is not None
+            and self.review_missing_rate < self.max_missing_rate
+        ):
+            raise ValueError("review_missing_rate must be at least max_missing_rate")
+        return self
+
+
 class Threshold(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -432,6 +460,7 @@ class SpecBase(Strict):
     model: ModelSection
     training: TrainingSection
     eval: EvalSection = EvalSection()
+    predict: PredictSection = PredictSection()
     acceptance: AcceptanceSection
     teacher: TeacherSection | None = Field(
         None, description="A teacher model that labels the data: make calibrate, make label."

@@ -34,7 +34,7 @@ def test_smoke_passes_every_step(smoke_run):
     proc, keep = smoke_run
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    for step in ("data", "train", "eval", "accept", "tests"):
+    for step in ("data", "train", "eval", "accept", "predict", "tests"):
         assert f"smoke: {step:<6} ok" in out, out
     assert "smoke: passed" in out
     project = keep / "project" / "work"

@@ -1,35 +1,76 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/plugins/backends/mlx/runtime/pipeline/engine.py
-"""How eval gets its answers: mlx-lm with the adapter, one prompt at a time, or an
-OpenAI-compatible server (--server URL, see pipeline/generate_hf.py)."""
+"""How eval and predict get their answers (one code path for both): mlx-lm with the
+adapter, in batches of ``batch_size`` prompts (mlx_lm.generate.batch_generate, where the
+installed mlx-lm has it; one prompt at a time with stream_generate where it does not),
+or the server and vllm engines of pipeline/inference.py."""
 
 from pathlib import Path
 
-from . import generate_hf, schema
+from . import inference, schema
+from .inference import Options
+
+
+def stream(items, opts: Options):
+    """(item, answer) for each item (a dict with "messages"), in order."""
+    if opts.engine != "local":
+        yield from inference.remote(items, opts)
+        return
+    from mlx_lm import load
+
+    try:
+        from mlx_lm.generate import batch_generate
+    except ImportError:  # mlx-lm before batched generation
+        batch_generate = None
+    adapter = str(opts.adapter) if opts.adapter and not opts.model else None
+    model, tokenizer = load(opts.model or schema.MODEL, adapter_path=adapter)
+    size = opts.batch_size if batch_generate is not None else 1
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield from _batch(model, tokenizer, batch, opts, batch_generate)
+            batch = []
+    if batch:
+        yield from _batch(model, tokenizer, batch, opts, batch_generate)
+
+
+def _batch(model, tokenizer, batch, opts: Options, batch_generate):
+    # The same call mlx-lm makes when it masks the prompt in training.
+    prompts = [
+        tokenizer.apply_chat_template(
+            item["messages"], add_generation_prompt=True, return_dict=False
+        )
+        for item in batch
+    ]
+    if batch_generate is None:
+        from mlx_lm import stream_generate
+
+        for item, prompt in zip(batch, prompts, strict=True):
+            text, finish, n_tokens = "", None, 0
+            for response in stream_generate(
+                model, tokenizer, prompt, max_tokens=opts.max_new_tokens
+            ):
+                text += response.text
+                finish = response.finish_reason
+                n_tokens = response.generation_tokens
+            yield item, {"output": text, "finish": finish, "tokens": n_tokens}
+        return
+    result = batch_generate(
+        model, tokenizer, prompts, max_tokens=opts.max_new_tokens, return_token_ids=True
+    )
+    for item, text, ids in zip(batch, result.texts, result.token_ids, strict=True):
+        # batch_generate leaves the stop token out: a full budget means cut off.
+        cut = len(ids) >= opts.max_new_tokens
+        yield item, {"output": text, "finish": "length" if cut else "stop", "tokens": len(ids)}
 
 
 def answers(todo: list[dict], adapter: Path | None, server: str | None):
-    """(example, answer record) for each example, as they are generated."""
-    if server:
-        for example in todo:
-            yield (
-                example,
-                generate_hf.ask_server(
-                    server, schema.MODEL, example["messages"], schema.MAX_NEW_TOKENS
-                ),
-            )
-        return
-    from mlx_lm import load, stream_generate
-
-    model, tokenizer = load(schema.MODEL, adapter_path=str(adapter) if adapter else None)
-    for example in todo:
-        # The same call mlx-lm makes when it masks the prompt in training.
-        prompt = tokenizer.apply_chat_template(
-            example["messages"], add_generation_prompt=True, return_dict=False
-        )
-        text, finish, n_tokens = "", None, 0
-        for response in stream_generate(model, tokenizer, prompt, max_tokens=schema.MAX_NEW_TOKENS):
-            text += response.text
-            finish = response.finish_reason
-            n_tokens = response.generation_tokens
-        yield example, {"output": text, "finish": finish, "tokens": n_tokens}
+    """(example, answer record) for each held-out example (eval's defaults)."""
+    opts = Options(
+        engine="server" if server else "local",
+        adapter=adapter,
+        server=server,
+        batch_size=schema.EVAL_BATCH_SIZE,
+    )
+    return stream(todo, opts)

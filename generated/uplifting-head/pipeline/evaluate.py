@@ -8,7 +8,9 @@
 `generate` loads the base model with the trained adapter (pipeline/engine.py: mlx-lm,
 or transformers + peft batched with left padding, or the regression head) and
 answers every held-out prompt greedily, with the same chat template and prompt
-text as in training; with --server URL it asks an OpenAI-compatible server instead.
+text as in training; with --server URL it asks an OpenAI-compatible server instead
+(--concurrency requests in flight, retries; the key from $OPENAI_API_KEY), and with
+--engine vllm it runs vLLM offline. These are predict's engines: one code path.
 Predictions are appended to work/eval/predictions.jsonl as they come and flushed
 every CHECKPOINT_EVERY answers; a rerun resumes after the last complete line, without
 duplicates or gaps. `score` accepts predictions from any
@@ -23,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import compare, engine, history, metrics, plots, review, schema, stamp, task
+from . import compare, engine, history, inference, metrics, plots, review, schema, stamp, task
 from . import report as report_parts
 from .parse import parse_all
 
@@ -109,7 +111,13 @@ def _prediction_problem(record) -> str | None:
     return None
 
 
-def generate(adapter: Path, out: Path, limit: int | None = None, server: str | None = None) -> int:
+def generate(
+    adapter: Path,
+    out: Path,
+    limit: int | None = None,
+    server: str | None = None,
+    opts: engine.Options | None = None,
+) -> int:
     examples = load_split()
     if limit is not None:
         examples = examples[:limit]
@@ -121,7 +129,14 @@ def generate(adapter: Path, out: Path, limit: int | None = None, server: str | N
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with open(out, "a", encoding="utf-8") as handle:
-        for count, (example, answer) in enumerate(engine.answers(todo, adapter, server), start=1):
+        if opts is None:
+            opts = engine.Options(
+                engine="server" if server else "local",
+                adapter=adapter,
+                server=server,
+                batch_size=schema.EVAL_BATCH_SIZE,
+            )
+        for count, (example, answer) in enumerate(engine.stream(todo, opts), start=1):
             record = {"id": example["id"], **answer}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()
@@ -249,6 +264,9 @@ def main(argv=None) -> int:
     gen.add_argument("--base", action="store_true", help="the base model alone (zero-shot)")
     gen.add_argument("--limit", type=int, default=None)
     gen.add_argument("--server", default=None, help="OpenAI-compatible server URL (vLLM)")
+    gen.add_argument("--engine", choices=inference.ENGINES, default=None)
+    gen.add_argument("--model", default=None, help="a merged model, or the served model's name")
+    gen.add_argument("--concurrency", type=int, default=64, help="server: requests in flight")
     sc = commands.add_parser("score", help="parse and score a predictions file")
     sc.add_argument("--predictions", type=Path, default=None)
     sc.add_argument("--out", type=Path, default=None)
@@ -258,7 +276,15 @@ def main(argv=None) -> int:
     if args.command == "generate":
         adapter = None if args.base else args.adapter
         out = args.out or folder / "predictions.jsonl"
-        return generate(adapter, out, args.limit, args.server)
+        opts = engine.Options(
+            engine=args.engine or ("server" if args.server else "local"),
+            adapter=adapter,
+            model=args.model,
+            server=args.server,
+            concurrency=args.concurrency,
+            batch_size=schema.EVAL_BATCH_SIZE,
+        )
+        return generate(adapter, out, args.limit, args.server, opts)
     predictions = args.predictions or folder / "predictions.jsonl"
     if not predictions.is_file():
         print(f"eval: predictions file not found: {predictions}", file=sys.stderr)

@@ -1,30 +1,46 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/runtime/pipeline/engine.py
-"""How eval gets its answers: transformers + peft, batched with left padding (see
-pipeline/generate_hf.py), or an OpenAI-compatible server (--server URL)."""
+"""How eval and predict get their answers (one code path for both): transformers +
+peft, batched with left padding (pipeline/generate_hf.py), or the server and vllm
+engines of pipeline/inference.py."""
 
 from pathlib import Path
 
-from . import generate_hf, schema
+from . import generate_hf, inference, schema
+from .inference import Options
+
+
+def stream(items, opts: Options):
+    """(item, answer) for each item (a dict with "messages"), in order."""
+    if opts.engine != "local":
+        yield from inference.remote(items, opts)
+        return
+    model, tokenizer = generate_hf.load_model(opts.adapter, opts.model)
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= opts.batch_size:
+            yield from _local_batch(model, tokenizer, batch, opts)
+            batch = []
+    if batch:
+        yield from _local_batch(model, tokenizer, batch, opts)
+
+
+def _local_batch(model, tokenizer, batch, opts: Options):
+    replies = generate_hf.generate_batch(
+        model, tokenizer, [item["messages"] for item in batch], opts.max_new_tokens
+    )
+    for item, answer in zip(batch, replies, strict=True):
+        answer.pop("ids")
+        yield item, answer
 
 
 def answers(todo: list[dict], adapter: Path | None, server: str | None):
-    """(example, answer record) for each example, as they are generated."""
-    if server:
-        for example in todo:
-            yield (
-                example,
-                generate_hf.ask_server(
-                    server, schema.MODEL, example["messages"], schema.MAX_NEW_TOKENS
-                ),
-            )
-        return
-    model, tokenizer = generate_hf.load_model(adapter)
-    for start in range(0, len(todo), schema.EVAL_BATCH_SIZE):
-        batch = todo[start : start + schema.EVAL_BATCH_SIZE]
-        replies = generate_hf.generate_batch(
-            model, tokenizer, [e["messages"] for e in batch], schema.MAX_NEW_TOKENS
-        )
-        for example, answer in zip(batch, replies, strict=True):
-            answer.pop("ids")
-            yield example, answer
+    """(example, answer record) for each held-out example (eval's defaults)."""
+    opts = Options(
+        engine="server" if server else "local",
+        adapter=adapter,
+        server=server,
+        batch_size=schema.EVAL_BATCH_SIZE,
+    )
+    return stream(todo, opts)

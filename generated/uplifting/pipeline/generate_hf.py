@@ -1,16 +1,10 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/runtime/pipeline/generate_hf.py
-"""Answers for held-out prompts with transformers, or from an OpenAI-compatible server.
-
-transformers: the base model plus the adapter (or a merged model), batched with
-left padding, greedy, the prompt built by the same chat-template call as in
-training. Server (vLLM or any OpenAI-compatible one): the same chat messages sent
-to /v1/chat/completions at temperature 0; the server applies its model's chat
-template, which must be the training tokenizer's for the prompts to match.
+"""Answers with transformers: the base model plus the adapter (or a merged model),
+batched with left padding, greedy, the prompt built by the same chat-template call as
+in training. (A server's answers: pipeline/inference.py; there the server applies its
+model's chat template, which must be the training tokenizer's for the prompts to match.)
 """
-
-import json
-import urllib.request
 
 from . import schema
 
@@ -72,24 +66,3 @@ def generate_batch(
             }
         )
     return answers
-
-
-def ask_server(url: str, model: str, messages: list[dict], max_new_tokens: int) -> dict:
-    """One chat completion from an OpenAI-compatible server (temperature 0)."""
-    body = json.dumps(
-        {"model": model, "messages": messages, "temperature": 0, "max_tokens": max_new_tokens}
-    ).encode("utf-8")
-    request = urllib.request.Request(
-        url.rstrip("/") + "/v1/chat/completions",
-        data=body,
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=600) as response:
-        reply = json.loads(response.read().decode("utf-8"))
-    choice = reply["choices"][0]
-    usage = reply.get("usage") or {}
-    return {
-        "output": choice["message"]["content"] or "",
-        "finish": choice.get("finish_reason"),
-        "tokens": usage.get("completion_tokens"),
-    }

@@ -261,6 +261,9 @@ KIND = register_kind(
                 "pipeline/report.py",
                 "pipeline/engine.py",
                 "pipeline/generate_hf.py",
+                "pipeline/inference.py",
+                "pipeline/predict.py",
+                "pipeline/predict_ray.py",
                 "tests/test_roundtrip.py",
             }
         ),
