@@ -595,6 +595,7 @@ def calibrate(args) -> int:
     reasons: dict = {}
     parsed = [p if p is not None else parse.parse("") for _, _, _, _, p in judged]
     usable = [state == "ok" for state, *_ in judged]
+    not_judged: list[str] = []
     if CAL["gold"]:
         golds = [gold for *_, gold in rows]
         finishes = [answer.finish_reason or "stop" for _, _, _, answer, _ in judged]
@@ -602,7 +603,10 @@ def calibrate(args) -> int:
         scored = metrics.score(golds, parsed, records, [{} for _ in golds], truncated=0, missing=0)
         values.update(scored["summary"])
         reasons.update(scored.get("unavailable", {}))
-        thresholds += schema.THRESHOLDS
+        # Thresholds on the answers themselves; those comparing the trained model with
+        # another one (gain_over_base, a baseline's) do not apply to a teacher.
+        thresholds += [r for r in schema.THRESHOLDS if r["metric"] in scored["summary"]]
+        not_judged = [r["metric"] for r in schema.THRESHOLDS if r["metric"] not in values]
     failed_rules: list[list[str]] = [[] for _ in rows]
     for i, rule in enumerate(CAL["expectations"], start=1):
         name = f"expect.{rule['stratum']}.{i}"
@@ -630,7 +634,7 @@ def calibrate(args) -> int:
         zip(rows, judged, strict=True)
     ):
         miss = 0.0
-        if gold is not None and isinstance(gold, dict) and schema.KIND != "distillation":
+        if gold is not None and isinstance(gold, dict) and not hasattr(schema, "OUTPUT_FIELD"):
             miss = sum(
                 _miss(f, gold.get(f["name"]), p.values.get(f["name"])) for f in schema.FIELDS
             ) / len(schema.FIELDS)
@@ -661,6 +665,7 @@ def calibrate(args) -> int:
         "rows": [row_id(n, r) for n, r, *_ in rows],
         "usable_rate": sum(usable) / len(usable) if usable else None,
         "rules": result["rules"],
+        "not_judged": not_judged,
         "worst": worst[:SHOW],
     }
     WORK.mkdir(parents=True, exist_ok=True)
@@ -686,6 +691,9 @@ def _report(record: dict, result: dict) -> str:
     for rule in result["rules"]:
         if "rule" in rule:
             lines.append(f"- `{rule['metric']}`: share of rows where {rule['rule']}")
+    if record["not_judged"]:
+        names = ", ".join(f"`{name}`" for name in record["not_judged"])
+        lines.append(f"- Not judged here (they compare the trained model with another): {names}")
     lines += ["", "## Worst-judged examples", ""]
     if not record["worst"]:
         lines.append("None: every answer matches.")
