@@ -555,10 +555,11 @@ def main(argv=None) -> int:
             report.add()
     report.add(f"Total benchmark time: {time.perf_counter() - started:.0f} s.")
     # Measured on the GPU machine by bench/gpu.sh, not here: included as it was recorded.
-    gpu = ROOT / "bench" / "gpu-results.md"
-    if gpu.is_file() and args.only is None:
-        report.add()
-        report.lines += gpu.read_text(encoding="utf-8").rstrip("\n").splitlines()
+    for recorded in ("gpu-results.md", "coverage-results.md"):  # measured apart, included
+        path = ROOT / "bench" / recorded
+        if path.is_file() and args.only is None:
+            report.add()
+            report.lines += path.read_text(encoding="utf-8").rstrip("\n").splitlines()
     args.out.write_text("\n".join(report.lines) + "\n", encoding="utf-8")
     return 0
 
