@@ -36,11 +36,12 @@ def unknown_metric(name: str, kind: str) -> str:
     """The message for a metric the kind does not compute: the metric most likely meant
     (one that needs no argument and has every word of the name, a mean first: 'accuracy'
     -> mean_field_accuracy), else the closest spelling, and the kind's metrics."""
-    known = S.metrics_for(kind)
+    plugin = plugins.kind(kind)
+    known = plugin.metrics
 
     def shown(metric: str) -> str:
-        form = re.search(rf"\b{re.escape(metric)}\.<\w+>", known[metric][1])
-        return form.group(0) if form else metric
+        what = plugin.metric_args.get(metric)
+        return f"{metric}.<{what}>" if what else metric
 
     words = set(name.casefold().split("_"))
     whole = [m for m in known if shown(m) == m and words <= set(m.split("_"))]

@@ -4,9 +4,7 @@
 peft, batched with left padding (pipeline/generate_hf.py), or the server and vllm
 engines of pipeline/inference.py."""
 
-from pathlib import Path
-
-from . import generate_hf, inference, schema
+from . import generate_hf, inference
 from .inference import Options
 
 
@@ -16,13 +14,7 @@ def stream(items, opts: Options):
         yield from inference.remote(items, opts)
         return
     model, tokenizer = generate_hf.load_model(opts.adapter, opts.model)
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= opts.batch_size:
-            yield from _local_batch(model, tokenizer, batch, opts)
-            batch = []
-    if batch:
+    for batch in inference.batches(items, opts.batch_size):
         yield from _local_batch(model, tokenizer, batch, opts)
 
 
@@ -33,14 +25,3 @@ def _local_batch(model, tokenizer, batch, opts: Options):
     for item, answer in zip(batch, replies, strict=True):
         answer.pop("ids")
         yield item, answer
-
-
-def answers(todo: list[dict], adapter: Path | None, server: str | None):
-    """(example, answer record) for each held-out example (eval's defaults)."""
-    opts = Options(
-        engine="server" if server else "local",
-        adapter=adapter,
-        server=server,
-        batch_size=schema.EVAL_BATCH_SIZE,
-    )
-    return stream(todo, opts)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import engine
 from . import predict as single
-from .inference import Options
+from .inference import Options, batches
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,13 +73,7 @@ def ray_stream(window: int, batch: int, workers: int, address: str | None):
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         options = {**asdict(opts), "adapter": opts.adapter and str(opts.adapter)}
-        chunk: list = []
-        for item in items:
-            chunk.append(item)
-            if len(chunk) >= window:
-                yield from _window(ray, chunk, options, batch, workers)
-                chunk = []
-        if chunk:
+        for chunk in batches(items, window):
             yield from _window(ray, chunk, options, batch, workers)
 
     return stream

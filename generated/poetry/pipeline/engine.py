@@ -5,8 +5,6 @@ adapter, in batches of ``batch_size`` prompts (mlx_lm.generate.batch_generate, w
 installed mlx-lm has it; one prompt at a time with stream_generate where it does not),
 or the server and vllm engines of pipeline/inference.py."""
 
-from pathlib import Path
-
 from . import inference, schema
 from .inference import Options
 
@@ -25,13 +23,7 @@ def stream(items, opts: Options):
     adapter = str(opts.adapter) if opts.adapter and not opts.model else None
     model, tokenizer = load(opts.model or schema.MODEL, adapter_path=adapter)
     size = opts.batch_size if batch_generate is not None else 1
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield from _batch(model, tokenizer, batch, opts, batch_generate)
-            batch = []
-    if batch:
+    for batch in inference.batches(items, size):
         yield from _batch(model, tokenizer, batch, opts, batch_generate)
 
 
@@ -63,14 +55,3 @@ def _batch(model, tokenizer, batch, opts: Options, batch_generate):
         # batch_generate leaves the stop token out: a full budget means cut off.
         cut = len(ids) >= opts.max_new_tokens
         yield item, {"output": text, "finish": "length" if cut else "stop", "tokens": len(ids)}
-
-
-def answers(todo: list[dict], adapter: Path | None, server: str | None):
-    """(example, answer record) for each held-out example (eval's defaults)."""
-    opts = Options(
-        engine="server" if server else "local",
-        adapter=adapter,
-        server=server,
-        batch_size=schema.EVAL_BATCH_SIZE,
-    )
-    return stream(todo, opts)

@@ -172,6 +172,18 @@ def vllm_args(opts: Options) -> tuple[dict, dict, tuple | None]:
     return engine, sampling, lora
 
 
+def batches(items, size: int):
+    """``items`` in lists of ``size`` (the last one shorter), in order, as they come."""
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def vllm_stream(items, opts: Options):
     """(item, answer) in order: ``batch_size`` conversations per ``LLM.chat`` call
     (vLLM schedules within a call; the caller checkpoints between calls)."""
@@ -187,13 +199,7 @@ def vllm_stream(items, opts: Options):
     llm = LLM(**engine)
     params = SamplingParams(**sampling)
     request = LoRARequest(*lora) if lora else None
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= opts.batch_size:
-            yield from _vllm_batch(llm, params, request, batch)
-            batch = []
-    if batch:
+    for batch in batches(items, opts.batch_size):
         yield from _vllm_batch(llm, params, request, batch)
 
 

@@ -4,10 +4,9 @@
 scores, written as the generative route would answer them (pipeline/head.py)."""
 
 import json
-from pathlib import Path
 
-from . import head, schema
-from .inference import Options
+from . import head
+from .inference import Options, batches
 
 
 def stream(items, opts: Options):
@@ -18,13 +17,7 @@ def stream(items, opts: Options):
             "chat server or vLLM's generation"
         )
     model, tokenizer = head.load_model(opts.adapter)
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= opts.batch_size:
-            yield from _batch(model, tokenizer, batch)
-            batch = []
-    if batch:
+    for batch in batches(items, opts.batch_size):
         yield from _batch(model, tokenizer, batch)
 
 
@@ -34,10 +27,3 @@ def _batch(model, tokenizer, batch):
         # The scores as the generative route would answer them, so that one parser
         # and one set of metrics score both routes.
         yield item, {"output": json.dumps(head.from_unit(raw)), "finish": "stop", "raw": raw}
-
-
-def answers(todo: list[dict], adapter: Path | None, server: str | None):
-    """(example, answer record) for each held-out example (eval's defaults)."""
-    if server:
-        raise SystemExit("eval: a regression head answers through transformers, not a chat server")
-    return stream(todo, Options(adapter=adapter, batch_size=schema.EVAL_BATCH_SIZE))
