@@ -73,14 +73,14 @@ def oracle_answers(project_dir, paths) -> tuple[dict[str, str], str]:
     completion to answer anything else."""
     from .compile import import_project
 
-    mods = import_project(project_dir, ["schema", "labels", "teacher"])
-    teacher, labels = mods["teacher"], mods["labels"]
+    mods = import_project(project_dir, ["schema", "labels", "data", "teacher"])
+    teacher, labels, data = mods["teacher"], mods["labels"], mods["data"]
     answers: dict[str, str] = {}
     for path in [teacher.ROOT / teacher.CAL["candidates"], *paths]:
         for _, row, problem in teacher.read(path):
             if problem is not None:
                 continue
-            inputs, problems = teacher.inputs_of(row)
+            inputs, problems = data.check_inputs(row)
             source = teacher.label_source(row)
             if problems or not isinstance(source, dict):
                 continue

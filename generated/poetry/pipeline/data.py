@@ -221,6 +221,18 @@ def _check_input(spec: dict, raw):
     return (int(value) if ftype == "integer" else value), None
 
 
+def check_inputs(row: dict) -> tuple[dict, list[str]]:
+    """The row's input fields, each checked against its declaration, and the problems
+    (the data step's, predict's and the teacher's check of a row's inputs)."""
+    inputs, problems = {}, []
+    for spec in schema.INPUTS:
+        value, problem = _check_input(spec, row.get(spec["name"]))
+        inputs[spec["name"]] = value
+        if problem:
+            problems.append(problem)
+    return inputs, problems
+
+
 def check_row(row: dict, number=None):
     """(row id, inputs, labels, problems) for one source row (number: its row number, or
     "<source>:<line>" for data.sources, whose column renames are applied first)."""
@@ -240,12 +252,8 @@ def check_row(row: dict, number=None):
             row_id = None
         else:
             row_id = mix.row_id(number, raw_id) if SOURCES else str(raw_id)
-    inputs = {}
-    for spec in schema.INPUTS:
-        value, problem = _check_input(spec, row.get(spec["name"]))
-        inputs[spec["name"]] = value
-        if problem:
-            problems.append(problem)
+    inputs, input_problems = check_inputs(row)
+    problems.extend(input_problems)
     source = row.get(schema.LABELS_KEY) if schema.LABELS_KEY else row
     labels = {}
     if not isinstance(source, dict):

@@ -46,7 +46,7 @@ from collections import deque
 from pathlib import Path
 
 from . import accept, engine, schema
-from .data import DataError, _check_input, decode_line, load_tokenizer
+from .data import DataError, check_inputs, decode_line, load_tokenizer
 from .inference import ENGINES, Options
 from .labels import check_labels
 from .parse import parse
@@ -130,16 +130,6 @@ def records(path: Path):
 
 def _bad_utf8(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
-
-
-def check_inputs(row: dict) -> tuple[dict, list[str]]:
-    inputs, problems = {}, []
-    for spec in schema.INPUTS:
-        value, problem = _check_input(spec, row.get(spec["name"]))
-        inputs[spec["name"]] = value
-        if problem:
-            problems.append(problem)
-    return inputs, problems
 
 
 def gold_of(row: dict) -> dict | None:

@@ -119,17 +119,6 @@ def read(path: Path):
         raise TeacherError(str(exc)) from exc
 
 
-def inputs_of(row: dict) -> tuple[dict, list[str]]:
-    """The row's input fields, checked as the data step checks them."""
-    inputs, problems = {}, []
-    for spec in schema.INPUTS:
-        value, problem = data._check_input(spec, row.get(spec["name"]))
-        inputs[spec["name"]] = value
-        if problem:
-            problems.append(problem)
-    return inputs, problems
-
-
 def label_source(row: dict):
     """Where a row keeps its labels (what labels.check_labels reads)."""
     return row.get(schema.LABELS_KEY) if schema.LABELS_KEY else row
@@ -245,7 +234,7 @@ def _jobs(path: Path, cache: llm.Cache):
     for number, row, problem in read(path):
         if problem is not None:
             continue
-        inputs, problems = inputs_of(row)
+        inputs, problems = data.check_inputs(row)
         if problems:
             continue
         body = llm.body_of(messages(inputs), SETTINGS)
@@ -334,7 +323,7 @@ def _write_output(path: Path, out: Path, cache: llm.Cache, calibration: dict) ->
             if problem is not None:
                 quarantine(number, None, f"unreadable row: {problem}")
                 continue
-            inputs, problems = inputs_of(row)
+            inputs, problems = data.check_inputs(row)
             if problems:
                 quarantine(number, row, "input: " + "; ".join(problems))
                 continue
@@ -564,7 +553,7 @@ def calibrate(args) -> int:
     sample = draw(args.validate)
     rows = []
     for number, row, stratum in sample:
-        inputs, problems = inputs_of(row)
+        inputs, problems = data.check_inputs(row)
         if problems:
             raise TeacherError(f"candidate row {number}: " + "; ".join(problems))
         gold = None
