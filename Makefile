@@ -44,6 +44,7 @@ golden: setup
 	$(VENV)/bin/distillgen build specs/poetry.yaml --backend peft
 	$(VENV)/bin/distillgen build specs/poetry.yaml --backend axolotl
 	$(VENV)/bin/distillgen build specs/uplifting.yaml --route head
+	$(VENV)/bin/distillgen build specs/toxicity.yaml --route head
 	$(VENV)/bin/distillgen build specs/gaea_style.yaml --backend axolotl
 	$(VENV)/bin/distillgen schema > specs/distillgen.schema.json
 	DISTILLGEN_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q tests/test_bad_specs.py tests/test_hostile.py -k "snapshot or bad_spec"

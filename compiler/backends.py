@@ -219,8 +219,27 @@ def _keep_best(tb: _Table, t: dict, prefix: str, *, strategies: bool) -> None:
     )
     tb.put("", None, f"{prefix}save_total_limit", 2)
     tb.put("(always)", "keep the best checkpoint", f"{prefix}load_best_model_at_end", True)
-    tb.put("", None, f"{prefix}metric_for_best_model", "eval_loss")
-    tb.put("", None, f"{prefix}greater_is_better", False)
+    select = t.get("select")
+    if select is None:
+        tb.put("", None, f"{prefix}metric_for_best_model", "eval_loss")
+        tb.put("", None, f"{prefix}greater_is_better", False)
+    else:
+        sample = select["sample"]
+        tb.put(
+            "training.select_by",
+            "metric",
+            f"{prefix}metric_for_best_model",
+            select["metric"],
+            "the first acceptance threshold's metric that the answers decide (else the "
+            "kind's headline metric), by the project's own parser and metrics on the valid "
+            + (
+                "split's predictions at every evaluation (the head's forward pass gives them)"
+                if sample is None
+                else f"split's first {sample} prompts, answered greedily at every evaluation "
+                "(training.select_sample)"
+            ),
+        )
+        tb.put("", None, f"{prefix}greater_is_better", select["greater_is_better"])
     patience = t.get("early_stopping_patience")
     if patience is not None:
         tb.put(
@@ -233,25 +252,25 @@ def _keep_best(tb: _Table, t: dict, prefix: str, *, strategies: bool) -> None:
 
 
 def peft_config(
-    t: dict, model: dict, *, head: bool = False, text: bool = False
+    t: dict, model: dict, *, head: dict | None = None, text: bool = False
 ) -> tuple[dict, list[Row]]:
     """transformers + peft: LoraConfig and TrainingArguments keys (transformers 5, peft 0.21).
 
     Trainer counts optimizer updates as steps, so steps, eval_every and save_every
     keep their meaning. peft scales LoRA by alpha / r as mlx-lm's scale does.
-    ``head``: the regression-head route (sequence classification, MSE) instead of a
-    causal LM answering text. ``text``: completion-style training on whole text chunks.
+    ``head``: the head route (sequence classification) instead of a causal LM answering
+    text: the kind's ``head_config`` ({"model": what the model and its loss are, "rows":
+    the kind's own README rows}). ``text``: completion-style training on whole text chunks.
     """
     lora = t["lora"]
     tb = _Table()
-    if head:
+    if head is not None:
         tb.put(
             "labels.route",
             "head",
             "lora.task_type",
             "SEQ_CLS",
-            "AutoModelForSequenceClassification, problem_type regression, one output per "
-            "dimension, MSE loss; the new head is trained in full (peft modules_to_save)",
+            f"{head['model']}; the new head is trained in full (peft modules_to_save)",
         )
     else:
         tb.put("", None, "lora.task_type", "CAUSAL_LM")
@@ -264,7 +283,20 @@ def peft_config(
         "peft scales updates by lora_alpha / r (= mlx-lm's scale)",
     )
     tb.put("training.lora.dropout", lora["dropout"], "lora.lora_dropout", lora["dropout"])
-    tb.put("", None, "lora.target_modules", "all-linear")
+    if model["architecture"] == "encoder":
+        tb.put(
+            "model.architecture",
+            "encoder",
+            "lora.target_modules",
+            ["query", "key", "value", "dense"],
+            "LoRA, not full fine-tuning, so that train, merge and eval are the decoder's: "
+            "BERT-family module names (BERT, RoBERTa, ELECTRA): self-attention query, key "
+            "and value, and every dense layer (attention output, feed-forward, pooler); the "
+            "classifier is trained in full",
+            shown="query, key, value, dense",
+        )
+    else:
+        tb.put("", None, "lora.target_modules", "all-linear")
     if lora["layers"] != "all":
         tb.put(
             "training.lora.layers",
@@ -273,7 +305,7 @@ def peft_config(
             lora["layers"],
             "pipeline/train.py turns it into layers_to_transform (the last N blocks)",
         )
-    else:
+    elif model["architecture"] != "encoder":
         tb.note("training.lora.layers", "all", "lora.target_modules", "all-linear")
     if t["quantize"] == "4bit":
         tb.put(
@@ -344,14 +376,17 @@ def peft_config(
     )
     if text:
         tb.note("(always)", "loss on every token of the chunk", "labels", "= input_ids, EOS last")
-    elif head:
-        tb.note(
-            "labels.minimum/maximum",
-            "score range",
-            "labels",
-            "scores scaled to 0..1",
-            "predictions are scaled back and clipped to the range",
-        )
+    elif head is not None:
+        if not model["chat_template"]:
+            tb.note(
+                "model.chat_template",
+                False,
+                "input_ids",
+                "the messages' text, with the tokenizer's special tokens",
+                "system and user contents joined by a blank line ([CLS] ... [SEP] for BERT)",
+            )
+        for row in head["rows"]:
+            tb.note(*row)
     else:
         tb.note("(always)", "loss on the completion only", "labels", "-100 over the prompt")
     return tb.config, tb.rows

@@ -308,12 +308,41 @@ class _Checker:
                 f"{backend.title} has no early stopping; use backend {' or '.join(others)}, "
                 "or remove the setting",
             )
-        if not self.spec.model.chat_template and self.kind.labelled:
+        model = self.spec.model
+        if not model.chat_template and self.kind.labelled and route != "head":
             self.add(
                 ("model", "chat_template"),
                 "the prompt is masked out of the loss through the chat template; "
                 "set chat_template: true (prompt masking is never switched off silently)",
             )
+        if model.architecture == "encoder":
+            if route != "head":
+                heads = [k.name for k in plugins.KINDS.values() if "head" in k.routes]
+                self.add(
+                    ("model", "architecture"),
+                    "an encoder cannot generate answers: set labels.route: head "
+                    f"({' and '.join(heads)} specs)",
+                )
+            elif model.chat_template:
+                self.add(
+                    ("model", "chat_template"),
+                    "an encoder's tokenizer has no chat template: set chat_template: false "
+                    "(the prompt is then the messages' text with its [CLS] and [SEP] tokens)",
+                )
+        if t.select_by == "metric" and route != "head":
+            if self.kind.select_metric is None:
+                self.add(
+                    ("training", "select_by"),
+                    f"{self.spec.kind} has no task metric to choose a checkpoint by; "
+                    "use select_by: loss",
+                )
+            elif not backend.selects_by_metric:
+                others = [b.name for b in plugins.BACKENDS.values() if b.selects_by_metric]
+                self.add(
+                    ("training", "select_by"),
+                    f"{backend.title} keeps checkpoints by eval loss only; use backend "
+                    f"{' or '.join(others)} to choose one by the task metric, or select_by: loss",
+                )
 
     # ------------------------------------------------------------- template
 

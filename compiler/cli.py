@@ -43,8 +43,9 @@ ROUTE = click.option(
     "--route",
     type=click.Choice(sorted({route for kind in plugins.KINDS.values() for route in kind.routes})),
     default=None,
-    help="Regression specs: build this route instead of the spec's (default output gets a "
-    "-ROUTE suffix).",
+    help="Regression and classification specs: build this route instead of the spec's "
+    "(default output gets a -ROUTE suffix; a route the spec's backend cannot train is built "
+    "for the first backend that can).",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 
 from . import plugins
@@ -24,15 +25,32 @@ def compile_spec(
     """Compile in memory. Raises SpecError with every problem; writes nothing."""
     loaded = read_spec(spec_path)
     ov = overrides or Overrides()
-    _check_overrides(loaded, ov)
     if out is None:
         out = default_out(loaded)
         if ov.backend is not None and ov.backend != loaded.spec.training.backend:
             out = out.with_name(f"{out.name}-{ov.backend}")
         if ov.route is not None and ov.route != getattr(loaded.spec.labels, "route", None):
             out = out.with_name(f"{out.name}-{ov.route}")
-    project = resolve(loaded, out, overrides)
+    ov = route_backend(loaded, ov)
+    _check_overrides(loaded, ov)
+    project = resolve(loaded, out, ov)
     return loaded, out, render_project(project)
+
+
+def route_backend(loaded: LoadedSpec, ov: Overrides) -> Overrides:
+    """--route without --backend, for a route the spec's backend cannot train (toxicity's
+    mlx and the head): the route's backend, the first registered one that trains it."""
+    spec = loaded.spec
+    kind = plugins.kind(spec.kind)
+    if ov.route is None or ov.backend is not None or kind.route(spec) is None:
+        return ov
+    quantize = spec.training.quantize
+    if plugins.backend(spec.training.backend).refuses(spec.kind, ov.route, quantize) is None:
+        return ov
+    for backend in plugins.BACKENDS.values():
+        if backend.refuses(spec.kind, ov.route, quantize) is None:
+            return dataclasses.replace(ov, backend=backend.name)
+    return ov  # no backend trains it: _check_overrides says why
 
 
 def _check_overrides(loaded: LoadedSpec, ov: Overrides) -> None:

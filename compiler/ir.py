@@ -189,6 +189,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         },
     )
     project.task = kind.task(spec, ov)
+    project.training["select"] = selection(spec, kind, project.task.get("route"))
     project.sources = sources
     project.teacher = _teacher(spec, out_dir, spec_dir)
     if project.teacher is not None and ov.teacher_base_url is not None:
@@ -196,6 +197,32 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
     backend = plugins.backend(training["backend"])
     project.backend_config, project.backend_table = backend.config(project)
     return project
+
+
+def selection(spec, kind, route: str | None) -> dict | None:
+    """How the best checkpoint is chosen: None for the lowest eval loss, or the task
+    metric: the first acceptance threshold's metric that answers alone decide, else the
+    kind's headline metric. A head route selects by metric unless the spec says loss (its
+    predictions come from the evaluation's own forward pass); the generative route when
+    the spec asks, on a sample of the valid split (the answers must be generated)."""
+    t = spec.training
+    if (t.select_by or ("metric" if route == "head" else "loss")) == "loss":
+        return None
+    if kind.select_metric is None:
+        return None  # refused by the checks
+    metric = next(
+        (
+            th.metric
+            for th in (spec.acceptance.thresholds if spec.acceptance else [])
+            if th.metric.partition(".")[0] not in kind.unselectable
+        ),
+        kind.select_metric,
+    )
+    return {
+        "metric": metric,
+        "greater_is_better": kind.metrics[metric.partition(".")[0]][0],
+        "sample": None if route == "head" else t.select_sample,
+    }
 
 
 def _teacher(spec, out_dir: Path, spec_dir: Path) -> dict | None:
@@ -271,12 +298,14 @@ def training_and_model(spec, ov: Overrides) -> tuple[dict, dict]:
         "seed": t.seed if t.seed is not None else sp.seed,
         "grad_checkpoint": t.grad_checkpoint,
         "quantize": ov.quantize or t.quantize,
+        "select": None,  # the checkpoint kept: lowest eval loss (see selection)
     }
     model = {
         "base": ov.model_base or spec.model.base,
         "tokenizer": spec.model.tokenizer if ov.model_base is None else None,
         "max_seq_length": spec.model.max_seq_length,
         "chat_template": spec.model.chat_template,
+        "architecture": spec.model.architecture,
     }
     model["tokenizer_or_base"] = model["tokenizer"] or model["base"]
     return training, model

@@ -225,6 +225,8 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/causal.py": not head,
         "pipeline/quantized.py": project.training["quantize"] == "4bit",
         "pipeline/generate_hf.py": not head,
+        "pipeline/head_task.py": head,
+        "pipeline/select.py": project.training.get("select") is not None,
         "pipeline/llm.py": project.teacher is not None or kind.labelled,
         "pipeline/teacher.py": project.teacher is not None,
     }

@@ -486,7 +486,10 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
         if name == "resume" and not summary["resumed_from"]:
             return "did not resume from a checkpoint", False
-        note = f"{summary['global_step']} steps, best eval loss {summary['best_eval_loss']:.3f}"
+        note = (
+            f"{summary['global_step']} steps, best {summary['best_by']} "
+            f"{summary['best_metric']:.3f}"
+        )
         if summary["resumed_from"]:
             note += f", resumed from {summary['resumed_from']}"
         rows = work / "train" / "history.jsonl"

@@ -225,7 +225,22 @@ class ModelSection(Strict):
         None, description="Tokenizer id or path; defaults to the base model's."
     )
     max_seq_length: int = Field(ge=16, le=1_048_576)
-    chat_template: bool = Field(True, description="Wrap examples in the tokenizer's chat template.")
+    chat_template: bool = Field(
+        True,
+        description=(
+            "Wrap examples in the tokenizer's chat template. false only on a head route (no "
+            "answer to mask): the prompt is the messages' text, with the tokenizer's own "
+            "special tokens (an encoder's [CLS] ... [SEP])."
+        ),
+    )
+    architecture: Literal["decoder", "encoder"] = Field(
+        "decoder",
+        description=(
+            "decoder: a causal LM (generative route, or a head on its last token); encoder: "
+            "a BERT-family encoder (head route only, chat_template: false), its "
+            "sequence-classification head on the [CLS] token, LoRA on query/key/value/dense."
+        ),
+    )
 
 
 # ----------------------------------------------------------------------- training
@@ -290,6 +305,24 @@ class TrainingSection(Strict):
         None,
         gt=0,
         description="Stop after this many evaluations without a better eval loss (peft).",
+    )
+    select_by: Literal["loss", "metric"] | None = Field(
+        None,
+        description=(
+            "Which checkpoint is kept: the lowest eval loss, or the best task metric (the "
+            "first acceptance threshold's metric that answers decide, else the kind's "
+            "headline metric) on the valid split. Default: metric on a head route (its "
+            "predictions are one forward pass), loss on the generative route, where each "
+            "evaluation then also generates greedy answers for select_sample valid prompts "
+            "(peft)."
+        ),
+    )
+    select_sample: int = Field(
+        32,
+        gt=0,
+        le=100_000,
+        description="Valid prompts answered at each evaluation when a generative route "
+        "selects by metric.",
     )
 
 

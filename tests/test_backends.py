@@ -225,7 +225,7 @@ def test_eval_can_ask_an_openai_compatible_server(tmp_path):
             None,
             "training.quantize: mlx-lm trains QLoRA on a model that is already quantized",
         ),
-        ("peft", "head", "training.quantize: the regression head trains in full precision"),
+        ("peft", "head", "training.quantize: a head route trains in full precision"),
         ("peft", None, None),
         ("axolotl", None, None),
     ],

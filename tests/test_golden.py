@@ -15,11 +15,13 @@ from .conftest import ROOT
 
 SPECS = sorted(p.name for p in (ROOT / "specs").glob("*.yaml"))
 # (spec, backend, route): every spec as it is, plus poetry for the other backends,
-# uplifting's regression-head route and gaea_style (generation) for Axolotl.
+# uplifting's regression-head route, toxicity's classification-head route and gaea_style
+# (generation) for Axolotl.
 GOLDEN = [(spec, None, None) for spec in SPECS] + [
     ("poetry.yaml", "peft", None),
     ("poetry.yaml", "axolotl", None),
     ("uplifting.yaml", None, "head"),
+    ("toxicity.yaml", None, "head"),
     ("gaea_style.yaml", "axolotl", None),
 ]
 

@@ -121,11 +121,11 @@ def test_head_route_needs_the_peft_backend(tmp_path):
     from distillgen.errors import SpecError
     from distillgen.ir import Overrides
 
-    with pytest.raises(SpecError, match="--route/--backend: the regression head is trained"):
+    with pytest.raises(SpecError, match="--route/--backend: a head route .regression or class"):
         compile_spec(
             ROOT / "specs" / "uplifting.yaml", None, Overrides(route="head", backend="mlx")
         )
-    with pytest.raises(SpecError, match="--route applies to regression specs"):
+    with pytest.raises(SpecError, match="--route applies to classification and regression specs"):
         compile_spec(ROOT / "specs" / "poetry.yaml", None, Overrides(route="head"))
     text = (ROOT / "specs" / "uplifting.yaml").read_text()
     spec = tmp_path / "specs" / "head.yaml"
@@ -150,6 +150,7 @@ def test_head_route_shares_the_data_step_and_scores_with_the_generative_route(in
     for name in ("data.py", "parse.py", "metrics.py", "labels.py", "split.py", "accept.py"):
         assert (head / "pipeline" / name).read_text() == (gen / "pipeline" / name).read_text()
     assert (head / "pipeline" / "head.py").is_file()
+    assert (head / "pipeline" / "head_task.py").is_file()
     assert not (head / "pipeline" / "generate_hf.py").exists()
     assert not (gen / "pipeline" / "head.py").exists()
     config = (head / "configs" / "peft.yaml").read_text()
@@ -157,8 +158,8 @@ def test_head_route_shares_the_data_step_and_scores_with_the_generative_route(in
 
 
 def test_head_scales_scores_to_the_unit_range_and_clips_predictions():
-    mods = load_generated(ROOT / "generated" / "uplifting-head", ["schema", "head"])
-    head = mods["head"]
+    mods = load_generated(ROOT / "generated" / "uplifting-head", ["schema", "head_task"])
+    head = mods["head_task"]
     labels = {d: float(i) for i, d in enumerate(DIMS)}
     unit = head.to_unit(labels)
     assert unit == [i / 10 for i in range(8)]

@@ -69,6 +69,18 @@ class Kind:
     # The block of pipeline/schema.py with what only this kind has (a template below
     # templates/), included after the label schema.
     schema_block: str | None = None
+    # The metric that picks the best checkpoint (training.select_by: metric) when no
+    # acceptance threshold names one that the answers decide; None: the kind cannot.
+    select_metric: str | None = None
+    # Metrics that do not judge the answers alone (another run, or only their form): never
+    # used to pick a checkpoint.
+    unselectable: frozenset[str] = frozenset({"parse_rate", "gain_over_base"})
+    # The head route's train and eval paragraphs of the generated README (a template below
+    # templates/); a kind with routes=("generative", "head") gives one.
+    head_readme: str | None = None
+    # project -> the head's part of the peft config table: {"model": what the model and
+    # its loss are, "rows": (spec key, value, key, shown, note) rows of its own}.
+    head_config: Callable[[Any], dict] | None = None
 
     def runtime(self) -> Path:
         return self.root / "runtime"
@@ -93,6 +105,8 @@ class Backend:
     # project -> the requirements.txt lines of what it trains with
     requirements: Callable[[Any], list[str]] = lambda project: []
     early_stopping: bool = True  # training.early_stopping_patience can be honoured
+    # training.select_by: metric on the generative route (answers generated at each eval)
+    selects_by_metric: bool = False
     resumes: bool = False  # its train step resumes from checkpoints (the smoke checks it)
 
     def runtime(self) -> Path:
@@ -162,7 +176,15 @@ def _count(n: int, what: str = "label field") -> str:
 
 
 def _check_fields(plugin) -> None:
-    optional = {"completion_format", "resolve", "smoke_sample", "schema_block"}
+    optional = {
+        "completion_format",
+        "resolve",
+        "smoke_sample",
+        "schema_block",
+        "select_metric",
+        "head_readme",
+        "head_config",
+    }
     missing = [k for k, v in vars(plugin).items() if v is None and k not in optional]
     if missing:
         raise TypeError(f"{type(plugin).__name__} {plugin.name!r} leaves out: {', '.join(missing)}")

@@ -16,7 +16,7 @@ from .causal import PadLabels as Collator
 from .causal import check_ends as check
 from .causal import load_causal_lm
 
-__all__ = ["Collator", "check", "load_model", "load_split"]
+__all__ = ["Collator", "check", "load_model", "load_split", "loss_function"]
 
 DATA = Path(__file__).resolve().parent.parent / "work" / "data"
 
@@ -41,3 +41,8 @@ def load_split(tokenizer, split: str) -> list[dict]:
 
 def load_model(config: dict, tokenizer):
     return load_causal_lm(config)
+
+
+def loss_function(train_set: list[dict]):
+    """None: the causal LM's own loss, over every token of the chunk."""
+    return None

@@ -10,8 +10,9 @@
 - Evaluation on the valid split every `eval_steps`; early stopping after
   `early_stopping_patience` evaluations without improvement (when set).
 - Checkpoints in work/checkpoints: a rerun resumes from the newest one (after an
-  interruption) unless --fresh; the best one (lowest eval loss) is loaded at the end
-  and saved to work/adapters.
+  interruption) unless --fresh; the best one (lowest eval loss, or the best task metric
+  when the config's metric_for_best_model names one: pipeline/select.py) is loaded at
+  the end and saved to work/adapters.
 - The Trainer's log history (train and eval loss, learning rate per logging step) goes
   to work/train/history.jsonl (pipeline/history.py), which the eval report plots.
 Settings: configs/peft.yaml (how each follows from the spec: README.md).
@@ -96,13 +97,20 @@ def main(argv=None) -> int:
         training["gradient_checkpointing"] = training.pop("activation_checkpointing", False)
     arguments = TrainingArguments(output_dir=str(CHECKPOINTS), **training)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
+    compute_metrics, callbacks = None, []
+    if valid_set and training.get("metric_for_best_model", "eval_loss") != "eval_loss":
+        compute_metrics, callbacks = examples.selection(config, tokenizer)
+    if patience:  # after the selection's callback: it counts evaluations of that metric
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=patience))
     trainer = Trainer(
         model=model,
         args=arguments,
         train_dataset=train_set,
         eval_dataset=valid_set or None,
         data_collator=examples.Collator(pad),
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=patience)] if patience else [],
+        compute_loss_func=examples.loss_function(train_set),
+        compute_metrics=compute_metrics,
+        callbacks=callbacks,
     )
     if args.fresh and CHECKPOINTS.exists():
         shutil.rmtree(CHECKPOINTS)
@@ -117,7 +125,8 @@ def main(argv=None) -> int:
         "global_step": result.global_step,
         "training_loss": result.training_loss,
         "best_checkpoint": trainer.state.best_model_checkpoint,
-        "best_eval_loss": trainer.state.best_metric,
+        "best_by": training.get("metric_for_best_model"),
+        "best_metric": trainer.state.best_metric,
         "resumed_from": None if resume is None else resume.name,
     }
     (ADAPTERS / "training_summary.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -290,6 +290,7 @@ EVAL_SPLIT = "valid"
 MODEL = "mistralai/Mistral-7B-Instruct-v0.2"
 TOKENIZER = "mistralai/Mistral-7B-Instruct-v0.2"
 MAX_SEQ_LENGTH = 2048
+CHAT_TEMPLATE = True
 
 # -------------------------------------------------------------------- training
 BACKEND = "mlx"

@@ -68,7 +68,7 @@ except ImportError:  # the standard library writes the same JSON, only slower
 from . import schema
 from .labels import check_labels, format_value, render_completion
 from .parse import PARSED, parse, reads_back
-from .prompts import training_messages
+from .prompts import plain_text, training_messages
 from .split import SPLITS, codes_at, cut_points, digest, held_out, ranks_of
 from .task import data_warnings
 
@@ -298,8 +298,11 @@ class TokenAudit:
 
     def __init__(self, name: str) -> None:
         self.tokenizer = load_tokenizer(name)
-        if not getattr(self.tokenizer, "chat_template", None):
-            raise DataError(f"the tokenizer of {name!r} has no chat template")
+        if schema.CHAT_TEMPLATE and not getattr(self.tokenizer, "chat_template", None):
+            raise DataError(
+                f"the tokenizer of {name!r} has no chat template (an encoder's: set "
+                "model.chat_template: false and labels.route: head)"
+            )
         self.backend = getattr(self.tokenizer, "backend_tokenizer", None)
 
     def lengths(self, conversations: list[list[dict]]) -> list[tuple[int, int]]:
@@ -308,8 +311,18 @@ class TokenAudit:
         The total is the length of the whole chat-templated example, as the trainer
         tokenizes it. The prompt is everything before the answer's text; its token
         count is read off the same encoding's offsets (one encode per example).
+        Without a chat template (a head route), the prompt is its plain text with the
+        tokenizer's special tokens, as the head reads it, and the answer's tokens are
+        added to it.
         """
         tok = self.tokenizer
+        if not schema.CHAT_TEMPLATE:
+            prompts = tok([plain_text(c[:-1]) for c in conversations])["input_ids"]
+            answers = tok([c[-1]["content"] for c in conversations], add_special_tokens=False)
+            return [
+                (len(p), len(p) + len(a))
+                for p, a in zip(prompts, answers["input_ids"], strict=True)
+            ]
         full = tok.apply_chat_template(conversations, tokenize=False)
         if self.backend is None:  # a tokenizer without offsets: encode the prompts too
             prompts = tok.apply_chat_template(

@@ -16,7 +16,7 @@ from .causal import PadLabels as Collator
 from .causal import check_ends as check
 from .causal import load_causal_lm
 
-__all__ = ["Collator", "check", "load_model", "load_split"]
+__all__ = ["Collator", "check", "load_model", "load_split", "loss_function", "selection"]
 
 DATA = Path(__file__).resolve().parent.parent / "work" / "data"
 
@@ -47,3 +47,17 @@ def load_split(tokenizer, split: str) -> list[dict]:
 
 def load_model(config: dict, tokenizer):
     return load_causal_lm(config)
+
+
+def loss_function(train_set: list[dict]):
+    """None: the causal LM's own loss, over the answer tokens."""
+    return None
+
+
+def selection(config: dict, tokenizer):
+    """(compute_metrics, callbacks) that put the task metric into each evaluation: the
+    answers to a sample of the valid split, generated at each evaluation."""
+    from . import select
+
+    select.check(config)
+    return None, [select.SampleCallback(tokenizer)]

@@ -103,6 +103,7 @@ EVAL_SPLIT = "test"
 MODEL = "Qwen/Qwen2.5-7B-Instruct"
 TOKENIZER = "Qwen/Qwen2.5-7B-Instruct"
 MAX_SEQ_LENGTH = 1024
+CHAT_TEMPLATE = True
 
 # -------------------------------------------------------------------- training
 BACKEND = "peft"

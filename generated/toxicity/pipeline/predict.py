@@ -50,7 +50,7 @@ from .data import DataError, check_inputs, decode_line, load_tokenizer
 from .inference import ENGINES, Options
 from .labels import check_labels
 from .parse import parse
-from .prompts import prompt_messages
+from .prompts import ADD_SPECIAL_TOKENS, model_texts, prompt_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ("predictions.jsonl", "predictions.csv", "rejects.jsonl")
@@ -180,9 +180,7 @@ class Prepared:
     def _measured(self, chunk: list[dict]):
         todo = [item for item in chunk if item["problem"] is None]
         if todo:
-            texts = self.tokenizer.apply_chat_template(
-                [item["messages"] for item in todo], tokenize=False, add_generation_prompt=True
-            )
+            texts = model_texts(self.tokenizer, [item["messages"] for item in todo])
             # A token covers at least one byte of the text (byte-level BPE; SentencePiece
             # pieces are whole characters, plus at most a prefix marker): a prompt whose
             # bytes fit with room to spare fits, and only the others are encoded.
@@ -192,13 +190,15 @@ class Prepared:
             todo = [item for item, ok in zip(todo, sure, strict=True) if not ok]
             texts = [text for text, ok in zip(texts, sure, strict=True) if not ok]
         if todo:
+            special = ADD_SPECIAL_TOKENS
             if self.backend is not None:
                 lengths = [
-                    len(e.ids) for e in self.backend.encode_batch(texts, add_special_tokens=False)
+                    len(e.ids) for e in self.backend.encode_batch(texts, add_special_tokens=special)
                 ]
             else:
                 lengths = [
-                    len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+                    len(ids)
+                    for ids in self.tokenizer(texts, add_special_tokens=special)["input_ids"]
                 ]
             for item, n in zip(todo, lengths, strict=True):
                 if n + self.max_new > self.context:

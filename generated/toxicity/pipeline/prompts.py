@@ -37,3 +37,24 @@ def prompt_messages(inputs: dict) -> list[dict]:
 def training_messages(inputs: dict, completion: str) -> list[dict]:
     """Prompt messages plus the answer: one training example."""
     return [*prompt_messages(inputs), {"role": "assistant", "content": completion}]
+
+
+# The chat template writes its own special tokens (BOS, turn markers), so its text is
+# encoded without the tokenizer's; plain text (model.chat_template: false, on a head
+# route: an encoder) gets them ([CLS] ... [SEP]).
+ADD_SPECIAL_TOKENS = not schema.CHAT_TEMPLATE
+
+
+def plain_text(messages: list[dict]) -> str:
+    """A prompt without a chat template: the messages' contents, a blank line apart."""
+    return "\n\n".join(message["content"] for message in messages)
+
+
+def model_texts(tokenizer, conversations: list[list[dict]]) -> list[str]:
+    """The text the model reads for each prompt (encode it with ADD_SPECIAL_TOKENS): the
+    chat template with its generation prompt, or the plain text."""
+    if schema.CHAT_TEMPLATE:
+        return tokenizer.apply_chat_template(
+            conversations, tokenize=False, add_generation_prompt=True
+        )
+    return [plain_text(c) for c in conversations]

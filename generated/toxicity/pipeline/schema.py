@@ -72,6 +72,7 @@ EVAL_SPLIT = "test"
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 TOKENIZER = "meta-llama/Llama-3.1-8B-Instruct"
 MAX_SEQ_LENGTH = 512
+CHAT_TEMPLATE = True
 
 # -------------------------------------------------------------------- training
 BACKEND = "mlx"

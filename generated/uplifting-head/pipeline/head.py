@@ -1,44 +1,41 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/plugins/routes/head/runtime/pipeline/head.py
-"""The regression head: a prompt in, one score per dimension out.
+"""The head route: a prompt in, the head's outputs out.
 
-Used by pipeline/train.py, pipeline/evaluate.py and pipeline/merge.py. The model
-is the base model's sequence-classification form (problem_type regression,
-num_labels = the number of dimensions, mean squared error); it reads the hidden
-state of the prompt's last token that is not padding. Scores are learned on a
-0..1 scale (from the declared range) and scaled back, clipped to the range, when
-predicted: a head always answers, so it has no parse failures.
+Used by pipeline/train.py, pipeline/engine.py and pipeline/merge.py. The model is the
+base model's sequence-classification form: a decoder reads the hidden state of the
+prompt's last token that is not padding, an encoder its first ([CLS]). What the head
+learns and how its outputs become the generative route's answer is the kind's
+(pipeline/head_task.py: problem type, one output per label name, targets, answers).
+A head always answers, so it has no parse failures.
 """
 
-from . import schema
-
-LOW, HIGH = schema.SCORE_RANGE
+from . import head_task, schema
+from .prompts import ADD_SPECIAL_TOKENS, plain_text
 
 
 def prompt_ids(tokenizer, messages: list[dict]) -> list[int]:
-    """The prompt's token ids, built as the generative route builds them."""
-    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=False)
-
-
-def to_unit(labels: dict) -> list[float]:
-    return [(float(labels[name]) - LOW) / (HIGH - LOW) for name in schema.DIMENSIONS]
-
-
-def from_unit(values) -> dict:
-    return {
-        name: round(min(HIGH, max(LOW, LOW + float(value) * (HIGH - LOW))), 3)
-        for name, value in zip(schema.DIMENSIONS, values, strict=True)
-    }
+    """The prompt's token ids, built as the generative route builds them (the chat
+    template with its generation prompt), or its plain text with the tokenizer's
+    special tokens (model.chat_template: false)."""
+    if schema.CHAT_TEMPLATE:
+        return tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_dict=False
+        )
+    return tokenizer(plain_text(messages), add_special_tokens=ADD_SPECIAL_TOKENS)["input_ids"]
 
 
 def load_base(tokenizer, model_path: str | None = None):
     """The sequence-classification model (a new head on the base, or a merged model)."""
     from transformers import AutoModelForSequenceClassification
 
+    names = list(head_task.LABEL_NAMES)
     model = AutoModelForSequenceClassification.from_pretrained(
         model_path or schema.MODEL,
-        num_labels=len(schema.DIMENSIONS),
-        problem_type="regression",
+        num_labels=len(names),
+        problem_type=head_task.PROBLEM_TYPE,
+        id2label=dict(enumerate(names)),
+        label2id={name: i for i, name in enumerate(names)},
     )
     if model.config.pad_token_id is None:
         pad = tokenizer.pad_token_id
@@ -61,7 +58,7 @@ def load_model(adapter, model_path: str | None = None):
 
 
 def predict(model, tokenizer, conversations: list[list[dict]]) -> list[list[float]]:
-    """Raw head outputs (0..1 scale, not clipped), one list per conversation, in order."""
+    """The head's raw outputs, one list per conversation, in order."""
     import torch
 
     prompts = [prompt_ids(tokenizer, c) for c in conversations]

@@ -88,6 +88,7 @@ EVAL_SPLIT = "test"
 MODEL = "Qwen/Qwen2.5-7B-Instruct"
 TOKENIZER = "Qwen/Qwen2.5-7B-Instruct"
 MAX_SEQ_LENGTH = 1024
+CHAT_TEMPLATE = True
 
 # -------------------------------------------------------------------- training
 BACKEND = "peft"
@@ -96,6 +97,10 @@ GRAD_ACCUMULATION = 1
 STEPS = None  # optimizer updates; None: computed from EPOCHS
 EPOCHS = 3.0
 WARMUP_STEPS = 50
+# The checkpoint kept: the best SELECT_METRIC on the valid split (pipeline/select.py), on
+# every valid example (the head's predictions).
+SELECT_METRIC = "mae"
+SELECT_SAMPLE = None
 
 # ------------------------------------------------------------------------ eval
 MAX_NEW_TOKENS = 120

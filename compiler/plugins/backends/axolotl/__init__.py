@@ -57,7 +57,8 @@ BACKEND = register_backend(
         uses=frozenset({"pipeline/merge.py"}),
         why_not={
             "head": (
-                "the regression head is trained with transformers + peft; backend 'axolotl' "
+                "a head route (regression or classification) is trained with transformers + "
+                "peft; backend 'axolotl' "
                 "trains causal LMs only (use backend peft, or route generative)"
             )
         },

@@ -47,7 +47,8 @@ BACKEND = register_backend(
                 "axolotl so far; their eval loads the adapter with peft"
             ),
             "head": (
-                "the regression head is trained with transformers + peft; backend 'mlx' "
+                "a head route (regression or classification) is trained with transformers + "
+                "peft; backend 'mlx' "
                 "trains causal LMs only (use backend peft, or route generative)"
             ),
             "4bit": (

@@ -1,10 +1,11 @@
 """The peft backend: transformers' Trainer with a peft LoRA adapter (CPU, CUDA or MPS);
-also the regression head route and QLoRA (4-bit, CUDA)."""
+also the head routes (regression, classification) and QLoRA (4-bit, CUDA)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from distillgen import plugins
 from distillgen.backends import peft_config
 from distillgen.plugins import Backend, register_backend
 
@@ -12,10 +13,11 @@ ROOT = Path(__file__).resolve().parent
 
 
 def config(project) -> tuple[dict, list]:
+    kind = plugins.kind(project.kind)
     return peft_config(
         project.training,
         project.model,
-        head=project.task.get("route") == "head",
+        head=kind.head_config(project) if project.task.get("route") == "head" else None,
         text=project.source_format == "text",  # text chunks, not chat records
     )
 
@@ -64,6 +66,7 @@ BACKEND = register_backend(
             ),
         ],
         resumes=True,
+        selects_by_metric=True,
         uses=frozenset(
             {
                 "pipeline/merge.py",
@@ -73,9 +76,7 @@ BACKEND = register_backend(
             }
         ),
         why_not={
-            "head+4bit": (
-                "the regression head trains in full precision; use route generative for QLoRA"
-            )
+            "head+4bit": ("a head route trains in full precision; use route generative for QLoRA")
         },
     )
 )

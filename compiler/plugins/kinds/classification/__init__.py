@@ -40,6 +40,24 @@ class ClassificationLabels(Strict):
         ),
     )
     baseline: BaselineSection = BaselineSection()
+    route: Literal["generative", "head"] = Field(
+        "generative",
+        description=(
+            "generative: the LLM answers the class as text; head: a sequence-classification "
+            "head (transformers, single-label, one output per class, cross-entropy) on a "
+            "decoder's last prompt token or an encoder's [CLS] (model.architecture; backend "
+            "peft), its class written as the generative route's answer. `distillgen build "
+            "--route` picks the other route from the same spec."
+        ),
+    )
+    class_weights: Literal["none", "balanced"] = Field(
+        "none",
+        description=(
+            "head route: balanced weighs each class's cross-entropy by n / (classes x its "
+            "train examples), computed from the train split (scikit-learn's 'balanced'); an "
+            "alternative to balance: oversample, not both."
+        ),
+    )
 
 
 class ClassificationSpec(SpecBase):
@@ -98,6 +116,19 @@ def check(c) -> None:
         c.add(
             ("labels", "baseline", "enabled"), "acceptance uses the baseline, which is switched off"
         )
+    if labels.class_weights != "none":
+        if labels.route != "head":
+            c.add(
+                ("labels", "class_weights"),
+                "class weights weigh the head's cross-entropy: set labels.route: head, "
+                "or balance: oversample for the generative route",
+            )
+        elif labels.balance == "oversample":
+            c.add(
+                ("labels", "class_weights"),
+                "class weights and balance: oversample both correct for imbalance; "
+                "choose one (balance: none with class weights)",
+            )
     classes: dict[str, str] = {}
     for i, (cls, metric) in enumerate(S.class_metric_names(list(labels.classes)).items()):
         first = classes.get(metric)
@@ -132,6 +163,37 @@ def task(spec, overrides) -> dict:
         "balance": labels.balance,
         "baseline": labels.baseline.enabled,
         "ngram_max": labels.baseline.ngram_max,
+        "route": overrides.route or labels.route,
+        "class_weights": labels.class_weights,
+    }
+
+
+def head_config(project) -> dict:
+    weights = project.task["class_weights"]
+    return {
+        "model": "AutoModelForSequenceClassification, problem_type "
+        f"single_label_classification, one output per class ({len(project.task['classes'])}), "
+        "cross-entropy",
+        "rows": [
+            (
+                "labels.class_weights",
+                weights,
+                "loss",
+                "cross-entropy weighted per class" if weights == "balanced" else "cross-entropy",
+                "weight of a class = train examples / (classes x its train examples), "
+                "counted from the train split when training starts (pipeline/head_task.py)"
+                if weights == "balanced"
+                else "every example counts the same (balance: oversample repeats them instead)",
+            ),
+            (
+                "labels.classes",
+                ", ".join(project.task["classes"]),
+                "labels",
+                "the class's index",
+                "the class of the largest logit is written as the "
+                f"{project.prompt['completion_format']} answer",
+            ),
+        ],
     }
 
 
@@ -148,7 +210,15 @@ KIND = register_kind(
         check=check,
         check_threshold=check_threshold,
         label_path=lambda name, index=None: ("labels", "field"),
+        routes=("generative", "head"),
+        route=lambda spec: spec.labels.route,
         root=ROOT,
         schema_block="project/kinds/classification/schema.py.j2",
+        select_metric="macro_f1",
+        unselectable=frozenset(
+            {"parse_rate", "gain_over_base", "baseline_macro_f1", "macro_f1_gain"}
+        ),
+        head_readme="project/kinds/classification/head.md.j2",
+        head_config=head_config,
     )
 )

@@ -172,5 +172,6 @@ KIND = register_kind(
         named_labels=False,  # the answer is read from its own column, not the row's top level
         root=ROOT,
         schema_block="project/kinds/distillation/schema.py.j2",
+        select_metric="pass_rate",
     )
 )

@@ -111,5 +111,6 @@ KIND = register_kind(
         check_threshold=check_threshold,
         labels_are_keys=True,
         root=ROOT,
+        select_metric="mean_field_accuracy",
     )
 )

@@ -132,6 +132,22 @@ def task(spec, overrides) -> dict:
     }
 
 
+def head_config(project) -> dict:
+    return {
+        "model": "AutoModelForSequenceClassification, problem_type regression, one output per "
+        "dimension, MSE loss",
+        "rows": [
+            (
+                "labels.minimum/maximum",
+                "score range",
+                "labels",
+                "scores scaled to 0..1",
+                "predictions are scaled back and clipped to the range",
+            )
+        ],
+    }
+
+
 def _dimension_path(name: str, index: int | None = None) -> tuple:
     return ("labels", "dimensions") if index is None else ("labels", "dimensions", index)
 
@@ -155,5 +171,8 @@ KIND = register_kind(
         tiered=lambda spec: spec.labels.tiers is not None,
         root=ROOT,
         schema_block="project/kinds/regression/schema.py.j2",
+        select_metric="mae",
+        head_readme="project/kinds/regression/head.md.j2",
+        head_config=head_config,
     )
 )

@@ -1,11 +1,9 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/plugins/routes/head/runtime/pipeline/engine.py
-"""How eval and predict get their answers on the head route: the regression head's
-scores, written as the generative route would answer them (pipeline/head.py)."""
+"""How eval and predict get their answers on the head route: the head's outputs,
+written as the generative route would answer them (pipeline/head_task.py)."""
 
-import json
-
-from . import head
+from . import head, head_task
 from .inference import Options, batches
 
 
@@ -13,7 +11,7 @@ def stream(items, opts: Options):
     """(item, answer) for each item (a dict with "messages"), in order."""
     if opts.engine != "local":
         raise SystemExit(
-            "a regression head answers through transformers (--engine local), not through a "
+            "a head answers through transformers (--engine local), not through a "
             "chat server or vLLM's generation"
         )
     model, tokenizer = head.load_model(opts.adapter)
@@ -24,6 +22,6 @@ def stream(items, opts: Options):
 def _batch(model, tokenizer, batch):
     raws = head.predict(model, tokenizer, [item["messages"] for item in batch])
     for item, raw in zip(batch, raws, strict=True):
-        # The scores as the generative route would answer them, so that one parser
-        # and one set of metrics score both routes.
-        yield item, {"output": json.dumps(head.from_unit(raw)), "finish": "stop", "raw": raw}
+        # The head's outputs as the generative route would answer them, so that one
+        # parser and one set of metrics score both routes.
+        yield item, {"output": head_task.answer(raw), "finish": "stop", "raw": raw}

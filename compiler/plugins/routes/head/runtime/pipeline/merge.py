@@ -6,7 +6,8 @@
 
 Writes work/merged (a sequence-classification model + tokenizer). Then scores the
 first N held-out prompts (default 8) with base + adapter and with the merged
-model, and exits 1 if any score differs by more than 1e-4 (on the 0..1 scale).
+model, and exits 1 if any output of the head differs by more than 1e-4 (a regression's
+0..1 scores, a classification's logits).
 """
 
 import argparse
@@ -56,11 +57,13 @@ def main(argv=None) -> int:
     )
     if worst > TOLERANCE:
         print(
-            f"merge: FAILED: the merged model's scores differ by up to {worst:.2e}", file=sys.stderr
+            f"merge: FAILED: the merged model's outputs differ by up to {worst:.2e}",
+            file=sys.stderr,
         )
         return 1
     print(
-        f"merge: the merged model scores {len(prompts)} held-out prompts as base + adapter "
+        f"merge: the merged model's head gives {len(prompts)} held-out prompts the outputs "
+        "of base + adapter "
         f"(max difference {worst:.1e})"
     )
     return 0

@@ -1,0 +1,223 @@
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/runtime/pipeline/inference.py
+"""The engines eval and predict share, besides the local one of pipeline/engine.py.
+
+- server: any OpenAI-compatible chat-completions server (vLLM, a provider) through
+  pipeline/llm.py: ``concurrency`` requests in flight, retries with backoff on 429,
+  5xx and timeouts, the API key from the environment, every answer stored in an
+  SQLite cache as it arrives (a rerun or a resumed run asks nothing twice).
+- vllm: vLLM offline in this process (``vllm.LLM`` with prefix caching, tensor
+  parallelism from an option, the adapter through ``LoRARequest`` or a merged model).
+
+Every engine takes items (dicts with "messages": the chat messages up to the answer)
+and yields (item, answer) in the items' order, whatever the concurrency: an answer is
+{"output": text, "finish": "stop" | "length" | ..., "tokens": completion tokens}.
+"""
+
+import asyncio
+import json
+import os
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import schema
+
+ENGINES = ("local", "server", "vllm")
+NO_KEY_ENV = "DISTILLGEN_NO_API_KEY"  # what is sent when the key's variable is unset
+
+
+@dataclass(frozen=True)
+class Options:
+    engine: str = "local"  # one of ENGINES
+    adapter: Path | None = None  # LoRA adapter (local, vllm); None: the model alone
+    model: str | None = None  # a merged model (local, vllm) or the served model's name
+    server: str | None = None  # server: base URL, e.g. http://127.0.0.1:8000/v1
+    concurrency: int = 64  # server: requests in flight
+    batch_size: int = schema.EVAL_BATCH_SIZE  # local: prompts per batch; vllm: per call
+    max_new_tokens: int = schema.MAX_NEW_TOKENS
+    cache: Path | None = None  # server: the SQLite answer cache; None: in memory
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout: float = 600.0
+    retries: int = 5
+    tensor_parallel: int = 1  # vllm: GPUs per engine
+
+
+def remote(items, opts: Options):
+    """The server or vllm engine's answers, in order."""
+    if opts.engine == "server":
+        return server_stream(items, opts)
+    if opts.engine == "vllm":
+        return vllm_stream(items, opts)
+    raise SystemExit(f"unknown engine {opts.engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+# ---------------------------------------------------------------------- server
+
+
+def base_url(url: str) -> str:
+    """The OpenAI client's base URL (…/v1) from a server's address, with or without /v1."""
+    url = url.rstrip("/")
+    return url if url.endswith("/v1") else url + "/v1"
+
+
+def server_settings(opts: Options):
+    from . import llm
+
+    if not opts.server:
+        raise SystemExit("the server engine needs the server's URL: --server URL")
+    key_env = opts.api_key_env
+    if not os.environ.get(key_env):
+        # A local vLLM server needs no key; one that does answers 401, named in the error.
+        print(f"note: ${key_env} is not set: requests are sent without an API key")
+        os.environ[NO_KEY_ENV] = "none"
+        key_env = NO_KEY_ENV
+    return llm.Settings(
+        base_url=base_url(opts.server),
+        model=opts.model or schema.MODEL,
+        api_key_env=key_env,
+        temperature=0.0,
+        max_tokens=opts.max_new_tokens,
+        concurrency=opts.concurrency,
+        timeout=opts.timeout,
+        retries=opts.retries,
+    )
+
+
+def server_stream(items, opts: Options):
+    """(item, answer) in order; at most ``concurrency`` requests in flight, and at most
+    4 x ``concurrency`` answers held back waiting for an earlier one (memory is flat)."""
+    from . import llm
+
+    settings = server_settings(opts)
+    cache = llm.Cache(opts.cache if opts.cache is not None else Path(":memory:"))
+    client = llm.Client(settings, cache)
+    loop = asyncio.new_event_loop()
+    gate = asyncio.Semaphore(max(1, opts.concurrency))
+    window = 4 * max(1, opts.concurrency)
+
+    async def ask(item):
+        body = llm.body_of(item["messages"], settings)
+        key = llm.key_of(body)
+        known = cache.get(key)
+        if known is not None:
+            return known
+        async with gate:
+            return await client.ask(key, body)
+
+    pending: deque = deque()
+    source = iter(items)
+    try:
+        while True:
+            while len(pending) < window:
+                item = next(source, None)
+                if item is None:
+                    break
+                pending.append((item, loop.create_task(ask(item))))
+            if not pending:
+                return
+            item, task = pending.popleft()
+            try:
+                answer = loop.run_until_complete(task)
+            except llm.LLMError as exc:
+                raise SystemExit(
+                    f"the server at {settings.base_url} failed: {exc}\n"
+                    "What was answered is kept; run the same command again to resume."
+                ) from None
+            yield (
+                item,
+                {
+                    "output": answer.content,
+                    "finish": answer.finish_reason,
+                    "tokens": answer.completion_tokens,
+                },
+            )
+    finally:
+        for _, task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(
+                asyncio.gather(*(t for _, t in pending), return_exceptions=True)
+            )
+        loop.run_until_complete(client.close())
+        loop.close()
+        cache.close()
+
+
+# ------------------------------------------------------------------------ vllm
+
+
+def vllm_args(opts: Options) -> tuple[dict, dict, tuple | None]:
+    """(LLM kwargs, SamplingParams kwargs, LoRARequest args or None): what the vllm
+    engine builds, apart so that it can be checked without vLLM."""
+    merged = opts.model is not None
+    engine = {
+        "model": opts.model or schema.MODEL,
+        "tokenizer": schema.TOKENIZER,
+        "enable_prefix_caching": True,  # every prompt shares the template's prefix
+        "tensor_parallel_size": opts.tensor_parallel,
+        "max_model_len": schema.MAX_SEQ_LENGTH,
+        "seed": 0,
+    }
+    lora = None
+    if opts.adapter is not None and not merged:
+        engine["enable_lora"] = True
+        config = Path(opts.adapter) / "adapter_config.json"  # peft's: its rank is "r"
+        if config.is_file():
+            rank = json.loads(config.read_text(encoding="utf-8")).get("r")
+            if rank:
+                engine["max_lora_rank"] = rank  # vLLM's default (16) refuses larger ranks
+        lora = ("adapter", 1, str(opts.adapter))
+    sampling = {"temperature": 0.0, "max_tokens": opts.max_new_tokens}
+    return engine, sampling, lora
+
+
+def batches(items, size: int):
+    """``items`` in lists of ``size`` (the last one shorter), in order, as they come."""
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def vllm_stream(items, opts: Options):
+    """(item, answer) in order: ``batch_size`` conversations per ``LLM.chat`` call
+    (vLLM schedules within a call; the caller checkpoints between calls)."""
+    try:
+        from vllm import LLM, SamplingParams
+        from vllm.lora.request import LoRARequest
+    except ImportError:
+        raise SystemExit(
+            "the vllm engine needs vLLM (pip install vllm, on a machine with a CUDA GPU); "
+            "or serve the model with `vllm serve` and use --engine server"
+        ) from None
+    engine, sampling, lora = vllm_args(opts)
+    llm = LLM(**engine)
+    params = SamplingParams(**sampling)
+    request = LoRARequest(*lora) if lora else None
+    for batch in batches(items, opts.batch_size):
+        yield from _vllm_batch(llm, params, request, batch)
+
+
+def _vllm_batch(llm, params, request, batch):
+    outputs = llm.chat(
+        [item["messages"] for item in batch],
+        params,
+        lora_request=request,
+        add_generation_prompt=True,
+        use_tqdm=False,
+    )
+    for item, result in zip(batch, outputs, strict=True):
+        out = result.outputs[0]
+        yield (
+            item,
+            {
+                "output": out.text,
+                "finish": out.finish_reason,
+                "tokens": len(out.token_ids),
+            },
+        )
