@@ -3,10 +3,11 @@ generated project's real steps on a tiny local model on CPU.
 
 The class of each synthetic review is decided by one keyword in it ('great' or 'awful', ...)
 among random filler words, so a model that does not read the input stays at chance (0.5).
-The same spec is built for mlx and peft (classification, the answer generated) and, as a
-regression spec, for the head route; each project runs data, train, eval (generate + score)
-and accept as its Makefile does, and must PASS with accuracy (tier accuracy for the head)
-at least 0.9. The answer-token loss (class token and end-of-turn, nothing else) is measured
+The same spec is built for mlx and peft (classification, the answer generated), as a
+regression spec for the head route, and as a classification head on a tiny BERT encoder
+(class weights, the checkpoint chosen by valid macro-F1); each project runs data, train,
+eval (generate + score) and accept as its Makefile does, and must PASS with accuracy (tier
+accuracy for the regression head, macro-F1 for the encoder) at least 0.9. The answer-token loss (class token and end-of-turn, nothing else) is measured
 apart from the tools on the test split, before and after training, each backend with its
 own framework; it must fall by at least LOSS_DROP nats to at most LOSS_AFTER.
 
@@ -114,6 +115,22 @@ acceptance:
 """
 
 
+# The classification head on a tiny BERT encoder (no chat template; LoRA on query, key,
+# value and dense; the classifier in full), class weights from the train split, and the
+# checkpoint chosen by macro-F1 on the valid split.
+ENCODER_HEAD = (
+    CLASSIFY.replace(
+        "  baseline: {enabled: false}\n",
+        "  baseline: {enabled: false}\n  route: head\n  class_weights: balanced\n",
+    )
+    .replace(
+        "model: {base: model, max_seq_length: 128, chat_template: true}",
+        "model: {base: model, max_seq_length: 128, chat_template: false, architecture: encoder}",
+    )
+    .replace("    - {metric: accuracy, pass: 0.9}", "    - {metric: macro_f1, pass: 0.9}")
+)
+
+
 def keyword_rows() -> list[dict]:
     rng = random.Random(16)
     rows = []
@@ -143,6 +160,16 @@ def task(tmp_path_factory):
     texts = [json.dumps(r) for r in rows] + [CLASSIFY, SCORE]
     model = build_tiny_model(root / "model", texts, output_std=0.3)
     return root, model
+
+
+@pytest.fixture(scope="module")
+def encoder(task):
+    """A tiny BERT encoder and WordPiece tokenizer, learned from the same rows."""
+    from distillgen.tiny import build_tiny_encoder
+
+    root, _ = task
+    texts = [json.dumps(r) for r in keyword_rows()] + [ENCODER_HEAD]
+    return root, build_tiny_encoder(root / "encoder", texts, init_std=0.1, dropout=0.0)
 
 
 def build(task, name: str, spec_text: str, backend: str) -> Path:
@@ -326,7 +353,7 @@ def record(name: str, run: dict, training: dict, before: float | None, after: fl
         f"== {name}: {run['decision']}, "
         + ", ".join(
             f"{k} {run['metrics'][k]:.3f}"
-            for k in ("accuracy", "tier_accuracy", "mae")
+            for k in ("accuracy", "macro_f1", "tier_accuracy", "mae")
             if k in run["metrics"]
         ),
         f"   optimizer updates {training['updates']}, examples per update "
@@ -384,3 +411,34 @@ def test_regression_head_learns_the_keyword(task):
     first, last = training["train_loss"][0][1], training["valid_loss"][-1][1]
     # MSE on scores scaled to 0..1: the keyword's scores are 0.1 and 0.9 (variance 0.16)
     assert last <= 0.01 and last <= first / 4, text
+
+
+def test_classification_head_on_an_encoder_learns_the_keyword(encoder):
+    """The classification head route on a tiny BERT: PASS at macro-F1 >= 0.9, and the
+    checkpoint loaded at the end is the one with the best valid macro-F1."""
+    root, _ = encoder
+    project = build(encoder, "keyword-encoder", ENCODER_HEAD, "peft")
+    run = run_steps(project)
+    training = peft_training(project)
+    text = record("classification head on a BERT encoder (peft)", run, training, None, None)
+    (root / "learnability.txt").open("a").write(text + "\n")
+    check(run, text, "macro_f1")
+    assert run["metrics"]["parse_rate"] == 1.0, text  # a head always answers a class
+    config = yaml.safe_load((project / "configs/peft.yaml").read_text())
+    assert config["lora"]["target_modules"] == ["query", "key", "value", "dense"]
+    # The best checkpoint by macro-F1, not by loss, is the one kept and saved.
+    summary = json.loads((project / "work/adapters/training_summary.json").read_text())
+    assert summary["best_by"] == "macro_f1", summary
+    last = max(
+        (project / "work/checkpoints").glob("checkpoint-*"),
+        key=lambda p: int(p.name.split("-")[-1]),
+    )
+    evals = [
+        h
+        for h in json.loads((last / "trainer_state.json").read_text())["log_history"]
+        if "eval_macro_f1" in h
+    ]
+    assert evals, text
+    best = max(evals, key=lambda h: h["eval_macro_f1"])  # the first of the best, as Trainer
+    assert summary["best_metric"] == best["eval_macro_f1"], (summary, evals)
+    assert summary["best_checkpoint"].endswith(f"checkpoint-{best['step']}"), (summary, evals)
