@@ -8,8 +8,9 @@ regression spec for the head route, and as a classification head on a tiny BERT 
 (class weights, the checkpoint chosen by valid macro-F1); each project runs data, train,
 eval (generate + score) and accept as its Makefile does, and must PASS with accuracy (tier
 accuracy for the regression head, macro-F1 for the encoder) at least 0.9. The
-answer-token loss (class token and end-of-turn, nothing else) is measured apart from the tools on the test split, before and after training, each backend with its
-own framework; it must fall by at least LOSS_DROP nats to at most LOSS_AFTER.
+answer-token loss (class token and end-of-turn, nothing else) is measured apart from the
+tools on the test split, before and after training, each backend with its own framework;
+it must fall by at least LOSS_DROP nats to at most LOSS_AFTER.
 
 The tiny model's output layer is drawn with std 0.3 (compiler/tiny.py, output_std): with
 the default 0.02 no logit can move more than ~1.3 from the others under LoRA, and the
