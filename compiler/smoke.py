@@ -202,8 +202,11 @@ def run_smoke(
 
 
 def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, route) -> bool:
-    from .tiny import build_tiny_model
+    from .compile import route_backend
+    from .tiny import build_tiny_encoder, build_tiny_model
 
+    # --route alone: the route's backend where the spec's cannot train it (as build does)
+    backend = backend or route_backend(loaded, Overrides(route=route)).backend
     backend = backend or spec.training.backend
     quantize = None
     if spec.training.quantize != "none" and not _cuda_available():
@@ -242,7 +245,9 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
             for path in ([sample] if sample is not None else samples.values())
             for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
         ] + [spec.prompt.template]
-    model_dir = build_tiny_model(work / "model", texts)
+    # model.architecture -> the tiny model of that shape
+    build = {"decoder": build_tiny_model, "encoder": build_tiny_encoder}[spec.model.architecture]
+    model_dir = build(work / "model", texts)
     echo(f"smoke: tiny model and tokenizer built in {time.perf_counter() - t0:.1f}s ({model_dir})")
 
     half = max(1, steps // 2)
