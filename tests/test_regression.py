@@ -200,12 +200,12 @@ def test_head_route_smoke_trains_mse_regression_resumes_merges_and_scores(tmp_pa
     # The loss the Trainer minimised is the mean squared error over every dimension.
     import torch
 
-    mods = load_generated(project, ["schema", "head"])
+    mods = load_generated(project, ["schema", "head", "head_task"])
     model, tokenizer = mods["head"].load_model(None, str(project / "work" / "merged"))
     chats = (project / "work" / "data" / "train.jsonl").read_text().splitlines()[:3]
     golds = (project / "work" / "data" / "train.gold.jsonl").read_text().splitlines()[:3]
     prompts = [mods["head"].prompt_ids(tokenizer, json.loads(c)["messages"][:-1]) for c in chats]
-    target = torch.tensor([mods["head"].to_unit(json.loads(g)["labels"]) for g in golds])
+    target = torch.tensor([mods["head_task"].to_unit(json.loads(g)["labels"]) for g in golds])
     width = max(map(len, prompts))
     pad = model.config.pad_token_id
     ids = torch.tensor([p + [pad] * (width - len(p)) for p in prompts])
