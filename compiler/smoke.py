@@ -343,9 +343,13 @@ def _build_and_run(
             ]
     # make predict on the sample, where a model was trained (before the project's tests).
     if (project_dir / "pipeline" / "predict.py").is_file() and "eval" in dict(plan):
-        corpus = sample if sample is not None else next(iter(samples.values()))
-        predict = [python, "-m", "pipeline.predict", str(corpus), "--engine", "local"]
-        plan = [*plan[:-1], ("predict", [*predict, "--batch-size", "4"]), plan[-1]]
+        predict = [python, "-m", "pipeline.predict"]
+        if plugins.kind(spec.kind).labelled:  # the sample's rows, four to a batch
+            corpus = sample if sample is not None else next(iter(samples.values()))
+            predict += [str(corpus), "--engine", "local", "--batch-size", "4"]
+        else:  # the style prompts, once each, short
+            predict += ["--samples", "1", "--max-new-tokens", "16"]
+        plan = [*plan[:-1], ("predict", predict), plan[-1]]
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     ok = True
@@ -565,9 +569,10 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         if decision is None or not found:
             return f"exit {code}", False
         s = json.loads(found[0].read_text(encoding="utf-8"))
+        gate = "style gate" if "samples" in s else "missing-rate gate"
         return (
             f"{s['rows']} rows: {s['answered']} answered, {s['rejected']} rejected; "
-            f"missing-rate gate {decision}",
+            f"{gate} {decision}",
             True,
         )
     if name == "accept":

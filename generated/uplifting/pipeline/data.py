@@ -53,7 +53,7 @@ try:
     def dumps(obj) -> bytes:
         return orjson.dumps(obj)
 
-    loads = loads_line = orjson.loads  # loads_line: a line's UTF-8 bytes, checked by orjson
+    loads = orjson.loads
 except ImportError:  # the standard library writes the same JSON, only slower
 
     def dumps(obj) -> bytes:
@@ -61,11 +61,9 @@ except ImportError:  # the standard library writes the same JSON, only slower
 
     loads = json.loads
 
-    def loads_line(raw: bytes):
-        return json.loads(raw.decode("utf-8"))
-
 
 from . import schema
+from .corpus import decode_line
 from .labels import check_labels, format_value, render_completion
 from .parse import PARSED, parse, reads_back
 from .prompts import training_messages
@@ -160,26 +158,6 @@ def _read_jsonl(path: Path):
     they are checked."""
     for block in _blocks(path, count=True):
         yield from Block(block)
-
-
-def decode_line(raw: bytes):
-    """(row dict, None) or (None, problem) for one JSONL line."""
-    try:
-        row = loads_line(raw)
-    except ValueError:  # say which is wrong, the UTF-8 or the JSON
-        if raw.startswith(b"\xef\xbb\xbf"):  # a byte-order mark, as some editors write
-            return decode_line(raw[3:])
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return None, f"invalid UTF-8 at byte {exc.start}"
-        try:
-            row = loads(text)
-        except ValueError as exc:
-            return None, f"invalid JSON: {exc}"
-    if not isinstance(row, dict):
-        return None, f"a row must be a JSON object, not {type(row).__name__}"
-    return row, None
 
 
 # ----------------------------------------------------------------- checking

@@ -262,7 +262,6 @@ KIND = register_kind(
                 "pipeline/engine.py",
                 "pipeline/generate_hf.py",
                 "pipeline/inference.py",
-                "pipeline/predict.py",
                 "pipeline/predict_ray.py",
                 "tests/test_roundtrip.py",
             }
