@@ -55,14 +55,7 @@ class Writer(corpus.Results):
     """The row's own columns, then the sample's number, text, finish and length."""
 
     def __init__(self, out: Path, input_columns: list[str], counts, sizes):
-        taken = set(input_columns)
-        self.tail = {}
-        for name in TAIL:  # a name the input already has gets the prefix predicted_
-            column = name
-            while column in taken:
-                column = "predicted_" + column
-            taken.add(column)
-            self.tail[name] = column
+        (self.tail,) = corpus.new_columns(input_columns, TAIL)
         super().__init__(out, input_columns, counts or new_counts(), sizes)
 
     def header(self) -> list[str]:

@@ -20,7 +20,7 @@ def stream(items, opts: Options):
 
 def _local_batch(model, tokenizer, batch, opts: Options):
     replies = generate_hf.generate_batch(
-        model, tokenizer, [item["messages"] for item in batch], opts.max_new_tokens
+        model, tokenizer, [item["messages"] for item in batch], opts.max_new_tokens, opts.logprobs
     )
     for item, answer in zip(batch, replies, strict=True):
         answer.pop("ids")

@@ -5,6 +5,7 @@
     python -m pipeline.predict INPUT [--out DIR] [--engine local|server|vllm]
         [--server URL] [--model NAME_OR_DIR] [--adapter DIR] [--concurrency N]
         [--batch-size N] [--checkpoint-every N] [--max-context N] [--tokenizer DIR]
+        [--confidence]
 
 INPUT is JSONL or CSV (by its suffix) with the spec's input fields; other columns are
 kept, and labels, where a row has them, are scored too. Each row is checked as the
@@ -20,7 +21,9 @@ padding, or mlx-lm, or the regression head), server (an OpenAI-compatible server
 (vLLM offline). Output in --out (default work/predict/<input name>/):
 predictions.jsonl and predictions.csv (the row's own columns, then one column per
 label field in the schema's order, then parse_status, parse_problems and finish;
-the JSONL also has the raw answer), rejects.jsonl, summary.json and summary.md (the
+the JSONL also has the raw answer; with --confidence, a <field>_confidence column per
+field after the fields: the probability the model gave its value's tokens, see
+pipeline/confidence.py), rejects.jsonl, summary.json and summary.md (the
 missing rate per field: unparseable, not answered, N/A or rejected, judged against
 the spec's predict thresholds).
 
@@ -39,7 +42,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import accept, corpus, engine, schema
+from . import accept, confidence, corpus, engine, schema
 from .corpus import CorpusError, cell, line, records
 from .data import DataError, check_inputs, load_tokenizer
 from .inference import ENGINES, Options
@@ -138,20 +141,6 @@ class Prepared:
 # ----------------------------------------------------------------- writing
 
 
-def columns_of(input_columns: list[str]) -> tuple[dict, dict]:
-    """(field -> its column, tail name -> its column): a name the input already has
-    gets the prefix predicted_ (the input's own column is kept as it is)."""
-    taken = set(input_columns)
-
-    def free(name: str) -> str:
-        while name in taken:
-            name = "predicted_" + name
-        taken.add(name)
-        return name
-
-    return {f: free(f) for f in schema.FIELD_NAMES}, {t: free(t) for t in (*TAIL, "answer")}
-
-
 def new_counts() -> dict:
     return {
         **corpus.new_counts(),
@@ -165,14 +154,25 @@ def new_counts() -> dict:
 
 
 class Writer(corpus.Results):
-    """The row's own columns, then one column per label field, then the parse status."""
+    """The row's own columns, then one column per label field, then (``confidence``)
+    one per field with its confidence, then the parse status."""
 
-    def __init__(self, out: Path, input_columns: list[str], counts, sizes):
-        self.fields, self.tail = columns_of(input_columns)
+    def __init__(self, out: Path, input_columns: list[str], counts, sizes, confidence=False):
+        self.fields, self.confidence, self.tail = corpus.new_columns(
+            input_columns,
+            schema.FIELD_NAMES,
+            [f"{name}_confidence" for name in schema.FIELD_NAMES] if confidence else [],
+            [*TAIL, "answer"],
+        )
         super().__init__(out, input_columns, counts or new_counts(), sizes)
 
     def header(self) -> list[str]:
-        return [*self.input_columns, *self.fields.values(), *(self.tail[t] for t in TAIL)]
+        return [
+            *self.input_columns,
+            *self.fields.values(),
+            *self.confidence.values(),
+            *(self.tail[t] for t in TAIL),
+        ]
 
     def answer(self, item: dict, answer: dict) -> None:
         row, output = item["row"], answer.get("output")
@@ -187,6 +187,10 @@ class Writer(corpus.Results):
                 c["na"][name] += 1
                 value = NA
             record[column] = value
+        if self.confidence:
+            found = confidence.fields(output, answer.get("logprobs"))
+            for name, column in zip(schema.FIELD_NAMES, self.confidence.values(), strict=True):
+                record[column] = found[name] if name in parsed.values else None
         record[self.tail["parse_status"]] = parsed.status
         record[self.tail["parse_problems"]] = parsed.problems
         record[self.tail["finish"]] = answer.get("finish")
@@ -194,6 +198,7 @@ class Writer(corpus.Results):
             "predictions.csv",
             [cell(row.get(k)) for k in self.input_columns]
             + [cell(record[k]) for k in self.fields.values()]
+            + [cell(record[k]) for k in self.confidence.values()]
             + [cell(record[self.tail[t]]) for t in TAIL],
         )
         record[self.tail["answer"]] = output
@@ -308,6 +313,7 @@ def run(
         "adapter": None if opts.adapter is None else str(opts.adapter),
         "max_new_tokens": opts.max_new_tokens,
         "context": context,
+        "confidence": opts.logprobs,
     }
 
     def summarize(counts: dict) -> tuple[dict, str]:
@@ -318,7 +324,7 @@ def run(
         input_path,
         out,
         identity,
-        results=lambda columns, counts, sizes: Writer(out, columns, counts, sizes),
+        results=lambda columns, counts, sizes: Writer(out, columns, counts, sizes, opts.logprobs),
         prepare=lambda skip: Prepared(input_path, skip, tokenizer, context, opts.max_new_tokens),
         stream=lambda items: stream(items, opts),
         every=every,
@@ -350,6 +356,11 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
     parser.add_argument("--api-key-env", default="OPENAI_API_KEY")
     parser.add_argument("--retries", type=int, default=5, help="server: retries per request")
     parser.add_argument("--tensor-parallel", type=int, default=1, help="vllm: GPUs per engine")
+    parser.add_argument(
+        "--confidence",
+        action="store_true",
+        help="a <field>_confidence column per field, from the tokens' log-probabilities",
+    )
     args = parser.parse_args(argv)
     engine_kind = args.engine or ("server" if args.server else "local")
     if min(args.concurrency, args.checkpoint_every, args.max_context, args.batch_size or 1) < 1:
@@ -381,6 +392,7 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
         api_key_env=args.api_key_env,
         retries=args.retries,
         tensor_parallel=args.tensor_parallel,
+        logprobs=args.confidence,
     )
     out = args.out or ROOT / "work" / "predict" / args.input.stem
     if engine_kind == "server":  # answers kept on disk: a rerun or a resume asks nothing twice

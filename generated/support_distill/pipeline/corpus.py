@@ -137,6 +137,20 @@ def cell(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def new_columns(input_columns: list[str], *groups: list[str]) -> list[dict]:
+    """For each group of names, name -> its output column: a name the input already has
+    gets the prefix predicted_ (the input's own column is kept as it is)."""
+    taken = set(input_columns)
+
+    def free(name: str) -> str:
+        while name in taken:
+            name = "predicted_" + name
+        taken.add(name)
+        return name
+
+    return [{name: free(name) for name in group} for group in groups]
+
+
 def line(record: dict) -> bytes:
     """One JSONL line (bytes that were not UTF-8 in the input are written back as they were)."""
     return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "surrogateescape")

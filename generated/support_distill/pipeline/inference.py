@@ -41,6 +41,7 @@ class Options:
     timeout: float = 600.0
     retries: int = 5
     tensor_parallel: int = 1  # vllm: GPUs per engine
+    logprobs: bool = False  # each answer also has "logprobs" (local transformers, server)
 
 
 def remote(items, opts: Options):
@@ -98,6 +99,8 @@ def server_stream(items, opts: Options):
 
     async def ask(item):
         body = llm.body_of(item["messages"], settings)
+        if opts.logprobs:
+            body["logprobs"] = True
         key = llm.key_of(body)
         known = cache.get(key)
         if known is not None:
@@ -124,14 +127,14 @@ def server_stream(items, opts: Options):
                     f"the server at {settings.base_url} failed: {exc}\n"
                     "What was answered is kept; run the same command again to resume."
                 ) from None
-            yield (
-                item,
-                {
-                    "output": answer.content,
-                    "finish": answer.finish_reason,
-                    "tokens": answer.completion_tokens,
-                },
-            )
+            reply = {
+                "output": answer.content,
+                "finish": answer.finish_reason,
+                "tokens": answer.completion_tokens,
+            }
+            if opts.logprobs:
+                reply["logprobs"] = answer.logprobs
+            yield item, reply
     finally:
         for _, task in pending:
             task.cancel()
@@ -169,6 +172,8 @@ def vllm_args(opts: Options) -> tuple[dict, dict, tuple | None]:
                 engine["max_lora_rank"] = rank  # vLLM's default (16) refuses larger ranks
         lora = ("adapter", 1, str(opts.adapter))
     sampling = {"temperature": 0.0, "max_tokens": opts.max_new_tokens}
+    if opts.logprobs:
+        sampling["logprobs"] = 1  # the chosen token's (vLLM adds it to the top 1)
     return engine, sampling, lora
 
 
@@ -213,11 +218,10 @@ def _vllm_batch(llm, params, request, batch):
     )
     for item, result in zip(batch, outputs, strict=True):
         out = result.outputs[0]
-        yield (
-            item,
-            {
-                "output": out.text,
-                "finish": out.finish_reason,
-                "tokens": len(out.token_ids),
-            },
-        )
+        reply = {"output": out.text, "finish": out.finish_reason, "tokens": len(out.token_ids)}
+        if params.logprobs is not None:
+            reply["logprobs"] = [
+                [step[token].decoded_token, step[token].logprob]
+                for token, step in zip(out.token_ids, out.logprobs or [], strict=False)
+            ]
+        yield item, reply

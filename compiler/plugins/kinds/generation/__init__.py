@@ -263,6 +263,7 @@ KIND = register_kind(
                 "pipeline/generate_hf.py",
                 "pipeline/inference.py",
                 "pipeline/predict_ray.py",
+                "pipeline/confidence.py",
                 "tests/test_roundtrip.py",
             }
         ),

@@ -2,8 +2,9 @@
 # Do not edit. Source: distillgen/plugins/backends/mlx/runtime/pipeline/engine.py
 """How eval and predict get their answers (one code path for both): mlx-lm with the
 adapter, in batches of ``batch_size`` prompts (mlx_lm.generate.batch_generate, where the
-installed mlx-lm has it; one prompt at a time with stream_generate where it does not),
-or the server and vllm engines of pipeline/inference.py."""
+installed mlx-lm has it; one prompt at a time with stream_generate where it does not, or
+where each token's log-probability is asked for), or the server and vllm engines of
+pipeline/inference.py."""
 
 from . import inference, schema
 from .inference import Options
@@ -22,6 +23,8 @@ def stream(items, opts: Options):
         batch_generate = None
     adapter = str(opts.adapter) if opts.adapter and not opts.model else None
     model, tokenizer = load(opts.model or schema.MODEL, adapter_path=adapter)
+    if opts.logprobs:  # stream_generate gives each token's log-probabilities
+        batch_generate = None
     size = opts.batch_size if batch_generate is not None else 1
     for batch in inference.batches(items, size):
         yield from _batch(model, tokenizer, batch, opts, batch_generate)
@@ -39,14 +42,19 @@ def _batch(model, tokenizer, batch, opts: Options, batch_generate):
         from mlx_lm import stream_generate
 
         for item, prompt in zip(batch, prompts, strict=True):
-            text, finish, n_tokens = "", None, 0
+            text, finish, n_tokens, logprobs = "", None, 0, []
             for response in stream_generate(
                 model, tokenizer, prompt, max_tokens=opts.max_new_tokens
             ):
                 text += response.text
                 finish = response.finish_reason
                 n_tokens = response.generation_tokens
-            yield item, {"output": text, "finish": finish, "tokens": n_tokens}
+                if opts.logprobs:
+                    logprobs.append([response.text, response.logprobs[response.token].item()])
+            answer = {"output": text, "finish": finish, "tokens": n_tokens}
+            if opts.logprobs:
+                answer["logprobs"] = logprobs
+            yield item, answer
         return
     result = batch_generate(
         model, tokenizer, prompts, max_tokens=opts.max_new_tokens, return_token_ids=True
