@@ -104,7 +104,7 @@ def test_forced_export_is_recorded_with_the_card_and_file_table(exported):
     assert "| mean_field_accuracy |" in card and "## Baselines" in card
     assert "| valid |" in card and "54 rows read, 54 accepted, 0 rejected" in card
     assert "| period | categorical |" in card and "```jinja" in card
-    assert "the merged model answers held-out prompts exactly as base + adapter" in card
+    assert "the merged model answers held-out prompts as base + adapter does" in card
 
 
 def test_stale_acceptance_or_model_is_refused(project, exported):
@@ -225,3 +225,35 @@ def test_first_difference_is_located(project):
     assert (where["offset"], where["line"], where["column"]) == (9, 2, 5)
     cut = parity.first_difference("a: 1\nb", "a: 1")  # one is a prefix of the other
     assert (cut["offset"], cut["line"], cut["column"]) == (4, 1, 5)
+
+
+def test_export_steps_are_where_the_project_can_take_them():
+    """Every golden project exports (its backend's weights.py); serve and parity only where
+    a server answers the chat prompts (not the regression head), parity only where eval
+    answers greedily (not generation, which samples)."""
+    gen = ROOT / "generated"
+    mlx = ROOT / "compiler" / "plugins" / "backends" / "mlx" / "runtime" / "pipeline"
+    shared = ROOT / "compiler" / "runtime" / "pipeline" / "weights.py"
+    for name in (
+        "poetry",
+        "poetry-peft",
+        "poetry-axolotl",
+        "toxicity",
+        "uplifting",
+        "support_distill",
+        "uplifting-head",
+        "gaea_style",
+        "gaea_style-axolotl",
+    ):
+        pipeline = gen / name / "pipeline"
+        makefile = (gen / name / "Makefile").read_text()
+        backend = load_generated(gen / name, ("schema",))["schema"].BACKEND
+        weights = (mlx / "weights.py") if backend == "mlx" else shared
+        assert (pipeline / "weights.py").read_bytes() == weights.read_bytes(), name
+        for module in ("export", "card", "publish"):
+            assert (pipeline / f"{module}.py").is_file(), (name, module)
+        assert "\nexport:\n" in makefile and "\npublish:\n" in makefile
+        serves = name != "uplifting-head"
+        parity = serves and not name.startswith("gaea_style")
+        assert (pipeline / "serve.py").is_file() == serves == ("\nserve:\n" in makefile), name
+        assert (pipeline / "parity.py").is_file() == parity == ("\nparity:\n" in makefile), name

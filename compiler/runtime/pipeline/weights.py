@@ -50,8 +50,8 @@ def write(out: Path, gguf: bool = False) -> list[str]:
     link_tree(MERGED, out)
     link_tree(ADAPTERS, out / "adapter", skip=("checkpoint-",))
     return [
-        "The weights are base + adapter merged (`make merge`); the merge was checked: "
-        "the merged model answers held-out prompts exactly as base + adapter.",
+        "The weights are base + adapter merged (`make merge`), and checked: the merged "
+        "model answers held-out prompts as base + adapter does (pipeline/merge.py).",
         "`adapter/` holds the LoRA adapter alone (peft format).",
     ]
 
