@@ -170,6 +170,9 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "kind": plugins.kind(project.kind),
         "backend": plugins.backend(project.training["backend"]),
         "has_merge": "pipeline/merge.py" in copied,
+        "has_export": "pipeline/export.py" in copied,
+        "has_serve": "pipeline/serve.py" in copied,
+        "has_parity": "pipeline/parity.py" in copied,
     }
     files: dict[str, str] = {}
     for template, out in rendered_files(project):
@@ -227,14 +230,33 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/generate_hf.py": not head,
         "pipeline/llm.py": project.teacher is not None or kind.labelled,
         "pipeline/teacher.py": project.teacher is not None,
+        # A server answers chat prompts: not the head's scores. Parity compares greedy
+        # answers with eval's: labelled kinds only (generation samples its style prompts).
+        "pipeline/serve.py": not head,
+        "pipeline/parity.py": kind.labelled and not head,
     }
-    return {
+    files = {
         out: source
         for out, source in found.items()
         if wanted.get(out, True)
         and out not in kind.not_shared
         and (out not in backend_only or out in backend.uses)
     }
+    if "pipeline/weights.py" not in files:  # a backend that does not say how it exports
+        files = {out: source for out, source in files.items() if out not in EXPORT_STEPS}
+    return files
+
+
+# The export steps' modules: a project has them where its backend has pipeline/weights.py.
+EXPORT_STEPS = frozenset(
+    {
+        "pipeline/export.py",
+        "pipeline/card.py",
+        "pipeline/publish.py",
+        "pipeline/serve.py",
+        "pipeline/parity.py",
+    }
+)
 
 
 def manifest(project: Project, files: dict[str, str]) -> str:

@@ -59,7 +59,22 @@ def _batch(model, tokenizer, batch, opts: Options, batch_generate):
     result = batch_generate(
         model, tokenizer, prompts, max_tokens=opts.max_new_tokens, return_token_ids=True
     )
-    for item, text, ids in zip(batch, result.texts, result.token_ids, strict=True):
+    for item, ids in zip(batch, result.token_ids, strict=True):
         # batch_generate leaves the stop token out: a full budget means cut off.
         cut = len(ids) >= opts.max_new_tokens
+        text = detokenize(tokenizer, ids)
         yield item, {"output": text, "finish": "length" if cut else "stop", "tokens": len(ids)}
+
+
+def detokenize(tokenizer, ids) -> str:
+    """The answer's text as mlx-lm's server and stream_generate give it: through the
+    tokenizer's streaming detokenizer, which (for byte-level BPE and SentencePiece
+    tokenizers) drops the first token's leading space. batch_generate's own texts
+    (tokenizer.decode) keep it, so an answer starting with a space would differ by that
+    byte from what `mlx_lm.server` serves (make parity)."""
+    detokenizer = tokenizer.detokenizer
+    detokenizer.reset()
+    for token in ids:
+        detokenizer.add_token(token)
+    detokenizer.finalize()
+    return detokenizer.text
