@@ -28,9 +28,15 @@ def load_model(adapter, model_path: str | None = None):
 
 
 def generate_batch(
-    model, tokenizer, conversations: list[list[dict]], max_new_tokens: int
+    model,
+    tokenizer,
+    conversations: list[list[dict]],
+    max_new_tokens: int,
+    *,
+    constrained: bool = False,
 ) -> list[dict]:
-    """Greedy answers: [{"output", "finish", "tokens", "ids"}] in order."""
+    """Greedy answers: [{"output", "finish", "tokens", "ids"}] in order; ``constrained``:
+    each held to the label schema (pipeline/constrain.py)."""
     import torch
 
     prompts = [
@@ -44,6 +50,15 @@ def generate_batch(
     attention = torch.tensor(
         [[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=model.device
     )
+    extra = {}
+    if constrained:
+        from transformers import LogitsProcessorList
+
+        from .constrain import HFProcessor
+
+        vocab = model.get_output_embeddings().weight.shape[0]
+        processor = HFProcessor(tokenizer, vocab, len(prompts), width)
+        extra["logits_processor"] = LogitsProcessorList([processor])
     with torch.no_grad():
         out = model.generate(
             input_ids=input_ids,
@@ -52,6 +67,7 @@ def generate_batch(
             do_sample=False,
             pad_token_id=pad,
             eos_token_id=eos,
+            **extra,
         )
     answers = []
     for row in out[:, width:].tolist():
