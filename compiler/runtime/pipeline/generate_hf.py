@@ -6,7 +6,7 @@ in training. (A server's answers: pipeline/inference.py; there the server applie
 model's chat template, which must be the training tokenizer's for the prompts to match.)
 """
 
-from . import schema
+from . import constrain, schema
 
 
 def load_model(adapter, model_path: str | None = None):
@@ -54,10 +54,8 @@ def generate_batch(
     if constrained:
         from transformers import LogitsProcessorList
 
-        from .constrain import HFProcessor
-
         vocab = model.get_output_embeddings().weight.shape[0]
-        processor = HFProcessor(tokenizer, vocab, len(prompts), width)
+        processor = constrain.HFProcessor(tokenizer, vocab, len(prompts), width)
         extra["logits_processor"] = LogitsProcessorList([processor])
     with torch.no_grad():
         out = model.generate(

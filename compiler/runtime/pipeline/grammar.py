@@ -30,7 +30,9 @@ from decimal import Decimal
 from . import schema
 from .labels import NA_FORMS, format_value
 
-FRACTION_DIGITS = 3  # digits after a number's decimal point (more where a bound has more)
+# Digits after a number's decimal point (more where a bound has more). Digits are
+# written [0-9]: \d would allow any Unicode digit, in Python's re and in Rust's regex.
+FRACTION_DIGITS = 3
 UNBOUNDED = 10**9 - 1  # a number field without a bound: at most 9 digits before the point
 _META = set("\\.+*?()|[]{}^$#&-~")
 
@@ -253,7 +255,7 @@ def _digits(a: str, b: str) -> str:
 
 
 def _any_digits(n: int) -> str:
-    return r"\d" if n == 1 else r"\d{" + str(n) + "}"
+    return "[0-9]" if n == 1 else "[0-9]{" + str(n) + "}"
 
 
 def _same_length(a: str, b: str) -> str:
@@ -317,7 +319,7 @@ def _decimal_range(low: tuple[int, str], high: tuple[int, str]) -> str:
     if first > i_lo:
         parts.append(str(i_lo) + r"\." + _fraction_between(f_lo, "9" * digits))
     if first <= last:
-        parts.append(_int_range(first, last) + r"\.\d{1," + str(digits) + "}")
+        parts.append(_int_range(first, last) + r"\.[0-9]{1," + str(digits) + "}")
     if last < i_hi:
         parts.append(str(i_hi) + r"\." + _fraction_between("0" * digits, f_hi))
     return _alt(parts)
@@ -337,7 +339,7 @@ def _between(a: str, b: str, *, nonempty: bool) -> str | None:
     if n == 0:
         return None if nonempty or not zero_ok else ""
     if a == "0" * n and b == "9" * n:
-        return r"\d{" + ("1" if nonempty else "0") + "," + str(n) + "}"
+        return "[0-9]{" + ("1" if nonempty else "0") + "," + str(n) + "}"
     parts = []
     if a[0] == b[0]:
         rest = _between(a[1:], b[1:], nonempty=False)
@@ -349,7 +351,7 @@ def _between(a: str, b: str, *, nonempty: bool) -> str | None:
             parts.append(a[0] + rest)
         if int(b[0]) - int(a[0]) > 1:
             parts.append(
-                _digits(str(int(a[0]) + 1), str(int(b[0]) - 1)) + r"\d{0," + str(n - 1) + "}"
+                _digits(str(int(a[0]) + 1), str(int(b[0]) - 1)) + "[0-9]{0," + str(n - 1) + "}"
             )
         rest = _between("0" * (n - 1), b[1:], nonempty=False)
         if rest is not None:
