@@ -6,7 +6,7 @@ in training. (A server's answers: pipeline/inference.py; there the server applie
 model's chat template, which must be the training tokenizer's for the prompts to match.)
 """
 
-from . import schema
+from . import constrain, schema
 
 
 def load_model(adapter, model_path: str | None = None):
@@ -28,9 +28,15 @@ def load_model(adapter, model_path: str | None = None):
 
 
 def generate_batch(
-    model, tokenizer, conversations: list[list[dict]], max_new_tokens: int
+    model,
+    tokenizer,
+    conversations: list[list[dict]],
+    max_new_tokens: int,
+    *,
+    constrained: bool = False,
 ) -> list[dict]:
-    """Greedy answers: [{"output", "finish", "tokens", "ids"}] in order."""
+    """Greedy answers: [{"output", "finish", "tokens", "ids"}] in order; ``constrained``:
+    each held to the label schema (pipeline/constrain.py)."""
     import torch
 
     prompts = [
@@ -44,6 +50,13 @@ def generate_batch(
     attention = torch.tensor(
         [[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=model.device
     )
+    extra = {}
+    if constrained:
+        from transformers import LogitsProcessorList
+
+        vocab = model.get_output_embeddings().weight.shape[0]
+        processor = constrain.HFProcessor(tokenizer, vocab, len(prompts), width)
+        extra["logits_processor"] = LogitsProcessorList([processor])
     with torch.no_grad():
         out = model.generate(
             input_ids=input_ids,
@@ -52,6 +65,7 @@ def generate_batch(
             do_sample=False,
             pad_token_id=pad,
             eos_token_id=eos,
+            **extra,
         )
     answers = []
     for row in out[:, width:].tolist():

@@ -45,7 +45,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from . import accept, engine, schema
+from . import accept, constrain, engine, schema
 from .data import DataError, check_inputs, decode_line, load_tokenizer
 from .inference import ENGINES, Options
 from .labels import check_labels
@@ -459,6 +459,7 @@ def run(
         "adapter": None if opts.adapter is None else str(opts.adapter),
         "max_new_tokens": opts.max_new_tokens,
         "context": context,
+        "constrained": opts.constrained,
     }
     state = None
     if state_path.exists():
@@ -533,6 +534,7 @@ def run(
         f"{(counts['completion_tokens'] - tokens_before) / max(elapsed, 1e-9):.0f} tokens/s)"
     )
     result = summary(counts, str(input_path))
+    result["constrained"] = opts.constrained  # answers held to the label schema
     for name in FILES:
         part = out / (name + ".part")
         if part.exists():
@@ -575,6 +577,7 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
     parser.add_argument("--api-key-env", default="OPENAI_API_KEY")
     parser.add_argument("--retries", type=int, default=5, help="server: retries per request")
     parser.add_argument("--tensor-parallel", type=int, default=1, help="vllm: GPUs per engine")
+    constrain.add_options(parser, schema.PREDICT_CONSTRAINED)
     args = parser.parse_args(argv)
     engine_kind = args.engine or ("server" if args.server else "local")
     if min(args.concurrency, args.checkpoint_every, args.max_context, args.batch_size or 1) < 1:
@@ -606,6 +609,8 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
         api_key_env=args.api_key_env,
         retries=args.retries,
         tensor_parallel=args.tensor_parallel,
+        constrained=args.constrained,
+        constrain_with=args.constrain_with,
     )
     out = args.out or ROOT / "work" / "predict" / args.input.stem
     if engine_kind == "server":  # answers kept on disk: a rerun or a resume asks nothing twice
