@@ -18,7 +18,17 @@ from hypothesis import strategies as st
 from tests.conftest import FIXTURES, ROOT, build_into, load_generated
 from tests.fake_openai import FakeOpenAI
 
-MODULES = ("schema", "labels", "parse", "grammar", "constrain", "llm", "inference", "engine")
+MODULES = (
+    "schema",
+    "labels",
+    "parse",
+    "grammar",
+    "constrain",
+    "llm",
+    "inference",
+    "engine",
+    "compare",
+)
 
 
 def _build(spec: Path, out: Path, tiny=None, **overrides) -> dict:
@@ -203,6 +213,27 @@ def test_unconstrained_output_is_unchanged(projects, tiny_model):
             tokenizer.decode(row[: row.index(eos)] if eos in row else row, skip_special_tokens=True)
         )
     assert got == want
+
+
+def test_the_report_shows_both_decodings_side_by_side(projects):
+    """work/eval scored unconstrained and work/eval-constrained constrained: each report
+    shows both parse rates; with only one run, no such table."""
+    compare = projects["key_value"]["compare"]
+    work = compare.ROOT / "work"
+    loose = {"model": "tuned", "constrained": False, "summary": {"parse_rate": 0.5}}
+    tight = {"model": "tuned", "constrained": True, "summary": {"parse_rate": 1.0}}
+    assert compare.decoding(tight, work / "eval-constrained") is None
+    (work / "eval").mkdir(parents=True)
+    (work / "eval" / "metrics.json").write_text(json.dumps(loose), encoding="utf-8")
+    side = compare.decoding(tight, work / "eval-constrained")
+    assert side["unconstrained"]["parse_rate"] == 0.5
+    assert side["constrained"]["parse_rate"] == 1.0
+    lines = compare.decoding_markdown(side, lambda name, value: f"{value:.1%}")
+    assert "| parse_rate | 50.0% | 100.0% |" in lines
+    (work / "eval-constrained").mkdir()
+    (work / "eval-constrained" / "metrics.json").write_text(json.dumps(tight), encoding="utf-8")
+    assert compare.decoding(loose, work / "eval")["constrained"]["parse_rate"] == 1.0
+    assert compare.decoding(tight, work / "eval") is None  # the same decoding
 
 
 # ------------------------------------------------------------- vLLM, servers

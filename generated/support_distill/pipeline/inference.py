@@ -199,7 +199,6 @@ def vllm_stream(items, opts: Options):
     try:
         from vllm import LLM, SamplingParams
         from vllm.lora.request import LoRARequest
-        from vllm.sampling_params import StructuredOutputsParams
     except ImportError:
         raise SystemExit(
             "the vllm engine needs vLLM (pip install vllm, on a machine with a CUDA GPU); "
@@ -207,7 +206,9 @@ def vllm_stream(items, opts: Options):
         ) from None
     engine, sampling, lora = vllm_args(opts)
     llm = LLM(**engine)
-    if "structured_outputs" in sampling:
+    if "structured_outputs" in sampling:  # vLLM 0.11 and later
+        from vllm.sampling_params import StructuredOutputsParams
+
         sampling["structured_outputs"] = StructuredOutputsParams(**sampling["structured_outputs"])
     params = SamplingParams(**sampling)
     request = LoRARequest(*lora) if lora else None
