@@ -104,6 +104,7 @@ class _Checker:
             self.check_split()
             self.check_training()
             self.check_acceptance()
+            self.check_unconstrainable()
             return self.problems
         self.check_names()
         self.check_data_source()
@@ -410,12 +411,31 @@ class _Checker:
             offset = max(offset, 0)
         return (line, indent + offset + 1)
 
+    # -------------------------------------------------------------- constrained
+
+    def check_unconstrainable(self) -> None:
+        """A kind without a label schema has nothing to hold its answers to."""
+        for section in ("eval", "predict"):
+            if getattr(getattr(self.spec, section, None), "constrained", False):
+                self.add(
+                    (section, "constrained"),
+                    f"a {self.spec.kind} answer is free text, with no label schema to "
+                    "constrain it to; remove constrained",
+                )
+
     # -------------------------------------------------------------- teacher
 
     def check_teacher(self) -> None:
         teacher = self.spec.teacher
         if teacher is None:
             return
+        fmt = S.completion_format(self.spec)
+        if teacher.constrained and teacher.constrain_with == "response_format" and fmt != "json":
+            self.add(
+                ("teacher", "constrained"),
+                f"response_format constrains JSON answers only, and these are {fmt}: set "
+                "constrain_with: vllm where the teacher is a vLLM server, or remove constrained",
+            )
         cal = teacher.calibration
         base = ("teacher", "calibration")
         if cal.candidates is not None:

@@ -178,6 +178,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "checkpoint_every": spec.eval.checkpoint_every,
             "batch_size": spec.eval.batch_size,
             "review_sample": spec.eval.review_sample,
+            "constrained": spec.eval.constrained,
         },
         acceptance=thresholds(spec),
         predict={
@@ -186,6 +187,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
                 "review": spec.predict.review_missing_rate,
             },
             "checkpoint_every": spec.predict.checkpoint_every,
+            "constrained": spec.predict.constrained,
         },
     )
     project.task = kind.task(spec, ov)
@@ -220,6 +222,8 @@ def _teacher(spec, out_dir: Path, spec_dir: Path) -> dict | None:
         "budget": t.budget,
         "system": t.system,
         "template": t.template,
+        "constrained": t.constrained,
+        "constrain_with": t.constrain_with,
         "calibration": {
             "candidates": rel_path(candidates, out_dir),
             "stratum_field": cal.stratum_field,

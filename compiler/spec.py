@@ -308,6 +308,12 @@ class EvalSection(Strict):
             "work/eval/review.csv and review.md for manual review; 0: no sheet."
         ),
     )
+    constrained: bool = Field(
+        False,
+        description="Constrained decoding: the answers are held to the label schema (a regex "
+        "or JSON Schema derived from it) while they are generated. `make eval CONSTRAINED=0|1` "
+        "chooses for one run; `make eval-constrained` runs the other way beside it.",
+    )
 
 
 class PredictSection(Strict):
@@ -325,6 +331,11 @@ class PredictSection(Strict):
     )
     checkpoint_every: int = Field(
         1000, gt=0, description="Rows between fsynced checkpoints (a killed run resumes there)."
+    )
+    constrained: bool = Field(
+        False,
+        description="Constrained decoding for make predict (as eval.constrained); "
+        "`make predict CONSTRAINED=0|1` chooses for one run.",
     )
 
     @model_validator(mode="after")
@@ -445,6 +456,17 @@ class TeacherSection(Strict):
         ),
     )
     calibration: Calibration
+    constrained: bool = Field(
+        False,
+        description="Ask the teacher for answers held to the label schema: response_format "
+        "with the JSON Schema (JSON answers), or with constrain_with: vllm vLLM's "
+        "structured_outputs (regex, choice or JSON; any answer format).",
+    )
+    constrain_with: Literal["response_format", "vllm"] = Field(
+        "response_format",
+        description="How a constrained request says so: response_format (the OpenAI API; "
+        "JSON answers only) or vllm (a vLLM server's structured_outputs).",
+    )
 
 
 # --------------------------------------------------------------------------- spec

@@ -6,7 +6,7 @@ in training. (A server's answers: pipeline/inference.py; there the server applie
 model's chat template, which must be the training tokenizer's for the prompts to match.)
 """
 
-from . import schema
+from . import constrain, schema
 
 
 def load_model(adapter, model_path: str | None = None):
@@ -28,10 +28,17 @@ def load_model(adapter, model_path: str | None = None):
 
 
 def generate_batch(
-    model, tokenizer, conversations: list[list[dict]], max_new_tokens: int, logprobs: bool = False
+    model,
+    tokenizer,
+    conversations: list[list[dict]],
+    max_new_tokens: int,
+    *,
+    constrained: bool = False,
+    logprobs: bool = False,
 ) -> list[dict]:
-    """Greedy answers: [{"output", "finish", "tokens", "ids"}] in order; with
-    ``logprobs``, each also has "logprobs": [token text, log-probability] per token."""
+    """Greedy answers: [{"output", "finish", "tokens", "ids"}] in order; ``constrained``:
+    each held to the label schema (pipeline/constrain.py); ``logprobs``: each also has
+    "logprobs": [token text, log-probability] per token (after the constraint)."""
     import torch
 
     prompts = [
@@ -45,7 +52,18 @@ def generate_batch(
     attention = torch.tensor(
         [[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=model.device
     )
+    processors = []
+    if constrained:
+        vocab = model.get_output_embeddings().weight.shape[0]
+        processors.append(constrain.HFProcessor(tokenizer, vocab, len(prompts), width))
     chosen = ChosenLogprobs() if logprobs else None
+    if chosen:
+        processors.append(chosen)  # last: what the constraint left, renormalised
+    extra = {}
+    if processors:
+        from transformers import LogitsProcessorList
+
+        extra["logits_processor"] = LogitsProcessorList(processors)
     with torch.no_grad():
         out = model.generate(
             input_ids=input_ids,
@@ -54,7 +72,7 @@ def generate_batch(
             do_sample=False,
             pad_token_id=pad,
             eos_token_id=eos,
-            **({"logits_processor": [chosen]} if chosen else {}),
+            **extra,
         )
     answers = []
     for index, row in enumerate(out[:, width:].tolist()):

@@ -9,6 +9,10 @@
 - vllm: vLLM offline in this process (``vllm.LLM`` with prefix caching, tensor
   parallelism from an option, the adapter through ``LoRARequest`` or a merged model).
 
+With ``constrained``, every engine holds the answers to the label schema
+(pipeline/constrain.py): vLLM through its structured outputs, a server through
+``response_format`` (JSON answers) or vLLM's ``structured_outputs`` body.
+
 Every engine takes items (dicts with "messages": the chat messages up to the answer)
 and yields (item, answer) in the items' order, whatever the concurrency: an answer is
 {"output": text, "finish": "stop" | "length" | ..., "tokens": completion tokens}.
@@ -21,7 +25,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import schema
+from . import constrain, schema
 
 ENGINES = ("local", "server", "vllm")
 NO_KEY_ENV = "DISTILLGEN_NO_API_KEY"  # what is sent when the key's variable is unset
@@ -42,6 +46,8 @@ class Options:
     retries: int = 5
     tensor_parallel: int = 1  # vllm: GPUs per engine
     logprobs: bool = False  # each answer also has "logprobs" (local transformers, server)
+    constrained: bool = False  # answers held to the label schema (pipeline/constrain.py)
+    constrain_with: str = "response_format"  # server: response_format or vllm
 
 
 def remote(items, opts: Options):
@@ -82,6 +88,7 @@ def server_settings(opts: Options):
         concurrency=opts.concurrency,
         timeout=opts.timeout,
         retries=opts.retries,
+        extra_body=constrain.server_body(opts.constrain_with) if opts.constrained else None,
     )
 
 
@@ -174,6 +181,8 @@ def vllm_args(opts: Options) -> tuple[dict, dict, tuple | None]:
     sampling = {"temperature": 0.0, "max_tokens": opts.max_new_tokens}
     if opts.logprobs:
         sampling["logprobs"] = 1  # the chosen token's (vLLM adds it to the top 1)
+    if opts.constrained:  # StructuredOutputsParams(**this)
+        sampling["structured_outputs"] = constrain.vllm_params()
     return engine, sampling, lora
 
 
@@ -202,6 +211,10 @@ def vllm_stream(items, opts: Options):
         ) from None
     engine, sampling, lora = vllm_args(opts)
     llm = LLM(**engine)
+    if "structured_outputs" in sampling:  # vLLM 0.11 and later
+        from vllm.sampling_params import StructuredOutputsParams
+
+        sampling["structured_outputs"] = StructuredOutputsParams(**sampling["structured_outputs"])
     params = SamplingParams(**sampling)
     request = LoRARequest(*lora) if lora else None
     for batch in batches(items, opts.batch_size):

@@ -40,6 +40,7 @@ class Settings:
     price_input: float = 0.0  # USD per million prompt tokens
     price_output: float = 0.0  # USD per million completion tokens
     budget: float | None = None  # USD; None: no cap
+    extra_body: dict | None = None  # added to each request (constrained decoding)
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,15 @@ class RequestFailed(LLMError):
 
 def body_of(messages: list[dict], settings: Settings) -> dict:
     """The request body: what is sent, and what the cache key is made of."""
-    return {
+    body = {
         "model": settings.model,
         "messages": messages,
         "temperature": settings.temperature,
         "max_tokens": settings.max_tokens,
     }
+    if settings.extra_body:
+        body.update(settings.extra_body)
+    return body
 
 
 def key_of(body: dict, attempt: int = 0) -> str:

@@ -117,12 +117,14 @@ MAX_NEW_TOKENS = 96
 CHECKPOINT_EVERY = 100
 EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
 REVIEW_SAMPLE = 20  # examples in the review sheet (work/eval/review.*)
+EVAL_CONSTRAINED = False  # answers held to the label schema (constrain.py)
 
 # --------------------------------------------------------------------- predict
 # make predict: a field's missing rate (no value read, N/A, or the row rejected) at
 # most "pass" is PASS, at most "review" REVIEW, else FAIL.
 PREDICT_MISSING_RATE = {"pass": 0.05, "review": 0.1}
 PREDICT_CHECKPOINT_EVERY = 1000  # rows between checkpoints
+PREDICT_CONSTRAINED = False  # answers held to the label schema
 
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.
@@ -152,6 +154,8 @@ TEACHER = {
     "budget": 20.0,
     "system": "You triage customer support tickets. Answer with one complete JSON object and nothing else: no prose, no code fence.",
     "template": None,
+    "constrained": False,
+    "constrain_with": "response_format",
     "calibration": {
         "candidates": "../../specs/data/support_candidates.jsonl",
         "stratum_field": "stratum",

@@ -26,6 +26,10 @@ reason (asked again ``reasks`` times first). The labelled file is written whole
 or not at all, in the source's order, and ``make data SOURCE=...`` reads it as it
 is. ``--batch`` writes the requests as an OpenAI Batch API input file instead;
 ``--batch-output`` reads the provider's output file into the cache first.
+With teacher.constrained, every request asks the server to hold the answer to the
+label schema (pipeline/constrain.py): ``response_format`` with the JSON Schema, or
+vLLM's ``structured_outputs`` (teacher.constrain_with: vllm); the calibration is bound
+to that too.
 Exit status: 0 done, 1 stopped (budget, failed requests, unanswered rows),
 2 refused or unreadable input.
 """
@@ -41,7 +45,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import accept, data, labels, llm, metrics, parse, schema
+from . import accept, constrain, data, labels, llm, metrics, parse, schema
 from .sandbox import PromptTemplate, make_env, schema_context
 
 if schema.SOURCE_FORMAT == "csv":
@@ -63,6 +67,8 @@ SETTINGS = llm.Settings(
     price_input=T["price_input"],
     price_output=T["price_output"],
     budget=T["budget"],
+    # teacher.constrained: answers held to the label schema by the server.
+    extra_body=constrain.server_body(T["constrain_with"]) if T["constrained"] else None,
 )
 MAX_FAILED = 20  # requests failing after their retries before the run gives up
 SHOW = 10  # quarantined rows and worst examples shown
@@ -97,6 +103,8 @@ def prompt_hash() -> str:
         "completion_format": schema.COMPLETION_FORMAT,
         "fields": schema.FIELDS,
     }
+    if SETTINGS.extra_body:  # constrained answers are other answers
+        bound["constrained"] = SETTINGS.extra_body
     text = json.dumps(bound, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

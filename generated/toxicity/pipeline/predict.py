@@ -42,7 +42,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import accept, confidence, corpus, engine, schema
+from . import accept, confidence, constrain, corpus, engine, schema
 from .corpus import CorpusError, cell, line, records
 from .data import DataError, check_inputs, load_tokenizer
 from .inference import ENGINES, Options
@@ -314,10 +314,12 @@ def run(
         "max_new_tokens": opts.max_new_tokens,
         "context": context,
         "confidence": opts.logprobs,
+        "constrained": opts.constrained,
     }
 
     def summarize(counts: dict) -> tuple[dict, str]:
         result = summary(counts, str(input_path))
+        result["constrained"] = opts.constrained  # answers held to the label schema
         return result, summary_md(result)
 
     return corpus.run(
@@ -361,6 +363,7 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
         action="store_true",
         help="a <field>_confidence column per field, from the tokens' log-probabilities",
     )
+    constrain.add_options(parser, schema.PREDICT_CONSTRAINED)
     args = parser.parse_args(argv)
     engine_kind = args.engine or ("server" if args.server else "local")
     if min(args.concurrency, args.checkpoint_every, args.max_context, args.batch_size or 1) < 1:
@@ -393,6 +396,8 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
         retries=args.retries,
         tensor_parallel=args.tensor_parallel,
         logprobs=args.confidence,
+        constrained=args.constrained,
+        constrain_with=args.constrain_with,
     )
     out = args.out or ROOT / "work" / "predict" / args.input.stem
     if engine_kind == "server":  # answers kept on disk: a rerun or a resume asks nothing twice

@@ -102,12 +102,14 @@ MAX_NEW_TOKENS = 120
 CHECKPOINT_EVERY = 100
 EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
 REVIEW_SAMPLE = 20  # examples in the review sheet (work/eval/review.*)
+EVAL_CONSTRAINED = False  # answers held to the label schema (constrain.py)
 
 # --------------------------------------------------------------------- predict
 # make predict: a field's missing rate (no value read, N/A, or the row rejected) at
 # most "pass" is PASS, at most "review" REVIEW, else FAIL.
 PREDICT_MISSING_RATE = {"pass": 0.05, "review": 0.1}
 PREDICT_CHECKPOINT_EVERY = 1000  # rows between checkpoints
+PREDICT_CONSTRAINED = False  # answers held to the label schema
 
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.
@@ -136,6 +138,8 @@ TEACHER = {
     "budget": 10.0,
     "system": None,
     "template": None,
+    "constrained": False,
+    "constrain_with": "response_format",
     "calibration": {
         "candidates": "../../specs/data/uplifting_candidates.jsonl",
         "stratum_field": "stratum",

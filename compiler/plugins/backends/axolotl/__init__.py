@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from distillgen.backends import axolotl_config
+from distillgen.backends import axolotl_config, constrained_requirements
 from distillgen.plugins import Backend, register_backend
 
 ROOT = Path(__file__).resolve().parent
@@ -63,6 +63,7 @@ BACKEND = register_backend(
             "# Axolotl brings its own pins of torch, transformers and peft; 0.19.0 runs on",
             "# Python 3.11, releases from 0.20 need Python 3.12.",
             "axolotl==0.19.0",
+            *constrained_requirements(project),
         ],
         uses=frozenset({"pipeline/merge.py", "pipeline/weights.py"}),
         why_not={

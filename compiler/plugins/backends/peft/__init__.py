@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from distillgen.backends import peft_config
+from distillgen.backends import constrained_requirements, peft_config
 from distillgen.plugins import Backend, register_backend
 
 ROOT = Path(__file__).resolve().parent
@@ -72,6 +72,7 @@ BACKEND = register_backend(
                 if project.training["quantize"] == "4bit"
                 else []
             ),
+            *constrained_requirements(project),
         ],
         resumes=True,
         uses=frozenset(

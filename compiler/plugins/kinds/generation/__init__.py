@@ -260,6 +260,8 @@ KIND = register_kind(
                 "pipeline/metrics.py",
                 "pipeline/report.py",
                 "pipeline/engine.py",
+                "pipeline/grammar.py",
+                "pipeline/constrain.py",
                 "pipeline/generate_hf.py",
                 "pipeline/inference.py",
                 "pipeline/predict_ray.py",

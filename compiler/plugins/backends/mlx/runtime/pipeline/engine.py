@@ -15,6 +15,11 @@ def stream(items, opts: Options):
     if opts.engine != "local":
         yield from inference.remote(items, opts)
         return
+    if opts.constrained:
+        raise SystemExit(
+            "constrained decoding is not available with mlx-lm here: use --engine vllm, "
+            "--engine server with a vLLM server, a peft build of the project, or leave it off"
+        )
     from mlx_lm import load
 
     try:
