@@ -316,8 +316,15 @@ def test_vllm_engine_arguments(project, tmp_path, monkeypatch):
 
         def chat(self, conversations, params, **kwargs):
             calls.setdefault("chat", []).append((len(conversations), params, kwargs))
+            logprob = types.SimpleNamespace
             out = types.SimpleNamespace(
-                text="period: modern", finish_reason="stop", token_ids=[1, 2]
+                text="period: modern",
+                finish_reason="stop",
+                token_ids=[1, 2],
+                logprobs=[  # the chosen token and the top 1, as vLLM gives them
+                    {1: logprob(decoded_token="period: ", logprob=-1.0)},
+                    {2: logprob(decoded_token="modern", logprob=-0.5), 3: logprob()},
+                ],
             )
             return [types.SimpleNamespace(outputs=[out]) for _ in conversations]
 
@@ -371,6 +378,12 @@ def test_vllm_engine_arguments(project, tmp_path, monkeypatch):
     list(inference.remote(iter(items), merged))
     assert "enable_lora" not in calls["llm"] and calls["llm"]["model"] == "/m/merged"
     assert calls["chat"][0][2]["lora_request"] is None
+    # --confidence: the chosen token's log-probability and text, per token.
+    calls.clear()
+    sure = inference.Options(engine="vllm", model="/m/merged", logprobs=True)
+    got = list(inference.remote(iter(items[:1]), sure))
+    assert calls["chat"][0][1].kwargs["logprobs"] == 1
+    assert got[0][1]["logprobs"] == [["period: ", -1.0], ["modern", -0.5]]
 
 
 def test_ray_pipeline_writes_what_the_single_machine_writes(project, gold, tmp_path):

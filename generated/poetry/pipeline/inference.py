@@ -218,10 +218,10 @@ def vllm_stream(items, opts: Options):
     params = SamplingParams(**sampling)
     request = LoRARequest(*lora) if lora else None
     for batch in batches(items, opts.batch_size):
-        yield from _vllm_batch(llm, params, request, batch)
+        yield from _vllm_batch(llm, params, request, batch, opts.logprobs)
 
 
-def _vllm_batch(llm, params, request, batch):
+def _vllm_batch(llm, params, request, batch, logprobs: bool):
     outputs = llm.chat(
         [item["messages"] for item in batch],
         params,
@@ -232,7 +232,7 @@ def _vllm_batch(llm, params, request, batch):
     for item, result in zip(batch, outputs, strict=True):
         out = result.outputs[0]
         reply = {"output": out.text, "finish": out.finish_reason, "tokens": len(out.token_ids)}
-        if params.logprobs is not None:
+        if logprobs:
             reply["logprobs"] = [
                 [step[token].decoded_token, step[token].logprob]
                 for token, step in zip(out.token_ids, out.logprobs or [], strict=False)
