@@ -284,7 +284,7 @@ class _Checker:
                             self.kind.label_path(name, i) + ("path",),
                             field.path,
                             data.labels_key,
-                            not field.allow_na,
+                            True,  # (a label absent from a row rejects it, N/A or not)
                         )
                     )
         if not declared:
@@ -299,7 +299,7 @@ class _Checker:
         if rename:
             rows = [(n, {rename.get(k, k): v for k, v in row.items()}) for n, row in rows]
         for where, dotted, under, required in declared:
-            problem = path_problem(rows, dotted, under, required)
+            problem = path_problem(rows, dotted, under, required, data.max_reject_share)
             if problem:
                 self.add(where, problem)
 
@@ -629,24 +629,30 @@ def refusal_path(backend, kind: str, route: str | None, quantize: str) -> tuple:
     return ("training", "quantize")
 
 
-def path_problem(rows: list, dotted: str, under: str | None, required: bool) -> str | None:
-    """What is wrong with a dotted path on sampled (row name, row) pairs, or None: the
-    first row where a value on the way is not an object, or (``required``) that no row
-    has a value there, with what the first row holds at the deepest key found."""
+def path_problem(
+    rows: list, dotted: str, under: str | None, required: bool, tolerated: float = 0.0
+) -> str | None:
+    """What is wrong with a dotted path on sampled (row name, row) pairs, or None: rows
+    where a value on the way is not an object (more of them than the ``tolerated`` share
+    of rejects: the first is named), or (``required``) that no row has a value there,
+    with what the first row holds at the deepest key found."""
     from .runtime.pipeline.paths import MISSING, PathError, value_at
 
-    found = False
+    found, broken = False, []
     for name, row in rows:
         try:
             node = value_at(row, under, MISSING) if under else row
             if node is MISSING:
                 continue
             if not isinstance(node, dict):
-                return f"{name}: {under} is {type(node).__name__}, not an object of labels"
+                raise PathError(f"{under} is {type(node).__name__}, not an object of labels")
             if value_at(node, dotted, MISSING) is not MISSING:
                 found = True
         except PathError as exc:
-            return f"{name}: {exc}"
+            broken.append(f"{name}: {exc}")
+    if len(broken) > tolerated * len(rows):
+        more = f" ({len(broken)} of the first {len(rows)} rows)" if len(broken) > 1 else ""
+        return broken[0] + more
     if found or not required or not rows:
         return None
     full = f"{under}.{dotted}" if under else dotted

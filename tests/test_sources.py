@@ -232,3 +232,135 @@ def test_a_hub_dataset_without_network_says_what_to_do(tmp_path, tiny_model, mon
     ), message
     assert "must reach huggingface.co" in message and "set data.source: DIR" in message
     assert not (out / "w" / "train.jsonl").exists()
+
+
+# ---------------------------------------------------------------- nested paths
+
+NESTED_SPEC = [
+    (
+        "  inputs:\n    text: {type: text}\n",
+        "  labels_key: oracle.scores\n  inputs:\n    text: {type: text, path: meta.body}\n",
+    ),
+    (
+        "    source_name: {type: string, required: false}\n",
+        "    source_name: {type: string, required: false, path: meta.source.name}\n",
+    ),
+    (
+        "    sentiment: {type: categorical,",
+        "    sentiment: {path: judged.sentiment, type: categorical,",
+    ),
+]
+
+
+def nested(row: dict) -> dict:
+    """A flat corpus row with its inputs under meta and its labels under oracle.scores."""
+    labels = {k: row[k] for k in ("topic", "stars", "score", "sarcastic")}
+    labels["judged"] = {"sentiment": row["sentiment"]}
+    return {
+        "id": row["id"],
+        "meta": {"body": row["text"], "source": {"name": row["source_name"]}},
+        "oracle": {"scores": labels},
+    }
+
+
+def nested_spec(text: str) -> str:
+    for old, new in NESTED_SPEC:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_inputs_and_labels_read_at_dotted_paths_give_the_flat_corpus_outputs(tmp_path, tiny_model):
+    rows = corpus()
+    flat, source, _ = project_for(tmp_path / "flat", tiny_model, "jsonl", rows)
+    with project_imported(flat) as mods:
+        mods["data"].build(source, flat / "work" / "data", str(tiny_model))
+    expected = outputs(flat / "work" / "data")
+    nested_rows = [nested(row) for row in rows]
+    for fmt in ("jsonl", "parquet"):
+        out, source, files = project_for(
+            tmp_path / fmt, tiny_model, fmt, nested_rows, spec_edit=nested_spec
+        )
+        assert "'path': 'meta.body'" in files["pipeline/schema.py"].replace('"', "'")
+        with project_imported(out) as mods:
+            stats = mods["data"].build(source, out / "work" / "data", str(tiny_model))
+        assert stats["rejected"] == 0, fmt
+        assert outputs(out / "work" / "data") == expected, fmt
+
+    # A CSV file keeps nested values in columns named by their paths.
+    columns = {
+        "id": "id",
+        "meta.body": "text",
+        "meta.source.name": "source_name",
+        "oracle.scores.judged.sentiment": "sentiment",
+        **{f"oracle.scores.{k}": k for k in ("topic", "stars", "score", "sarcastic")},
+    }
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(list(columns))
+    for row in rows:
+        writer.writerow(["" if row[c] is None else row[c] for c in columns.values()])
+    out, source, _ = project_for(tmp_path / "csv", tiny_model, "csv", [], spec_edit=nested_spec)
+    source.write_text(buffer.getvalue(), encoding="utf-8")
+    with project_imported(out) as mods:
+        stats = mods["data"].build(source, out / "work" / "data", str(tiny_model))
+    assert stats["rejected"] == 0
+    assert outputs(out / "work" / "data") == expected
+
+
+def test_a_value_on_a_path_that_is_not_an_object_rejects_its_row_by_name(tmp_path, tiny_model):
+    rows = [nested(row) for row in corpus()]
+    rows[3]["meta"] = ["not", "an object"]
+    rows[6]["oracle"]["scores"] = [1, 2]
+    out, source, _ = project_for(
+        tmp_path,
+        tiny_model,
+        "jsonl",
+        rows,  # (2 of 20 rows: within max_reject_share, so the compile-time check lets it by)
+        spec_edit=lambda t: nested_spec(t).replace(
+            "  inputs:\n", "  max_reject_share: 0.2\n  inputs:\n", 1
+        ),
+    )
+    with project_imported(out) as mods:
+        mods["data"].build(source, out / "work" / "data", str(tiny_model))
+    rejects = [json.loads(line) for line in (out / "work" / "data" / "rejects.jsonl").open()]
+    assert [(r["row"], r["reasons"]) for r in rejects] == [
+        (
+            4,
+            [
+                "text: meta.body: meta is a list of 2, not an object",
+                "source_name: meta.source.name: meta is a list of 2, not an object",
+            ],
+        ),
+        (7, ["oracle.scores: a list of 2, not an object of labels"]),
+    ]
+
+
+def test_dotted_paths_are_checked_against_the_data_at_compile_time(tmp_path):
+    from click.testing import CliRunner
+
+    from distillgen.cli import main
+
+    rows = [nested(row) for row in corpus()]
+    rows[2]["meta"]["source"] = "shop"  # not an object: meta.source.name cannot be read
+    base = tmp_path / "spec"
+    shutil.copytree(FIXTURES / "mini", base)
+    write(rows, "jsonl", base / "data" / "mini.jsonl")
+    text = nested_spec((base / "mini.yaml").read_text(encoding="utf-8"))
+    text = text.replace("path: judged.sentiment", "path: judged.sentimnet")
+    (base / "mini.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(base / "mini.yaml")])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert any(
+        ":10:" in line
+        and "data.inputs.source_name.path: mini.jsonl:3: meta.source.name: meta.source is "
+        "the text 'shop', not an object"
+        in line
+        for line in lines
+    ), lines
+    assert any(
+        "labels.fields.sentiment.path: 'oracle.scores.judged.sentimnet' is not in any of the "
+        "first 20 rows; mini.jsonl:1: oracle.scores.judged has keys 'sentiment'" in line
+        for line in lines
+    ), lines

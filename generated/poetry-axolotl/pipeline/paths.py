@@ -32,7 +32,7 @@ def _at(node: dict, keys: list[str], path: str, depth: int):
             return MISSING
         if not isinstance(child, dict):
             walked = ".".join(keys[: depth + 1])
-            raise PathError(f"{path}: {walked} is {_kind(child)}, not an object")
+            raise PathError(f"{path}: {walked} is {describe(child)}, not an object")
         return _at(child, keys, path, depth + 1)
     prefix = rest + "."
     flat = {
@@ -56,7 +56,7 @@ def set_at(row: dict, path: str, value) -> None:
     node[last] = value
 
 
-def _kind(value) -> str:
+def describe(value) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, str):

@@ -70,7 +70,7 @@ except ImportError:  # the standard library writes the same JSON, only slower
 from . import schema
 from .labels import check_labels, format_value, render_completion
 from .parse import PARSED, parse, reads_back
-from .paths import PathError, value_at
+from .paths import PathError, describe, value_at
 from .prompts import training_messages
 from .split import SPLITS, codes_at, cut_points, digest, held_out, ranks_of
 from .task import data_warnings
@@ -296,8 +296,10 @@ def check_row(row: dict, number=None):
     labels = {}
     if isinstance(source, str):
         problems.append(source)
-    elif not isinstance(source, dict):
+    elif source is None:
         problems.append(f"{schema.LABELS_KEY}: missing or not an object of labels")
+    elif not isinstance(source, dict):
+        problems.append(f"{schema.LABELS_KEY}: {describe(source)}, not an object of labels")
     else:
         labels, label_problems = check_labels(source)
         problems.extend(label_problems)
