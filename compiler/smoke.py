@@ -399,6 +399,10 @@ def _build_and_run(
     # make predict on the sample, where a model was trained (before the project's tests).
     if (project_dir / "pipeline" / "predict.py").is_file() and "eval" in dict(plan):
         corpus = sample if sample is not None else next(iter(samples.values()))
+        if corpus.is_dir() or corpus.suffix == ".parquet":  # predict reads JSONL or CSV
+            rows = sample_texts(corpus, "hf" if corpus.is_dir() else "parquet")
+            corpus = work / "data" / "predict-sample.jsonl"
+            corpus.write_text("".join(row + "\n" for row in rows), encoding="utf-8")
         predict = [python, "-m", "pipeline.predict", str(corpus), "--engine", "local"]
         plan = [*plan[:-1], ("predict", [*predict, "--batch-size", "4"]), plan[-1]]
     logs = work / "logs"

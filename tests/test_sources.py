@@ -13,7 +13,7 @@ import pytest
 
 from distillgen.ir import Overrides
 
-from .conftest import FIXTURES, build_into, project_imported
+from .conftest import FIXTURES, build_into, load_generated, project_imported
 
 CLEAN = (FIXTURES / "mini" / "data" / "mini.jsonl").read_text(encoding="utf-8")
 COLUMNS = ["id", "text", "source_name", "sentiment", "topic", "stars", "score", "sarcastic"]
@@ -171,6 +171,10 @@ def test_a_file_that_is_not_parquet_is_a_clear_error(tmp_path, tiny_model):
         mods["data"].build(source, out / "work" / "data", str(tiny_model))
     assert str(caught.value).startswith(f"{source}: not a readable Parquet file")
     assert not (out / "work" / "data" / "train.jsonl").exists()
+    # predict reads JSONL or CSV corpora: a Parquet one is refused with the way to convert it
+    predict = load_generated(out, ["predict"])["predict"]
+    with pytest.raises(predict.PredictError, match="predict reads a JSONL or CSV corpus"):
+        predict.scan(source)
 
 
 HUB = "  hub: {id: someone/reviews, split: labelled, revision: v2}\n"

@@ -70,6 +70,12 @@ class PredictError(Exception):
 
 
 def input_kind(path: Path) -> str:
+    if path.suffix.lower() in (".parquet", ".arrow") or path.is_dir():
+        raise PredictError(
+            f"{path}: predict reads a JSONL or CSV corpus, not Parquet or a saved dataset; "
+            "write it as JSONL first (pandas: read_parquet(...).to_json(OUT, orient='records', "
+            "lines=True); datasets: load_from_disk(...).to_json(OUT))"
+        )
     return "csv" if path.suffix.lower() == ".csv" else "jsonl"
 
 
