@@ -3,8 +3,8 @@
 ``--from FILE``: the spec is inferred from the user's data (compiler/infer.py), which is
 copied next to it (a source must be inside the spec's directory). ``--kind KIND`` alone:
 a neutral starter, inferred the same way from a small neutral sample made here (no
-example task's domain text); generation, which reads a directory of text chunks, keeps
-its cookiecutter scaffold (templates/scaffolds/generation/). Either way the spec is
+example task's domain text); generation, which reads a directory of text chunks, has a
+cookiecutter scaffold of neutral chunks (templates/scaffolds/generation/). Either way the spec is
 written to <dir>/<NAME>/<NAME>.yaml with its data in <dir>/<NAME>/data/, validated
 before anything is written, and moved into place whole: on any error nothing is left.
 """
