@@ -236,7 +236,16 @@ def test_bad_input_is_a_clear_error_and_nothing_is_written(case, tmp_path):
     assert not (tmp_path / "specs").exists() or list((tmp_path / "specs").iterdir()) == []
 
 
-EXAMPLE_WORDS = ("toxic", "poem", "uplifting", "ticket", "article", "sonnet", "encyclopedia", "gaea")
+EXAMPLE_WORDS = (
+    "toxic",
+    "poem",
+    "uplifting",
+    "ticket",
+    "article",
+    "sonnet",
+    "encyclopedia",
+    "gaea",
+)
 
 
 @pytest.mark.parametrize("kind", KIND_NAMES)
