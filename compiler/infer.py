@@ -106,7 +106,26 @@ def read(path: Path, declared: str | None = None, hf_split: str = "train"):
         raise InferError(str(exc)) from None
     if not rows:
         raise InferError(f"{path}: has no rows")
+    if fmt == "csv":  # every CSV cell is text: read numbers and booleans as the data step does
+        rows = [(name, {k: _cell(v) for k, v in row.items()}) for name, row in rows]
     return fmt, rows
+
+
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+
+
+def _cell(value):
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    if text.casefold() in ("true", "false"):
+        return text.casefold() == "true"
+    return value
 
 
 def _check_text(path: Path, what: str) -> bytes:

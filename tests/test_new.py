@@ -138,6 +138,24 @@ def test_new_from_nested_scores_infers_regression_with_dotted_labels_key(tmp_pat
     files = build_into(made(tmp_path, "upl"), out)
     assert 'LABELS_KEY = "oracle.scores"' in files["pipeline/schema.py"]
 
+    # The same as a CSV file with a column per nested value: numbers read as numbers.
+    import csv
+
+    flat = tmp_path / "uplifting_flat.csv"
+    with open(flat, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        names = list(rows[0]["dimensions"])
+        writer.writerow(["id", "title", "content", *(f"oracle.scores.{n}" for n in names)])
+        for r in rows:
+            writer.writerow(
+                [r["id"], r["title"], r["content"], *(r["dimensions"][n] for n in names)]
+            )
+    result = new(tmp_path, "uplcsv", "--from", str(flat), "--label", "oracle.scores")
+    assert result.exit_code == 0, result.output
+    spec = read_spec(made(tmp_path, "uplcsv")).spec
+    assert spec.kind == "regression" and _schema(spec) == _schema(example)
+    build_into(made(tmp_path, "uplcsv"), tmp_path / "out-csv")
+
 
 def _answer_schema(spec) -> dict:
     props = spec.labels.answer_schema["properties"]
