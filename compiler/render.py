@@ -116,8 +116,9 @@ FIELD_DEFAULTS = {
     "allow_na": False,
     "minimum": None,
     "maximum": None,
+    "path": None,
 }
-INPUT_DEFAULTS = {"required": True, "max_chars": None}
+INPUT_DEFAULTS = {"required": True, "max_chars": None, "path": None}
 
 
 def compact(items: list[dict], defaults: dict) -> list[dict]:
@@ -219,7 +220,9 @@ def runtime_files(project: Project) -> dict[str, Path]:
     backend_only = {path for b in plugins.BACKENDS.values() for path in b.uses}
     head = route == "head"
     wanted = {
-        "pipeline/csv_rows.py": project.source_format == "csv",
+        "pipeline/csv_rows.py": "csv" in project.formats,
+        "pipeline/parquet_rows.py": "parquet" in project.formats,
+        "pipeline/hf_rows.py": "hf" in project.formats,
         "pipeline/mix.py": bool(project.sources),
         "pipeline/oversample.py": project.task.get("balance") == "oversample",
         "pipeline/label_answer.py": project.prompt["completion_format"] == "label",

@@ -48,6 +48,7 @@ from .data import DataError, check_inputs, load_tokenizer
 from .inference import ENGINES, Options
 from .labels import check_labels
 from .parse import parse
+from .paths import MISSING, PathError, value_at
 from .prompts import prompt_messages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,8 +67,14 @@ def gold_of(row: dict) -> dict | None:
         present = row.get(schema.OUTPUT_FIELD) is not None
         source = row
     else:
-        source = row.get(schema.LABELS_KEY) if schema.LABELS_KEY else row
-        present = isinstance(source, dict) and any(n in source for n in schema.FIELD_NAMES)
+        try:
+            source = value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
+            present = isinstance(source, dict) and any(
+                value_at(source, f["path"] or f["name"], MISSING) is not MISSING
+                for f in schema.FIELDS
+            )
+        except PathError:
+            return None
     if not present:
         return None
     labels, problems = check_labels(source)

@@ -10,18 +10,20 @@ PROJECT = "support_distill"
 KIND = "distillation"
 
 # ---------------------------------------------------------------- data source
-# Several JSONL sources mixed into one dataset: name, path (relative to this
-# project's root), weight in the train mix, and column renames.
+# Several sources mixed into one dataset: name, path (relative to this project's
+# root), format, weight in the train mix, and column renames.
 SOURCES = [
     {
         "name": "self_critique",
         "path": "../../specs/data/distill_self_critique.jsonl",
+        "format": "jsonl",
         "weight": 1.0,
         "rename": {},
     },
     {
         "name": "hard_failures",
         "path": "../../specs/data/distill_hard_failures.jsonl",
+        "format": "jsonl",
         "weight": 1.5,
         "rename": {"reference_answer": "output"},
     },
@@ -32,7 +34,7 @@ LABELS_KEY = None  # None: labels are top-level columns
 MAX_REJECT_SHARE = 0.0
 
 # Input fields, in the order the spec declares them (keys left out take INPUT_DEFAULTS).
-INPUT_DEFAULTS = {"required": True, "max_chars": None}
+INPUT_DEFAULTS = {"required": True, "max_chars": None, "path": None}
 INPUTS = [
     {**INPUT_DEFAULTS, **spec}
     for spec in [
@@ -51,6 +53,7 @@ FIELD_DEFAULTS = {
     "allow_na": False,
     "minimum": None,
     "maximum": None,
+    "path": None,
 }
 FIELDS = [
     {**FIELD_DEFAULTS, **spec}

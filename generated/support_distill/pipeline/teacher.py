@@ -36,6 +36,7 @@ Exit status: 0 done, 1 stopped (budget, failed requests, unanswered rows),
 
 import argparse
 import asyncio
+import copy
 import csv
 import hashlib
 import json
@@ -46,6 +47,7 @@ import time
 from pathlib import Path
 
 from . import accept, constrain, data, labels, llm, metrics, parse, schema
+from .paths import set_at, value_at
 from .sandbox import PromptTemplate, make_env, schema_context
 
 if schema.SOURCE_FORMAT == "csv":
@@ -129,18 +131,19 @@ def read(path: Path):
 
 def label_source(row: dict):
     """Where a row keeps its labels (what labels.check_labels reads)."""
-    return row.get(schema.LABELS_KEY) if schema.LABELS_KEY else row
+    return value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
 
 
 def with_labels(row: dict, values) -> dict:
-    """The row with the teacher's labels where a gold row has them."""
-    out = dict(row)
+    """The row with the teacher's labels where a gold row has them (at their paths)."""
     if hasattr(schema, "OUTPUT_FIELD"):  # a reference answer in a column of its own
-        out[schema.OUTPUT_FIELD] = values
-    elif schema.LABELS_KEY:
-        out[schema.LABELS_KEY] = values
-    else:
-        out.update(values)
+        return {**row, schema.OUTPUT_FIELD: values}
+    out = copy.deepcopy(row)
+    target = {} if schema.LABELS_KEY else out
+    for field in schema.FIELDS:
+        set_at(target, field["path"] or field["name"], values[field["name"]])
+    if schema.LABELS_KEY:
+        set_at(out, schema.LABELS_KEY, target)
     return out
 
 

@@ -59,6 +59,12 @@ def decode_line(raw: bytes):
 
 
 def input_kind(path: Path) -> str:
+    if path.suffix.lower() in (".parquet", ".arrow") or path.is_dir():
+        raise CorpusError(
+            f"{path}: predict reads a JSONL or CSV corpus, not Parquet or a saved dataset; "
+            "write it as JSONL first (pandas: read_parquet(...).to_json(OUT, orient='records', "
+            "lines=True); datasets: load_from_disk(...).to_json(OUT))"
+        )
     return "csv" if path.suffix.lower() == ".csv" else "jsonl"
 
 

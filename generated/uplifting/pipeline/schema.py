@@ -17,7 +17,7 @@ LABELS_KEY = "dimensions"  # None: labels are top-level columns
 MAX_REJECT_SHARE = 0.0
 
 # Input fields, in the order the spec declares them (keys left out take INPUT_DEFAULTS).
-INPUT_DEFAULTS = {"required": True, "max_chars": None}
+INPUT_DEFAULTS = {"required": True, "max_chars": None, "path": None}
 INPUTS = [
     {**INPUT_DEFAULTS, **spec}
     for spec in [
@@ -36,6 +36,7 @@ FIELD_DEFAULTS = {
     "allow_na": False,
     "minimum": None,
     "maximum": None,
+    "path": None,
 }
 FIELDS = [
     {**FIELD_DEFAULTS, **spec}

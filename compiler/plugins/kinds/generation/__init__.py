@@ -256,6 +256,7 @@ KIND = register_kind(
                 "pipeline/sandbox.py",
                 "pipeline/prompts.py",
                 "pipeline/labels.py",
+                "pipeline/paths.py",
                 "pipeline/parse.py",
                 "pipeline/metrics.py",
                 "pipeline/report.py",
