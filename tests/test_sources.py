@@ -172,9 +172,9 @@ def test_a_file_that_is_not_parquet_is_a_clear_error(tmp_path, tiny_model):
     assert str(caught.value).startswith(f"{source}: not a readable Parquet file")
     assert not (out / "work" / "data" / "train.jsonl").exists()
     # predict reads JSONL or CSV corpora: a Parquet one is refused with the way to convert it
-    predict = load_generated(out, ["predict"])["predict"]
-    with pytest.raises(predict.PredictError, match="predict reads a JSONL or CSV corpus"):
-        predict.scan(source)
+    corpus_module = load_generated(out, ["corpus"])["corpus"]
+    with pytest.raises(corpus_module.CorpusError, match="predict reads a JSONL or CSV corpus"):
+        corpus_module.scan(source)
 
 
 HUB = "  hub: {id: someone/reviews, split: labelled, revision: v2}\n"
