@@ -521,3 +521,14 @@ def axolotl_config(
     tb.put("training.seed", t["seed"], "seed", t["seed"])
     del eval_split  # the valid split is Axolotl's eval set, as for the other backends
     return tb.config, tb.rows
+
+
+LLGUIDANCE = "llguidance>=1.9  # constrained decoding with transformers (pipeline/constrain.py)"
+
+
+def constrained_requirements(project) -> list[str]:
+    """llguidance, where the project generates labelled answers with transformers."""
+    from .plugins import kind
+
+    generates = kind(project.kind).labelled and project.task.get("route") != "head"
+    return [LLGUIDANCE] if generates else []

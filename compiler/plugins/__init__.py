@@ -108,6 +108,10 @@ class Backend:
     # training.select_by: metric on the generative route (answers generated at each eval)
     selects_by_metric: bool = False
     resumes: bool = False  # its train step resumes from checkpoints (the smoke checks it)
+    # The README's words for what `make export` writes and what `make serve` starts
+    # (the backend's runtime pipeline/weights.py does both; "" where it has none).
+    exports: str = ""
+    serves: str = ""
 
     def runtime(self) -> Path:
         return self.root / "runtime"

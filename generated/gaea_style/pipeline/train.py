@@ -6,7 +6,7 @@
 
 - What an example is (its token ids, which of them the loss covers), how a batch is
   padded and which model is loaded: pipeline/examples.py (chat answers, text chunks
-  or a regression head, by the spec's kind and route).
+  or a sequence-classification head, by the spec's kind and route).
 - Evaluation on the valid split every `eval_steps`; early stopping after
   `early_stopping_patience` evaluations without improvement (when set).
 - Checkpoints in work/checkpoints: a rerun resumes from the newest one (after an

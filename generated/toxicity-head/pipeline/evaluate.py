@@ -6,7 +6,7 @@
     python -m pipeline.evaluate score [--predictions FILE]
 
 `generate` loads the base model with the trained adapter (pipeline/engine.py: mlx-lm,
-or transformers + peft batched with left padding, or the regression head) and
+or transformers + peft batched with left padding, or a head route's head) and
 answers every held-out prompt greedily, with the same chat template and prompt
 text as in training; with --server URL it asks an OpenAI-compatible server instead
 (--concurrency requests in flight, retries; the key from $OPENAI_API_KEY), and with
@@ -15,7 +15,11 @@ Predictions are appended to work/eval/predictions.jsonl as they come and flushed
 every CHECKPOINT_EVERY answers; a rerun resumes after the last complete line, without
 duplicates or gaps. `score` accepts predictions from any
 server as JSONL lines {"id": ..., "output": ...} and writes metrics.json,
-scored.jsonl and report.md. Exit status: 0 done, 1 missing input.
+scored.jsonl and report.md. `generate --constrained` (or eval.constrained in the spec;
+`--unconstrained` overrides it) holds every answer to the label schema
+(pipeline/constrain.py); `make eval-constrained` / `make eval-unconstrained` answer the
+other way into work/eval-constrained/ or work/eval-unconstrained/, and the report shows
+both runs' parse rates side by side. Exit status: 0 done, 1 missing input.
 """
 
 import argparse
@@ -25,7 +29,19 @@ import sys
 import time
 from pathlib import Path
 
-from . import compare, engine, history, inference, metrics, plots, review, schema, stamp, task
+from . import (
+    compare,
+    constrain,
+    engine,
+    history,
+    inference,
+    metrics,
+    plots,
+    review,
+    schema,
+    stamp,
+    task,
+)
 from . import report as report_parts
 from .parse import parse_all
 
@@ -136,8 +152,12 @@ def generate(
                 server=server,
                 batch_size=schema.EVAL_BATCH_SIZE,
             )
+        if opts.constrained:
+            print(f"eval: constrained decoding, the answers held to {constrain.describe()}")
         for count, (example, answer) in enumerate(engine.stream(todo, opts), start=1):
             record = {"id": example["id"], **answer}
+            if opts.constrained:
+                record["constrained"] = True
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()
             if count % schema.CHECKPOINT_EVERY == 0 or count == len(todo):
@@ -177,8 +197,10 @@ def score(predictions: Path, out: Path, base: bool = False) -> dict:
         )
     result = metrics.score(golds, answers, records, scored, truncated=truncated, missing=missing)
     result["model"] = "base" if base else "tuned"
+    result["constrained"] = any(r is not None and r.get("constrained") for r in records)
     if not base:
         compare.extend(result)
+        result["decoding"] = compare.decoding(result, out)
     result["split"] = schema.EVAL_SPLIT
     result["unavailable"] = unavailable(result)
     result["predictions"] = str(predictions)
@@ -243,6 +265,7 @@ def report(result: dict) -> str:
     if missing:
         lines += ["", "Not computed:"] + [f"- {name}: {why}" for name, why in missing]
     lines += compare.markdown(result, task.cell)
+    lines += compare.decoding_markdown(result.get("decoding"), task.cell)
     lines += [""] + task.field_table(result)
     lines += report_parts.id_notes(result)
     if result.get("review_sheet"):
@@ -267,6 +290,7 @@ def main(argv=None) -> int:
     gen.add_argument("--engine", choices=inference.ENGINES, default=None)
     gen.add_argument("--model", default=None, help="a merged model, or the served model's name")
     gen.add_argument("--concurrency", type=int, default=64, help="server: requests in flight")
+    constrain.add_options(gen, schema.EVAL_CONSTRAINED)
     sc = commands.add_parser("score", help="parse and score a predictions file")
     sc.add_argument("--predictions", type=Path, default=None)
     sc.add_argument("--out", type=Path, default=None)
@@ -283,6 +307,8 @@ def main(argv=None) -> int:
             server=args.server,
             concurrency=args.concurrency,
             batch_size=schema.EVAL_BATCH_SIZE,
+            constrained=args.constrained,
+            constrain_with=args.constrain_with,
         )
         return generate(adapter, out, args.limit, args.server, opts)
     predictions = args.predictions or folder / "predictions.jsonl"
