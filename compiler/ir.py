@@ -68,6 +68,8 @@ class Project:
     teacher: dict | None = None  # the teacher (make calibrate, make label), when declared
     # make predict: the missing-rate gate and the checkpoint interval (not for generation)
     predict: dict = field(default_factory=dict)
+    # Experiment tracking: {"to", "project", "run"} (None: no tracker)
+    tracking: dict | None = None
 
 
 def rel_path(target: Path, start: Path) -> str:
@@ -86,6 +88,14 @@ def resolve_split(sp, stratify_kind=None) -> dict:
         "stratify_kind": stratify_kind,
         "eval_split": sp.eval_on or ("test" if sp.test > 0 else "valid"),
     }
+
+
+def resolve_tracking(spec) -> dict | None:
+    """The tracker, with the project and run names the spec leaves out (its name)."""
+    t = spec.tracking
+    if t.to == "none":
+        return None
+    return {"to": t.to, "project": t.project or spec.name, "run": t.run or spec.name}
 
 
 def thresholds(spec) -> list[dict]:
@@ -178,6 +188,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "checkpoint_every": spec.eval.checkpoint_every,
             "batch_size": spec.eval.batch_size,
             "review_sample": spec.eval.review_sample,
+            "base_shots": spec.eval.base_shots,
         },
         acceptance=thresholds(spec),
         predict={
@@ -189,6 +200,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         },
     )
     project.task = kind.task(spec, ov)
+    project.tracking = resolve_tracking(spec)
     project.sources = sources
     project.teacher = _teacher(spec, out_dir, spec_dir)
     if project.teacher is not None and ov.teacher_base_url is not None:

@@ -15,6 +15,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import plugins, runtime
+from .backends import TRACKER_PACKAGES
 from .ir import Project
 
 MANIFEST = "distillgen-manifest.json"
@@ -170,6 +171,7 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "kind": plugins.kind(project.kind),
         "backend": plugins.backend(project.training["backend"]),
         "has_merge": "pipeline/merge.py" in copied,
+        "tracker_packages": TRACKER_PACKAGES,
     }
     files: dict[str, str] = {}
     for template, out in rendered_files(project):
@@ -224,9 +226,9 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/baseline.py": bool(project.task.get("baseline")),
         "pipeline/causal.py": not head,
         "pipeline/quantized.py": project.training["quantize"] == "4bit",
-        "pipeline/generate_hf.py": not head,
         "pipeline/llm.py": project.teacher is not None or kind.labelled,
         "pipeline/teacher.py": project.teacher is not None,
+        "pipeline/tracking.py": project.tracking is not None,
     }
     return {
         out: source

@@ -6,7 +6,7 @@ in training. (A server's answers: pipeline/inference.py; there the server applie
 model's chat template, which must be the training tokenizer's for the prompts to match.)
 """
 
-from . import schema
+from . import inference, schema
 
 
 def load_model(adapter, model_path: str | None = None):
@@ -66,3 +66,17 @@ def generate_batch(
             }
         )
     return answers
+
+
+def stream(items, opts):
+    """(item, answer) for each item (a dict with "messages"), in order: ``opts`` (an
+    inference.Options) names the adapter or merged model, the batch size and the
+    answer's token budget."""
+    model, tokenizer = load_model(opts.adapter, opts.model)
+    for batch in inference.batches(items, opts.batch_size):
+        replies = generate_batch(
+            model, tokenizer, [item["messages"] for item in batch], opts.max_new_tokens
+        )
+        for item, answer in zip(batch, replies, strict=True):
+            answer.pop("ids")
+            yield item, answer

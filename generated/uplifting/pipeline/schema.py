@@ -102,12 +102,18 @@ MAX_NEW_TOKENS = 120
 CHECKPOINT_EVERY = 100
 EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
 REVIEW_SAMPLE = 20  # examples in the review sheet (work/eval/review.*)
+BASE_SHOTS = 0  # make eval-base: train examples shown first (0: zero-shot)
 
 # --------------------------------------------------------------------- predict
 # make predict: a field's missing rate (no value read, N/A, or the row rejected) at
 # most "pass" is PASS, at most "review" REVIEW, else FAIL.
 PREDICT_MISSING_RATE = {"pass": 0.05, "review": 0.1}
 PREDICT_CHECKPOINT_EVERY = 1000  # rows between checkpoints
+
+# -------------------------------------------------------------------- tracking
+# Experiment tracking (pipeline/tracking.py): the training run, eval's metrics and the
+# acceptance decision in one run of one tracker. None: no tracker.
+TRACKING = None
 
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.

@@ -17,6 +17,7 @@ def config(project) -> tuple[dict, list]:
         project.model,
         head=project.task.get("route") == "head",
         text=project.source_format == "text",  # text chunks, not chat records
+        tracking=project.tracking,
     )
 
 

@@ -1,16 +1,27 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/plugins/routes/head/runtime/pipeline/engine.py
 """How eval and predict get their answers on the head route: the regression head's
-scores, written as the generative route would answer them (pipeline/head.py)."""
+scores, written as the generative route would answer them (pipeline/head.py).
+
+The base model alone (make eval-base: no adapter, no merged model) has no trained
+head, and an untrained one answers noise: it answers as the generative route's
+causal LM instead, with the same prompt, and the same parser reads its JSON answer
+(pipeline/generate_hf.py locally; a server or vLLM through pipeline/inference.py)."""
 
 import json
 
-from . import head
+from . import generate_hf, head, inference
 from .inference import Options, batches
 
 
 def stream(items, opts: Options):
     """(item, answer) for each item (a dict with "messages"), in order."""
+    if opts.adapter is None and opts.model is None:
+        if opts.engine != "local":
+            yield from inference.remote(items, opts)
+        else:
+            yield from generate_hf.stream(items, opts)
+        return
     if opts.engine != "local":
         raise SystemExit(
             "a regression head answers through transformers (--engine local), not through a "
