@@ -503,6 +503,16 @@ TRACKER_PACKAGES = {
     "mlflow": "mlflow-skinny>=2.16  # tracking: MLflow",
 }
 TRACKER_NAMES = {"tensorboard": "TensorBoard", "wandb": "W&B", "mlflow": "MLflow"}
+# How a project's README says to look at the run.
+TRACKER_HOWTO = {
+    "tensorboard": "`tensorboard --logdir work/tracking/tensorboard` shows it (one folder per "
+    "run name; a rerun of training adds its events to the same folder)",
+    "wandb": "log in with `wandb login` first, or set `WANDB_MODE=offline` to keep the run "
+    "in `work/tracking/wandb/` and `wandb sync` it later; each training is a new run (a "
+    "resumed one continues its run)",
+    "mlflow": "the store is `$MLFLOW_TRACKING_URI` (a server, or e.g. `sqlite:///mlflow.db`); "
+    "each training is a new run (a resumed one continues its run)",
+}
 TENSORBOARD_DIR = "work/tracking/tensorboard"  # pipeline/tracking.py's TENSORBOARD, + run
 _SAME_RUN = "set by pipeline/tracking.py before training; eval and accept log to the same run"
 

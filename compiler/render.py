@@ -15,7 +15,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import plugins, runtime
-from .backends import TRACKER_PACKAGES
+from .backends import TRACKER_HOWTO, TRACKER_NAMES, TRACKER_PACKAGES
 from .ir import Project
 
 MANIFEST = "distillgen-manifest.json"
@@ -143,6 +143,7 @@ def _environment() -> Environment:
     env.filters["md_cell"] = md_cell
     env.filters["md_code"] = md_code
     env.filters["compact"] = compact
+    env.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]
     return env
 
 
@@ -172,6 +173,8 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "backend": plugins.backend(project.training["backend"]),
         "has_merge": "pipeline/merge.py" in copied,
         "tracker_packages": TRACKER_PACKAGES,
+        "tracker_names": TRACKER_NAMES,
+        "tracker_howto": TRACKER_HOWTO,
     }
     files: dict[str, str] = {}
     for template, out in rendered_files(project):

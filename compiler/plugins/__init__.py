@@ -69,6 +69,9 @@ class Kind:
     # The block of pipeline/schema.py with what only this kind has (a template below
     # templates/), included after the label schema.
     schema_block: str | None = None
+    # What the eval report's figures of this kind show (the generated README says it),
+    # beside the training curves every kind has.
+    figures: str = ""
 
     def runtime(self) -> Path:
         return self.root / "runtime"

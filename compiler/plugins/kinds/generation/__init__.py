@@ -243,6 +243,10 @@ def smoke_sample(spec, spec_dir: Path, data_dir: Path, rows: int) -> tuple[Path,
 KIND = register_kind(
     Kind(
         name="generation",
+        figures=(
+            "each style pattern's rate in the samples against its target and review lines "
+            "(`style.png`)"
+        ),
         spec=GenerationSpec,
         metrics=GENERATION_METRICS,
         metric_args={"style": "pattern"},  # judged by the kind's own check (own_thresholds)
