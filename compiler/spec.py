@@ -347,7 +347,19 @@ class PredictSection(Strict):
         return self
 
 
-TrackingName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+_TRACKING_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def _tracking_name(value: str) -> str:
+    if not _TRACKING_NAME_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a run or project name every tracker takes: use letters, "
+            "digits, _ . and -, starting with a letter or digit (at most 128 characters)"
+        )
+    return value
+
+
+TrackingName = Annotated[str, AfterValidator(_tracking_name)]
 
 
 class TrackingSection(Strict):
