@@ -82,6 +82,7 @@ def test_golden_axolotl_config_validates(axolotl_python):
         "field": None,
         "adapter": "lora",
         "load_in_4bit": False,
+        "tracking": {"use_tensorboard": True},  # specs/poetry.yaml tracks to TensorBoard
     }
 
 
