@@ -36,8 +36,10 @@ setup-axolotl: $(AXO_STAMP)
 build: setup
 	$(VENV)/bin/distillgen build specs/poetry.yaml
 
+# Two workers (pytest-xdist), one per core; a test file's tests stay on one worker, so
+# its module fixtures are built once.
 test: setup setup-axolotl
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 golden: setup
 	for spec in specs/*.yaml; do $(VENV)/bin/distillgen build $$spec || exit 1; done

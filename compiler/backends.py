@@ -495,6 +495,17 @@ def axolotl_config(
     return tb.config, tb.rows
 
 
+LLGUIDANCE = "llguidance>=1.9  # constrained decoding with transformers (pipeline/constrain.py)"
+
+
+def constrained_requirements(project) -> list[str]:
+    """llguidance, where the project generates labelled answers with transformers."""
+    from .plugins import kind
+
+    generates = kind(project.kind).labelled and project.task.get("route") != "head"
+    return [LLGUIDANCE] if generates else []
+
+
 # ------------------------------------------------------------------- tracking
 # tracking.to -> the package the project's requirements.txt adds, and the tracker's name.
 TRACKER_PACKAGES = {

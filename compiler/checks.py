@@ -17,6 +17,7 @@ from . import spec as S
 from .errors import Problem
 from .prompting import make_env, schema_context, undeclared_names
 from .redos import exponential_problem
+from .sources import SourceError, format_of, is_saved_dataset, sample
 
 _SAMPLE_INPUT = {
     "string": "sample",
@@ -104,6 +105,7 @@ class _Checker:
             self.check_split()
             self.check_training()
             self.check_acceptance()
+            self.check_unconstrainable()
             return self.problems
         self.check_names()
         self.check_data_source()
@@ -189,52 +191,118 @@ class _Checker:
 
     def check_data_source(self) -> None:
         data = self.spec.data
-        if (data.source is None) == (data.sources is None):
-            self.add(("data",), "give exactly one of data.source and data.sources")
+        given = [data.source is not None, data.sources is not None, data.hub is not None]
+        if sum(given) != 1:
+            self.add(("data",), "give exactly one of data.source, data.sources and data.hub")
+            return
+        if data.hub is not None:
+            if data.format not in (None, "hf"):
+                self.add(("data", "format"), "a hub dataset (data.hub) is read as format hf")
             return
         if data.source is not None:
-            self.check_source_path(data.source, ("data", "source"))
+            if self.check_source_path(data.source, ("data", "source"), fmt=data.format):
+                self.check_paths(("data", "source"), data.source, data.format)
             return
-        if data.format == "csv":
-            self.add(("data", "format"), "data.sources are JSONL files")
+        if data.format is not None:
+            self.add(("data", "format"), "give each entry of data.sources its own format")
         names: set = set()
         for i, entry in enumerate(data.sources):
             base = ("data", "sources", i)
             if entry.name in names:
                 self.add(base + ("name",), f"source name {entry.name!r} is used twice")
             names.add(entry.name)
-            self.check_source_path(entry.path, base + ("path",))
+            if self.check_source_path(entry.path, base + ("path",), fmt=entry.format):
+                self.check_paths(base + ("path",), entry.path, entry.format, entry.rename)
             targets = list(entry.rename.values())
             for column, target in entry.rename.items():
                 if targets.count(target) > 1:
                     self.add(base + ("rename", column), f"two columns are renamed to {target!r}")
 
-    def check_source_path(self, src: str, path: tuple, *, directory: bool = False) -> None:
+    def check_source_path(
+        self, src: str, path: tuple, *, directory: bool = False, fmt: str | None = None
+    ) -> bool:
+        """Whether the source is a readable path next to the spec (problems added if not)."""
         posix = PurePosixPath(src.replace("\\", "/"))
         if posix.is_absolute() or re.match(r"^[A-Za-z]:", src):
             self.add(path, "the data source must be a path relative to the spec file")
-            return
+            return False
         if ".." in posix.parts:
             self.add(path, "the data source may not leave the spec's directory ('..')")
-            return
+            return False
         if "\x00" in src or any(ord(c) < 32 for c in src):
             self.add(path, "the data source path contains control characters")
-            return
-        fmt = getattr(self.spec.data, "format", None)
-        suffix = posix.suffix.lower()
-        if not directory and fmt is None and suffix not in (".jsonl", ".csv"):
-            self.add(
-                path,
-                f"cannot tell the format from {posix.suffix or 'no extension'!r}; set data.format",
-            )
+            return False
         spec_dir = self.loaded.path.parent.resolve()
         target = (spec_dir / Path(*posix.parts)).resolve()
+        fmt = fmt or getattr(self.spec.data, "format", None)
+        if not directory and format_of(target, fmt) is None:
+            if target.is_dir():
+                self.add(
+                    path,
+                    f"{src!r} is a directory but not a dataset written by save_to_disk "
+                    "(no dataset_dict.json or state.json in it)",
+                )
+            else:
+                self.add(
+                    path,
+                    f"cannot tell the format from {posix.suffix or 'no extension'!r}; "
+                    "set data.format (jsonl, csv, parquet or hf)",
+                )
+            return False
         if not target.is_relative_to(spec_dir):
             self.add(path, "the data source resolves outside the spec's directory (symlink?)")
         elif directory and not target.is_dir():
             self.add(path, f"chunk directory {src!r} not found next to the spec")
-        elif not directory and not target.is_file():
+        elif not directory and format_of(target, fmt) == "hf" and not is_saved_dataset(target):
+            self.add(path, f"{src!r} is not a directory written by save_to_disk next to the spec")
+        elif not directory and format_of(target, fmt) != "hf" and not target.is_file():
             self.add(path, f"data source {src!r} not found next to the spec")
+        else:
+            return True
+        return False
+
+    # How many rows of the source the dotted paths are checked on at compile time.
+    PATH_SAMPLE = 200
+
+    def check_paths(self, at: tuple, src: str, fmt: str | None, rename=None) -> None:
+        """The dotted paths (an input's or a label's path, a dotted labels_key) checked
+        against the first rows of the source: a value on the way that is not an object,
+        or a path no sampled row has, is reported at the path's declaration with the
+        source's row and what was found there."""
+        data = self.spec.data
+        declared = [
+            (("data", "inputs", name, "path"), field.path, None, field.required)
+            for name, field in data.inputs.items()
+            if field.path is not None
+        ]
+        if self.spec.teacher is None:  # a source the teacher labels has no labels yet
+            if data.labels_key is not None and "." in data.labels_key:
+                declared.append((("data", "labels_key"), data.labels_key, None, True))
+            for i, (name, field) in enumerate(self.fields.items()):
+                if getattr(field, "path", None) is not None:
+                    declared.append(
+                        (
+                            self.kind.label_path(name, i) + ("path",),
+                            field.path,
+                            data.labels_key,
+                            True,  # (a label absent from a row rejects it, N/A or not)
+                        )
+                    )
+        if not declared:
+            return
+        posix = PurePosixPath(src.replace("\\", "/"))
+        target = self.loaded.path.parent / Path(*posix.parts)
+        try:
+            rows = sample(target, format_of(target, fmt), self.PATH_SAMPLE, hf_split=data.hf_split)
+        except SourceError as exc:
+            self.add(at, str(exc))
+            return
+        if rename:
+            rows = [(n, {rename.get(k, k): v for k, v in row.items()}) for n, row in rows]
+        for where, dotted, under, required in declared:
+            problem = path_problem(rows, dotted, under, required, data.max_reject_share)
+            if problem:
+                self.add(where, problem)
 
     # ---------------------------------------------------------------- split
 
@@ -410,14 +478,45 @@ class _Checker:
             offset = max(offset, 0)
         return (line, indent + offset + 1)
 
+    # -------------------------------------------------------------- constrained
+
+    def check_unconstrainable(self) -> None:
+        """A kind without a label schema has nothing to hold its answers to."""
+        for section in ("eval", "predict"):
+            if getattr(getattr(self.spec, section, None), "constrained", False):
+                self.add(
+                    (section, "constrained"),
+                    f"a {self.spec.kind} answer is free text, with no label schema to "
+                    "constrain it to; remove constrained",
+                )
+
     # -------------------------------------------------------------- teacher
 
     def check_teacher(self) -> None:
         teacher = self.spec.teacher
         if teacher is None:
             return
+        fmt = S.completion_format(self.spec)
+        if teacher.constrained and teacher.constrain_with == "response_format" and fmt != "json":
+            self.add(
+                ("teacher", "constrained"),
+                f"response_format constrains JSON answers only, and these are {fmt}: set "
+                "constrain_with: vllm where the teacher is a vLLM server, or remove constrained",
+            )
         cal = teacher.calibration
         base = ("teacher", "calibration")
+        data = self.spec.data
+        if data.source is not None:
+            fmt = format_of(self.loaded.path.parent / data.source, data.format)
+            if fmt in ("parquet", "hf"):
+                self.add(
+                    ("teacher",),
+                    f"the teacher labels JSONL or CSV sources, not {fmt}: convert the source "
+                    "(for example with pandas: read_parquet(...).to_json(..., orient='records', "
+                    "lines=True)) or leave the teacher out",
+                )
+        elif data.hub is not None:
+            self.add(("teacher",), "the teacher labels JSONL or CSV sources, not a hub dataset")
         if cal.candidates is not None:
             self.check_source_path(cal.candidates, base + ("candidates",))
         elif self.spec.data.source is None:
@@ -550,6 +649,48 @@ def refusal_path(backend, kind: str, route: str | None, quantize: str) -> tuple:
     return ("training", "quantize")
 
 
+def path_problem(
+    rows: list, dotted: str, under: str | None, required: bool, tolerated: float = 0.0
+) -> str | None:
+    """What is wrong with a dotted path on sampled (row name, row) pairs, or None: rows
+    where a value on the way is not an object (more of them than the ``tolerated`` share
+    of rejects: the first is named), or (``required``) that no row has a value there,
+    with what the first row holds at the deepest key found."""
+    from .runtime.pipeline.paths import MISSING, PathError, value_at
+
+    found, broken = False, []
+    for name, row in rows:
+        try:
+            node = value_at(row, under, MISSING) if under else row
+            if node is MISSING:
+                continue
+            if not isinstance(node, dict):
+                raise PathError(f"{under} is {type(node).__name__}, not an object of labels")
+            if value_at(node, dotted, MISSING) is not MISSING:
+                found = True
+        except PathError as exc:
+            broken.append(f"{name}: {exc}")
+    if len(broken) > tolerated * len(rows):
+        more = f" ({len(broken)} of the first {len(rows)} rows)" if len(broken) > 1 else ""
+        return broken[0] + more
+    if found or not required or not rows:
+        return None
+    full = f"{under}.{dotted}" if under else dotted
+    name, row = rows[0]
+    keys, node = [], row
+    for key in full.split("."):
+        if not isinstance(node, dict) or key not in node:
+            break
+        keys.append(key)
+        node = node[key]
+    have = sorted(node)[:12] if isinstance(node, dict) else []
+    at = ".".join(keys) or "the row"
+    return (
+        f"{full!r} is not in any of the first {len(rows)} rows; {name}: {at} has keys "
+        + ", ".join(map(repr, have))
+    )
+
+
 def field_dicts(spec) -> list[dict]:
     """Label fields as plain dicts (what templates and generated code see), in spec order."""
     return [
@@ -562,6 +703,7 @@ def field_dicts(spec) -> list[dict]:
             "allow_na": f.allow_na and S.na_token(spec) is not None,
             "minimum": f.minimum,
             "maximum": f.maximum,
+            "path": f.path,
         }
         for name, f in S.label_fields(spec).items()
     ]

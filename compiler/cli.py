@@ -128,9 +128,29 @@ def validate(spec: Path) -> None:
 @click.argument("name")
 @click.option(
     "--kind",
-    required=True,
+    default=None,
     type=click.Choice(list(plugins.KINDS)),
-    help="The task kind of the starter spec.",
+    help="The task kind (required without --from; with it, inferred unless given).",
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Infer the spec from this data: JSONL, CSV, Parquet or a save_to_disk directory.",
+)
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    help="A label column (repeat for several; dotted for a nested one). Default: by its name.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet", "hf"]),
+    default=None,
+    help="The --from file's format, where its name does not say.",
 )
 @click.option(
     "--dir",
@@ -138,17 +158,35 @@ def validate(spec: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("specs"),
     show_default=True,
-    help="Where the starter directory NAME/ is made.",
+    help="Where the directory NAME/ is made.",
 )
-def new(name: str, kind: str, out_dir: Path) -> None:
-    """Make a starter spec NAME of KIND with sample data; it builds and smokes as it is."""
-    from .new import ScaffoldError, scaffold
+def new(
+    name: str,
+    kind: str | None,
+    source: Path | None,
+    labels: tuple[str, ...],
+    fmt: str | None,
+    out_dir: Path,
+) -> None:
+    """Make a spec NAME: inferred from your data (--from FILE), or a neutral starter of
+    KIND with sample data. It validates, builds and smokes as it is."""
+    from .new import ScaffoldError, from_data, scaffold
 
+    if source is None and kind is None:
+        _fail(ScaffoldError("give --from FILE (your data) or --kind KIND (a neutral starter)"))
+    if source is None and (labels or fmt):
+        _fail(ScaffoldError("--label and --format describe the --from file: give --from"))
     try:
-        spec = scaffold(name, kind, out_dir)
+        if source is not None:
+            spec = from_data(name, source, out_dir, list(labels) or None, kind, fmt)
+        else:
+            spec = scaffold(name, kind, out_dir)
     except ScaffoldError as exc:
         _fail(exc)
+    questions = spec.read_text(encoding="utf-8").count("# QUESTION:")
     click.echo(f"made {spec} and {spec.parent / 'data'}/")
+    if questions:
+        click.echo(f"{questions} QUESTION comment(s) in the spec: the data leaves them open")
     click.echo(f"next: distillgen build {spec}   (or: distillgen smoke {spec})")
 
 

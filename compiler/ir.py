@@ -16,6 +16,7 @@ from . import __version__, plugins
 from . import spec as S
 from .backends import Row
 from .checks import field_dicts
+from .sources import format_of
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,13 @@ class Project:
     predict: dict = field(default_factory=dict)
     # Experiment tracking: {"to", "project", "run"} (None: no tracker)
     tracking: dict | None = None
+    hub: dict | None = None  # data.hub: {"id", "split", "revision"} instead of a file
+    hf_split: str | None = None  # the split of a saved DatasetDict, where one is read
+
+    @property
+    def formats(self) -> set[str]:
+        """Every format the project reads its sources in."""
+        return {s["format"] for s in self.sources} if self.sources else {self.source_format}
 
 
 def rel_path(target: Path, start: Path) -> str:
@@ -131,13 +139,18 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
                 {
                     "name": entry.name,
                     "path": rel_path(path, out_dir),
+                    "format": format_of(path, entry.format) or "jsonl",
                     "weight": entry.weight,
                     "rename": dict(entry.rename),
                 }
             )
+    elif spec.data.hub is not None and ov.source is None:
+        source_path, fmt = None, "hf"
     else:
         source_path = ov.source if ov.source is not None else spec_dir / spec.data.source
-        fmt = spec.data.format or PurePosixPath(str(source_path)).suffix.lower().lstrip(".")
+        fmt = format_of(Path(source_path), spec.data.format) or PurePosixPath(
+            str(source_path)
+        ).suffix.lower().lstrip(".")
 
     fields = field_dicts(spec)
     label_fields = S.label_fields(spec)
@@ -164,7 +177,13 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         spec_ref=rel_path(loaded.path, out_dir),
         spec_sha256=hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
         inputs=[
-            {"name": n, "type": f.type, "required": f.required, "max_chars": f.max_chars}
+            {
+                "name": n,
+                "type": f.type,
+                "required": f.required,
+                "max_chars": f.max_chars,
+                "path": f.path,
+            }
             for n, f in spec.data.inputs.items()
         ],
         id_field=spec.data.id_field,
@@ -189,6 +208,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "batch_size": spec.eval.batch_size,
             "review_sample": spec.eval.review_sample,
             "base_shots": spec.eval.base_shots,
+            "constrained": spec.eval.constrained,
         },
         acceptance=thresholds(spec),
         predict={
@@ -197,11 +217,16 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
                 "review": spec.predict.review_missing_rate,
             },
             "checkpoint_every": spec.predict.checkpoint_every,
+            "constrained": spec.predict.constrained,
         },
     )
     project.task = kind.task(spec, ov)
     project.tracking = resolve_tracking(spec)
     project.sources = sources
+    if source_path is None and not sources:
+        project.hub = spec.data.hub.model_dump()
+    if "hf" in project.formats:
+        project.hf_split = spec.data.hf_split
     project.teacher = _teacher(spec, out_dir, spec_dir)
     if project.teacher is not None and ov.teacher_base_url is not None:
         project.teacher["base_url"] = ov.teacher_base_url
@@ -232,6 +257,8 @@ def _teacher(spec, out_dir: Path, spec_dir: Path) -> dict | None:
         "budget": t.budget,
         "system": t.system,
         "template": t.template,
+        "constrained": t.constrained,
+        "constrain_with": t.constrain_with,
         "calibration": {
             "candidates": rel_path(candidates, out_dir),
             "stratum_field": cal.stratum_field,

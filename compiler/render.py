@@ -117,8 +117,9 @@ FIELD_DEFAULTS = {
     "allow_na": False,
     "minimum": None,
     "maximum": None,
+    "path": None,
 }
-INPUT_DEFAULTS = {"required": True, "max_chars": None}
+INPUT_DEFAULTS = {"required": True, "max_chars": None, "path": None}
 
 
 def compact(items: list[dict], defaults: dict) -> list[dict]:
@@ -175,6 +176,9 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "tracker_packages": TRACKER_PACKAGES,
         "tracker_names": TRACKER_NAMES,
         "tracker_howto": TRACKER_HOWTO,
+        "has_export": "pipeline/export.py" in copied,
+        "has_serve": "pipeline/serve.py" in copied,
+        "has_parity": "pipeline/parity.py" in copied,
     }
     files: dict[str, str] = {}
     for template, out in rendered_files(project):
@@ -221,7 +225,9 @@ def runtime_files(project: Project) -> dict[str, Path]:
     backend_only = {path for b in plugins.BACKENDS.values() for path in b.uses}
     head = route == "head"
     wanted = {
-        "pipeline/csv_rows.py": project.source_format == "csv",
+        "pipeline/csv_rows.py": "csv" in project.formats,
+        "pipeline/parquet_rows.py": "parquet" in project.formats,
+        "pipeline/hf_rows.py": "hf" in project.formats,
         "pipeline/mix.py": bool(project.sources),
         "pipeline/oversample.py": project.task.get("balance") == "oversample",
         "pipeline/label_answer.py": project.prompt["completion_format"] == "label",
@@ -232,14 +238,33 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/llm.py": project.teacher is not None or kind.labelled,
         "pipeline/teacher.py": project.teacher is not None,
         "pipeline/tracking.py": project.tracking is not None,
+        # A server answers chat prompts: not the head's scores. Parity compares greedy
+        # answers with eval's: labelled kinds only (generation samples its style prompts).
+        "pipeline/serve.py": not head,
+        "pipeline/parity.py": kind.labelled and not head,
     }
-    return {
+    files = {
         out: source
         for out, source in found.items()
         if wanted.get(out, True)
         and out not in kind.not_shared
         and (out not in backend_only or out in backend.uses)
     }
+    if "pipeline/weights.py" not in files:  # a backend that does not say how it exports
+        files = {out: source for out, source in files.items() if out not in EXPORT_STEPS}
+    return files
+
+
+# The export steps' modules: a project has them where its backend has pipeline/weights.py.
+EXPORT_STEPS = frozenset(
+    {
+        "pipeline/export.py",
+        "pipeline/card.py",
+        "pipeline/publish.py",
+        "pipeline/serve.py",
+        "pipeline/parity.py",
+    }
+)
 
 
 def manifest(project: Project, files: dict[str, str]) -> str:

@@ -33,8 +33,12 @@ from . import plugins
 from .compile import build_project
 from .ir import Overrides
 from .load import read_spec
+from .sources import format_of
 
 ACCEPT_DECISIONS = {0: "PASS", 3: "REVIEW", 4: "FAIL"}
+
+
+SAMPLE_SUFFIX = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet", "hf": ""}
 
 
 def _sample_source(source: Path, fmt: str, rows: int, dest: Path) -> tuple[Path, int, int]:
@@ -43,6 +47,9 @@ def _sample_source(source: Path, fmt: str, rows: int, dest: Path) -> tuple[Path,
     (which the data step's rejects give) are the source's. Returns the sample, the records
     taken and the source lines they span."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in ("parquet", "hf"):  # the first rows, written in the source's own format
+        taken = _table_prefix(source, fmt, rows, dest)
+        return dest, taken, taken
     if fmt == "csv":
         data, taken = _csv_prefix(source, rows)
     else:
@@ -51,6 +58,40 @@ def _sample_source(source: Path, fmt: str, rows: int, dest: Path) -> tuple[Path,
         data += b"\n"
     dest.write_bytes(data)
     return dest, taken, data.count(b"\n")
+
+
+def _table_prefix(source: Path, fmt: str, rows: int, dest: Path, hf_split: str = "train") -> int:
+    """The first ``rows`` rows of a Parquet file or a saved dataset, written as one."""
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(source) as handle:
+            batch = next(handle.iter_batches(batch_size=rows), None)
+            table = (
+                pa.Table.from_batches([batch])
+                if batch is not None
+                else handle.schema_arrow.empty_table()
+            )
+        pq.write_table(table, dest)
+        return table.num_rows
+    from .sources import load_hf
+
+    dataset = load_hf(source, hf_split)
+    dataset = dataset.select(range(min(rows, len(dataset))))
+    dataset.save_to_disk(str(dest))
+    return len(dataset)
+
+
+def sample_texts(path: Path, fmt: str) -> list[str]:
+    """A sample's lines (a Parquet or HF sample's rows as JSON) for the tiny tokenizer."""
+    if fmt in ("parquet", "hf"):
+        from .sources import sample
+
+        return [
+            json.dumps(row, ensure_ascii=False, default=str) for _, row in sample(path, fmt, 10**6)
+        ]
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()
 
 
 def _sampled(source, taken: int, lines: int) -> str:
@@ -222,26 +263,40 @@ def _run(loaded, spec, spec_path, work, rows, steps, echo, started, backend, rou
         sample, texts = kind.smoke_sample(spec, spec_dir, work / "data", rows)
     elif spec.data.sources is not None:  # an even share of the rows from each source
         share = -(-rows // len(spec.data.sources))
+        formats = {}
         for entry in spec.data.sources:
-            dest = work / "data" / f"sample-{entry.name}.jsonl"
+            fmt = format_of(spec_dir / entry.path, entry.format) or "jsonl"
+            dest = work / "data" / f"sample-{entry.name}{SAMPLE_SUFFIX[fmt]}"
             samples[entry.name], taken, lines = _sample_source(
-                spec_dir / entry.path, "jsonl", share, dest
+                spec_dir / entry.path, fmt, share, dest
             )
+            formats[entry.name] = fmt
             echo(_sampled(entry.path, taken, lines))
         sample = None
+    elif spec.data.hub is not None:
+        echo(
+            f"smoke: data.hub ({spec.data.hub.id}) is read from the network, which the smoke "
+            "does not use: save the dataset with save_to_disk and point data.source at it"
+        )
+        echo("smoke: FAILED before the first step")
+        return False
     else:
         source = spec_dir / spec.data.source
-        fmt = spec.data.format or source.suffix.lower().lstrip(".")
-        sample, taken, lines = _sample_source(source, fmt, rows, work / "data" / f"sample.{fmt}")
+        fmt = format_of(source, spec.data.format) or source.suffix.lower().lstrip(".")
+        dest = work / "data" / f"sample{SAMPLE_SUFFIX.get(fmt, '.' + fmt)}"
+        sample, taken, lines = _sample_source(source, fmt, rows, dest)
         echo(_sampled(spec.data.source, taken, lines))
 
     t0 = time.perf_counter()
     if kind.smoke_sample is None:
-        texts = [
-            line
-            for path in ([sample] if sample is not None else samples.values())
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
-        ] + [spec.prompt.template]
+        paths = (
+            [(sample, fmt)]
+            if sample is not None
+            else [(path, formats[name]) for name, path in samples.items()]
+        )
+        texts = [line for path, fmt in paths for line in sample_texts(path, fmt)] + [
+            spec.prompt.template
+        ]
     model_dir = build_tiny_model(work / "model", texts)
     echo(f"smoke: tiny model and tokenizer built in {time.perf_counter() - t0:.1f}s ({model_dir})")
 
@@ -343,9 +398,17 @@ def _build_and_run(
             ]
     # make predict on the sample, where a model was trained (before the project's tests).
     if (project_dir / "pipeline" / "predict.py").is_file() and "eval" in dict(plan):
-        corpus = sample if sample is not None else next(iter(samples.values()))
-        predict = [python, "-m", "pipeline.predict", str(corpus), "--engine", "local"]
-        plan = [*plan[:-1], ("predict", [*predict, "--batch-size", "4"]), plan[-1]]
+        predict = [python, "-m", "pipeline.predict"]
+        if plugins.kind(spec.kind).labelled:  # the sample's rows, four to a batch
+            corpus = sample if sample is not None else next(iter(samples.values()))
+            if corpus.is_dir() or corpus.suffix == ".parquet":  # predict reads JSONL or CSV
+                rows = sample_texts(corpus, "hf" if corpus.is_dir() else "parquet")
+                corpus = work / "data" / "predict-sample.jsonl"
+                corpus.write_text("".join(row + "\n" for row in rows), encoding="utf-8")
+            predict += [str(corpus), "--engine", "local", "--batch-size", "4"]
+        else:  # the style prompts, once each, short
+            predict += ["--samples", "1", "--max-new-tokens", "16"]
+        plan = [*plan[:-1], ("predict", predict), plan[-1]]
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     ok = True
@@ -569,9 +632,10 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         if decision is None or not found:
             return f"exit {code}", False
         s = json.loads(found[0].read_text(encoding="utf-8"))
+        gate = "style gate" if "samples" in s else "missing-rate gate"
         return (
             f"{s['rows']} rows: {s['answered']} answered, {s['rejected']} rejected; "
-            f"missing-rate gate {decision}",
+            f"{gate} {decision}",
             True,
         )
     if name == "accept":

@@ -93,6 +93,23 @@ OneLinePath = Annotated[
 Text = Annotated[str, StringConstraints(max_length=100_000)]
 
 
+def _dotted(value: str) -> str:
+    if any(ord(ch) < 32 for ch in value):
+        raise ValueError("must be a single line without control characters")
+    if any(part.strip() == "" for part in value.split(".")):
+        raise ValueError(
+            f"{value!r} is not a dotted path: keys separated by single dots "
+            "(like oracle.scores.hope), none of them empty"
+        )
+    return value
+
+
+# A key of a row, or keys into its nested objects joined by dots (oracle.scores.hope).
+DottedPath = Annotated[
+    str, StringConstraints(min_length=1, max_length=500), AfterValidator(_dotted)
+]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
@@ -109,16 +126,35 @@ class InputField(Strict):
     required: bool = Field(True, description="Rows without this field are rejected.")
     description: Text | None = None
     max_chars: int | None = Field(None, gt=0, description="Reject rows whose value is longer.")
+    path: DottedPath | None = Field(
+        None,
+        description=(
+            "Where the row keeps this input when it is not the top-level column of the same "
+            "name: keys joined by dots into nested objects (meta.critique). A flat file "
+            "(CSV) may name the column itself 'meta.critique'."
+        ),
+    )
 
 
 SourcePath = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
+SourceFormat = Literal["jsonl", "csv", "parquet", "hf"]
+
+
 class SourceEntry(Strict):
-    """One of several JSONL sources mixed into one dataset."""
+    """One of several sources mixed into one dataset."""
 
     name: Identifier = Field(description="Short name; row ids and reports are prefixed with it.")
-    path: SourcePath = Field(description="JSONL file, relative to the spec file.")
+    path: SourcePath = Field(
+        description=(
+            "JSONL, CSV or Parquet file, or a directory written by datasets' save_to_disk, "
+            "relative to the spec file."
+        )
+    )
+    format: SourceFormat | None = Field(
+        None, description="Defaults from the path, as data.format does."
+    )
     weight: float = Field(
         1.0,
         gt=0,
@@ -136,18 +172,44 @@ class SourceEntry(Strict):
     )
 
 
+class HubSource(Strict):
+    """A dataset on the Hugging Face hub, loaded with datasets.load_dataset (needs network)."""
+
+    id: Annotated[
+        str,
+        StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?$"),
+    ] = Field(description="The dataset's hub id, owner/name.")
+    split: OneLine = Field("train", description="The split to read.")
+    revision: OneLine | None = Field(None, description="A branch, tag or commit; None: main.")
+
+
 class DataSection(Strict):
     source: SourcePath | None = Field(
-        None, description="JSONL or CSV file, relative to the spec file (or give sources)."
+        None,
+        description=(
+            "JSONL, CSV or Parquet file, or a directory written by datasets' save_to_disk, "
+            "relative to the spec file (or give sources, or hub)."
+        ),
     )
     sources: list[SourceEntry] | None = Field(
         None,
         min_length=1,
         max_length=100,
-        description="Several JSONL files mixed with weights (instead of source).",
+        description="Several sources mixed with weights (instead of source).",
     )
-    format: Literal["jsonl", "csv"] | None = Field(
-        None, description="Defaults to the source file's extension."
+    hub: HubSource | None = Field(
+        None, description="A Hugging Face hub dataset (instead of source); needs network."
+    )
+    format: SourceFormat | None = Field(
+        None,
+        description=(
+            "jsonl, csv, parquet or hf (a saved Hugging Face dataset). Default from the "
+            "source: .jsonl/.json, .csv, .parquet, or a directory with a saved dataset."
+        ),
+    )
+    hf_split: OneLine = Field(
+        "train",
+        description="The split read from a saved DatasetDict (a saved Dataset has no splits).",
     )
     id_field: Identifier | None = Field(
         "id",
@@ -156,10 +218,11 @@ class DataSection(Strict):
             "<source name>:<line>)."
         ),
     )
-    labels_key: Identifier | None = Field(
+    labels_key: DottedPath | None = Field(
         None,
         description=(
-            "Key of a nested object holding the labels; by default labels are top-level columns."
+            "Key of a nested object holding the labels, dotted for deeper ones "
+            "(oracle.scores); by default labels are top-level columns."
         ),
     )
     inputs: dict[Identifier, InputField] = Field(min_length=1)
@@ -184,6 +247,13 @@ class LabelField(Strict):
     allow_na: bool = Field(True, description="Whether the not-applicable token is a valid answer.")
     minimum: float | None = None
     maximum: float | None = None
+    path: DottedPath | None = Field(
+        None,
+        description=(
+            "Where the labels keep this field when it is not the key of the same name: keys "
+            "joined by dots (oracle.scores.hope), read from the row or data.labels_key's object."
+        ),
+    )
 
 
 # ------------------------------------------------------------------------- prompt
@@ -318,6 +388,12 @@ class EvalSection(Strict):
             "(drawn from the train split only, seeded by split.seed); 0: zero-shot."
         ),
     )
+    constrained: bool = Field(
+        False,
+        description="Constrained decoding: the answers are held to the label schema (a regex "
+        "or JSON Schema derived from it) while they are generated. `make eval CONSTRAINED=0|1` "
+        "chooses for one run; `make eval-constrained` runs the other way beside it.",
+    )
 
 
 class PredictSection(Strict):
@@ -335,6 +411,11 @@ class PredictSection(Strict):
     )
     checkpoint_every: int = Field(
         1000, gt=0, description="Rows between fsynced checkpoints (a killed run resumes there)."
+    )
+    constrained: bool = Field(
+        False,
+        description="Constrained decoding for make predict (as eval.constrained); "
+        "`make predict CONSTRAINED=0|1` chooses for one run.",
     )
 
     @model_validator(mode="after")
@@ -507,6 +588,17 @@ class TeacherSection(Strict):
         ),
     )
     calibration: Calibration
+    constrained: bool = Field(
+        False,
+        description="Ask the teacher for answers held to the label schema: response_format "
+        "with the JSON Schema (JSON answers), or with constrain_with: vllm vLLM's "
+        "structured_outputs (regex, choice or JSON; any answer format).",
+    )
+    constrain_with: Literal["response_format", "vllm"] = Field(
+        "response_format",
+        description="How a constrained request says so: response_format (the OpenAI API; "
+        "JSON answers only) or vllm (a vLLM server's structured_outputs).",
+    )
 
 
 # --------------------------------------------------------------------------- spec

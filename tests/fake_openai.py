@@ -11,6 +11,8 @@ the body: the answer is cut and finish_reason is "length"), wrong_fraction (that
 share of distinct prompts, exactly, answered by ``wrong(body)``), hold_after
 (after that many answers, requests hang until ``release()``, then the connection
 is closed unanswered). ``answered`` counts the answers delivered per prompt.
+A request with "logprobs": true gets them from ``tokens(content)`` (a list of
+(token text, log-probability)), or none when ``tokens`` is not given.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class FakeOpenAI:
         self.truncate = faults.pop("truncate", None)
         self.wrong_fraction = faults.pop("wrong_fraction", 0.0)
         self.hold_after = faults.pop("hold_after", None)
+        self.tokens = faults.pop("tokens", None)
         if faults:
             raise TypeError(f"unknown faults: {sorted(faults)}")
         self.lock = threading.Lock()
@@ -172,6 +175,13 @@ class FakeOpenAI:
                         "total_tokens": prompt_tokens + completion_tokens,
                     },
                 }
+                if body.get("logprobs") and fake.tokens is not None:
+                    payload["choices"][0]["logprobs"] = {
+                        "content": [
+                            {"token": token, "logprob": logprob, "bytes": None, "top_logprobs": []}
+                            for token, logprob in fake.tokens(content)
+                        ]
+                    }
                 self._send(200, json.dumps(payload).encode())
                 with fake.lock:
                     fake.answered[key] += 1

@@ -192,7 +192,8 @@ def test_generation_smoke(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for step in ("data", "train", "resume", "merge", "eval", "score", "accept", "tests"):
+    steps = ("data", "train", "resume", "merge", "eval", "score", "accept", "predict", "tests")
+    for step in steps:
         assert f"smoke: {step:<6} ok" in proc.stdout, proc.stdout
     # The spec trains QLoRA (bitsandbytes, CUDA); without a GPU the smoke says what it did.
     assert "training.quantize 4bit needs CUDA (none here): the smoke trains unquantized" in (
@@ -280,3 +281,88 @@ def test_a_tokenizer_that_cannot_load_is_a_clear_data_error(tmp_path, tiny_model
         mods["data"].build(
             out / "../spec/data/gaea_chunks", out / "work" / "data", str(tmp_path / "no-such")
         )
+
+
+def test_predict_continues_prompts_keeps_columns_rejects_and_resumes(tmp_path, tiny_model):
+    """make predict for a generation spec: a CSV of prompts (quoted newlines, extra
+    columns) continued N times each in input order; rows without a prompt or too long
+    for the context in rejects with reasons; a run killed with SIGKILL and started
+    again writes the same bytes as an uninterrupted one (sampling is seeded per row)."""
+    import csv as csv_module
+    import signal
+    import time
+
+    project = tmp_path / "g"
+    build_into(SPEC, project, Overrides(model_base=str(tiny_model)))
+    rows = [
+        {"id": f"p{i}", "prompt": f"You walk to the gate number {i}.", "note": "x"}
+        for i in range(10)
+    ]
+    rows[2]["prompt"] = 'Rain falls.\nYou wait under the arch,\n"quiet", for a while.'
+    rows[4]["prompt"] = ""
+    rows[7]["prompt"] = "word " * 3000
+    path = tmp_path / "prompts.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv_module.DictWriter(handle, ["id", "prompt", "note"])
+        writer.writeheader()
+        writer.writerows(rows)
+    env = {**os.environ, "PYTHONPATH": ""}
+    args = ["--base", "--samples", "2", "--max-new-tokens", "40", "--max-context", "512"]
+
+    def predict(out, every="1", **kwargs):
+        command = [sys.executable, "-m", "pipeline.predict", str(path), "--out", str(out)]
+        return subprocess.Popen(
+            [*command, *args, "--checkpoint-every", every],
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            **kwargs,
+        )
+
+    whole = predict(tmp_path / "whole", every="100")
+    out, _ = whole.communicate(timeout=300)
+    assert whole.returncode in (0, 3, 4), out
+    done = tmp_path / "whole"
+    lines = [json.loads(x) for x in (done / "predictions.jsonl").read_text().splitlines()]
+    kept = [r for r in rows if r["id"] not in ("p4", "p7")]
+    assert [(x["id"], x["sample"]) for x in lines] == [(r["id"], j) for r in kept for j in (0, 1)]
+    assert all(x["note"] == "x" and x["finish"] in ("stop", "length") for x in lines)
+    assert lines[4]["prompt"] == rows[2]["prompt"]  # the quoted newlines, as written
+    with open(done / "predictions.csv", encoding="utf-8", newline="") as handle:
+        table = list(csv_module.reader(handle))
+    assert table[0] == ["id", "prompt", "note", "sample", "output", "finish", "tokens"]
+    assert len(table) == 1 + 16
+    rejects = [json.loads(x) for x in (done / "rejects.jsonl").read_text().splitlines()]
+    # CSV records are numbered by the line they start on (row 2's prompt spans three lines).
+    assert [(r["row"], r["reason"].split(":")[0]) for r in rejects] == [
+        (8, "no prompt"),
+        (11, "too long"),
+    ]
+    assert "passes the context of 512 tokens" in rejects[1]["reason"]
+    summary = json.loads((done / "summary.json").read_text())
+    assert (summary["rows"], summary["answered"], summary["rejected"]) == (10, 8, 2)
+    assert summary["samples"] == 16
+    assert {g["metric"] for g in summary["gate"]} == {"style.second_person", "style.italics"}
+
+    # Killed after some checkpoints, then started again: the same bytes.
+    killed = tmp_path / "killed"
+    proc = predict(killed)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        state = killed / "checkpoint.json"
+        if state.is_file() and json.loads(state.read_text())["records"] >= 3:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.01)
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert not (killed / "summary.json").exists()
+    again = predict(killed)
+    out, _ = again.communicate(timeout=300)
+    assert again.returncode == whole.returncode, out
+    assert "resuming after" in out
+    for name in ("predictions.jsonl", "predictions.csv", "rejects.jsonl", "summary.json"):
+        assert (killed / name).read_bytes() == (done / name).read_bytes(), name
+    assert not (killed / "checkpoint.json").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -268,7 +269,12 @@ def test_csv_input_keeps_its_columns(project, gold, tmp_path):
     assert table[0][6 : 6 + len(fields)] == fields
     assert len(table) == 6
     reject = json.loads((tmp_path / "o" / "rejects.jsonl").read_text())
-    assert reject["row"] == 7 and reject["reason"].startswith("year: expected an integer")
+    # A record is numbered by the line it starts on, as the data step numbers CSV rows
+    # (the poems' quoted newlines make it line 72, not record 7).
+    text = source.read_text(encoding="utf-8")
+    line = text.count("\n", 0, text.index("x,a poem,T,A")) + 1
+    assert line > 7
+    assert reject["row"] == line and reject["reason"].startswith("year: expected an integer")
 
 
 def test_local_engine_batched_equals_one_at_a_time(project, gold, tmp_path, tiny_model):
@@ -310,8 +316,15 @@ def test_vllm_engine_arguments(project, tmp_path, monkeypatch):
 
         def chat(self, conversations, params, **kwargs):
             calls.setdefault("chat", []).append((len(conversations), params, kwargs))
+            logprob = types.SimpleNamespace
             out = types.SimpleNamespace(
-                text="period: modern", finish_reason="stop", token_ids=[1, 2]
+                text="period: modern",
+                finish_reason="stop",
+                token_ids=[1, 2],
+                logprobs=[  # the chosen token and the top 1, as vLLM gives them
+                    {1: logprob(decoded_token="period: ", logprob=-1.0)},
+                    {2: logprob(decoded_token="modern", logprob=-0.5), 3: logprob()},
+                ],
             )
             return [types.SimpleNamespace(outputs=[out]) for _ in conversations]
 
@@ -365,6 +378,12 @@ def test_vllm_engine_arguments(project, tmp_path, monkeypatch):
     list(inference.remote(iter(items), merged))
     assert "enable_lora" not in calls["llm"] and calls["llm"]["model"] == "/m/merged"
     assert calls["chat"][0][2]["lora_request"] is None
+    # --confidence: the chosen token's log-probability and text, per token.
+    calls.clear()
+    sure = inference.Options(engine="vllm", model="/m/merged", logprobs=True)
+    got = list(inference.remote(iter(items[:1]), sure))
+    assert calls["chat"][0][1].kwargs["logprobs"] == 1
+    assert got[0][1]["logprobs"] == [["period: ", -1.0], ["modern", -0.5]]
 
 
 def test_ray_pipeline_writes_what_the_single_machine_writes(project, gold, tmp_path):
@@ -392,3 +411,119 @@ def test_ray_pipeline_writes_what_the_single_machine_writes(project, gold, tmp_p
         )
     assert done.returncode == single.returncode, done.stdout[-2000:] + done.stderr[-3000:]
     assert digest(tmp_path / "ray") == digest(tmp_path / "one")
+
+
+def test_confidence_per_field_from_the_servers_logprobs(project, gold, tmp_path):
+    """--confidence: each field's column holds the probability the server gave its
+    value's tokens, and nothing else (the key and the line break do not count); a field
+    the answer lacks has none; the other columns are those of a run without it."""
+    answers, rows, fields = gold
+    chance = {name: round(0.5 + 0.4 * i / len(fields), 6) for i, name in enumerate(fields)}
+
+    def tokens(content):
+        out = []
+        for text in content.splitlines(keepends=True):
+            key, value = text.rstrip("\n").split(": ", 1)
+            out += [(key + ": ", -3.0), (value, math.log(chance[key]))]
+            out += [("\n", -2.0)] if text.endswith("\n") else []
+        return out
+
+    first = rows[1]["poem"]
+    source = corpus(tmp_path / "corpus.jsonl", rows[:4], extra=False)
+    drop = answer_with(answers, drop=lambda text: first in text)
+    with FakeOpenAI(drop, tokens=tokens) as server:
+        plain = run_predict(project, [source, "--server", server.url, "--out", tmp_path / "p"])
+        sure = run_predict(
+            project, [source, "--server", server.url, "--out", tmp_path / "c", "--confidence"]
+        )
+    assert plain.returncode == sure.returncode, sure.stderr
+    with_conf = [json.loads(x) for x in (tmp_path / "c" / "predictions.jsonl").open()]
+    without = [json.loads(x) for x in (tmp_path / "p" / "predictions.jsonl").open()]
+    for a, b in zip(with_conf, without, strict=True):
+        assert {k: a[k] for k in b} == b
+        assert set(a) - set(b) == {f"{name}_confidence" for name in fields}
+    assert [with_conf[0][f"{n}_confidence"] for n in fields] == [chance[n] for n in fields]
+    assert with_conf[1][f"{fields[0]}_confidence"] is None  # the dropped first field
+    assert with_conf[1][f"{fields[1]}_confidence"] == chance[fields[1]]
+    with open(tmp_path / "c" / "predictions.csv", newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    start = header.index(fields[-1]) + 1
+    assert header[start : start + len(fields)] == [f"{n}_confidence" for n in fields]
+
+
+def test_local_engine_logprobs_are_the_models_own(project, tiny_model):
+    """generate_batch(logprobs=True): each token's log-probability is the one the model
+    gives it in a teacher-forced pass over prompt + answer, and the token texts spell
+    the answer; the answers themselves are those of a call without logprobs."""
+    import torch
+
+    mods = load_generated(project, ("schema", "generate_hf", "confidence"))
+    generate_hf = mods["generate_hf"]
+    model, tokenizer = generate_hf.load_model(None, str(tiny_model))
+    conversations = [
+        [{"role": "user", "content": "Title: Rain\nPoem: the rain falls"}],
+        [{"role": "user", "content": "Title: A much longer title here\nPoem: and a longer poem"}],
+    ]
+    plain = generate_hf.generate_batch(model, tokenizer, conversations, 12)
+    scored = generate_hf.generate_batch(model, tokenizer, conversations, 12, logprobs=True)
+    for a, b, messages in zip(plain, scored, conversations, strict=True):
+        assert {k: b[k] for k in a} == a
+        assert "".join(piece for piece, _ in b["logprobs"]) == b["output"]
+        prompt = tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_dict=False
+        )
+        ids = torch.tensor([prompt + b["ids"]])
+        with torch.no_grad():
+            logits = model(input_ids=ids).logits[0].float()
+        forced = torch.log_softmax(logits, dim=-1)
+        expected = [float(forced[len(prompt) - 1 + k, token]) for k, token in enumerate(b["ids"])]
+        assert [lp for _, lp in b["logprobs"]] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("golden", "output", "tokens", "expected"),
+    [
+        # key_value: the value on its line; the key, the line break and others do not count
+        (
+            "poetry",
+            "period: Romantic\nregister: N/A",
+            [
+                ("period: ", -3),
+                ("Rom", -0.1),
+                ("antic", -0.2),
+                ("\n", -5),
+                ("register: ", -1),
+                ("N/A", -0.3),
+            ],
+            {"period": 0.740818, "register": 0.740818, "literary_movement": None},
+        ),
+        # json: the member's value, a number or a quoted string
+        (
+            "uplifting",
+            '{"agency": 7, "progress": 10}',
+            [
+                ('{"agency": ', -2),
+                ("7", -0.5),
+                (', "progress": ', -2),
+                ("1", -0.1),
+                ("0", -0.1),
+                ("}", -4),
+            ],
+            {"agency": 0.606531, "progress": 0.818731},
+        ),
+        # label: the whole answer is its one field's value (spaces around it aside)
+        (
+            "toxicity",
+            " toxic\n",
+            [(" ", -1), ("tox", -0.2), ("ic", -0.1), ("\n", -3)],
+            {"label": 0.740818},
+        ),
+        # tokens that do not spell the answer cannot be placed in it: no confidence
+        ("toxicity", "toxic", [("tox", -0.2)], {"label": None}),
+    ],
+)
+def test_field_confidence_spans_in_every_completion_format(golden, output, tokens, expected):
+    conf = load_generated(ROOT / "generated" / golden, ("schema", "confidence"))["confidence"]
+    found = conf.fields(output, [list(t) for t in tokens])
+    assert {k: found[k] for k in expected} == expected
+    assert set(found) == set(conf.schema.FIELD_NAMES)

@@ -154,6 +154,115 @@ def test_eval_killed_midway_resumes_without_duplicates_or_gaps(smoke_run, tmp_pa
     assert metrics["duplicate_ids"] == []
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serving(command, project, port):
+    """Start a server (its own process group) and wait until it answers /v1/models."""
+    import time
+    import urllib.request
+
+    child = subprocess.Popen(
+        [str(part) for part in command],
+        cwd=project,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2)
+            return child
+        except OSError:
+            assert child.poll() is None, "the server exited"
+            time.sleep(0.2)
+    child.kill()
+    raise AssertionError("the server did not start")
+
+
+def test_export_serve_and_parity_on_mlx(smoke_run, tmp_path):
+    """The mlx project: export refused without PASS, then forced with GGUF (mlx-lm fuse);
+    publish's dry run; make serve (mlx_lm.server with the fused model) answers exactly as
+    eval did; a server with another chat template, or the base model without the
+    adapter, fails parity with a located diff."""
+    import shutil
+    import signal
+
+    proc, keep = smoke_run
+    assert proc.returncode == 0
+    project = tmp_path / "project"
+    shutil.copytree(keep / "project", project)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", OPENAI_API_KEY="none")
+
+    def step(*args, code=0):
+        done = subprocess.run(
+            [sys.executable, "-m", *map(str, args)],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert code is None or done.returncode == code, done.stdout + done.stderr
+        return done
+
+    # Eval's answers afresh (the other tests here rewrite some of them).
+    (project / "work" / "eval" / "predictions.jsonl").unlink()
+    step("pipeline.evaluate", "generate")
+    step("pipeline.evaluate", "score")
+    step("pipeline.accept", code=4)
+    refused = step("pipeline.export", code=1)
+    assert "refused: make accept decided FAIL" in refused.stderr
+    step("pipeline.export", "--force", "--gguf")
+    export = project / "work" / "export"
+    record = json.loads((export / "export.json").read_text())
+    assert record["forced"] and record["library"] == "mlx" and record["gguf"]
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "model.gguf"):
+        assert name in record["files"], name
+    assert sorted(p for p in record["files"] if p.startswith("adapter/")) == [
+        "adapter/adapter_config.json",
+        "adapter/adapters.safetensors",
+    ]
+    assert (export / "model.gguf").read_bytes()[:4] == b"GGUF"
+    card = (export / "README.md").read_text()
+    assert "**Exported without acceptance** (make export FORCE=1)" in card
+    assert "fused with mlx-lm" in card
+    dry = step("pipeline.publish", "me/poetry", "--dry-run")
+    assert "publish: would upload 1" in dry.stdout and "nothing sent" in dry.stdout
+
+    def parity(command, port):
+        child = _serving(command, project, port)
+        try:
+            return step("pipeline.parity", "--server", f"http://127.0.0.1:{port}", code=None)
+        finally:
+            os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout=30)
+
+    port = _free_port()
+    served = parity([sys.executable, "-m", "pipeline.serve", "--port", port], port)
+    assert served.returncode == 0, served.stdout + served.stderr
+    assert "parity: PASS: all 3 served answers equal eval's" in served.stdout
+    server = [sys.executable, "-m", "mlx_lm", "server", "--host", "127.0.0.1"]
+    other = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"
+    port = _free_port()
+    template = parity([*server, "--port", port, "--model", export, "--chat-template", other], port)
+    assert template.returncode == 1
+    assert "served answers differ from eval's" in template.stderr
+    diff = (project / "work" / "parity" / "diff.md").read_text()
+    assert "first difference at line 1, column" in diff
+    base = load_generated(project, ("schema",))["schema"].MODEL
+    port = _free_port()
+    unmerged = parity([*server, "--port", port, "--model", base], port)
+    assert unmerged.returncode == 1, unmerged.stdout
+
+
 def test_classification_smoke_with_baseline_and_oversampling(tmp_path):
     keep = tmp_path / "tox"
     proc = subprocess.run(

@@ -97,6 +97,10 @@ class Backend:
     requirements: Callable[[Any], list[str]] = lambda project: []
     early_stopping: bool = True  # training.early_stopping_patience can be honoured
     resumes: bool = False  # its train step resumes from checkpoints (the smoke checks it)
+    # The README's words for what `make export` writes and what `make serve` starts
+    # (the backend's runtime pipeline/weights.py does both; "" where it has none).
+    exports: str = ""
+    serves: str = ""
 
     def runtime(self) -> Path:
         return self.root / "runtime"

@@ -63,10 +63,12 @@ def csv_header_problems(header: list, with_labels: bool = True) -> list[str]:
     elif hasattr(schema, "OUTPUT_FIELD"):  # a reference answer in a column of its own
         labels = [schema.OUTPUT_FIELD]
     else:
-        labels = [schema.LABELS_KEY] if schema.LABELS_KEY else schema.FIELD_NAMES
+        under = schema.LABELS_KEY + "." if schema.LABELS_KEY else ""
+        labels = [under + (f["path"] or f["name"]) for f in schema.FIELDS]
     needed = [schema.ID_FIELD] if schema.ID_FIELD else []
-    needed += [spec["name"] for spec in schema.INPUTS if spec["required"]] + labels
-    missing = [name for name in needed if name not in header]
+    needed += [spec["path"] or spec["name"] for spec in schema.INPUTS if spec["required"]]
+    # A nested value is a column of its own in a CSV file: "oracle.scores.hope".
+    missing = [name for name in needed + labels if name not in header]
     if missing:
         problems.append(
             f"the header has no column{'s' if len(missing) > 1 else ''} "

@@ -15,7 +15,11 @@ Predictions are appended to work/eval/predictions.jsonl as they come and flushed
 every CHECKPOINT_EVERY answers; a rerun resumes after the last complete line, without
 duplicates or gaps. `score` accepts predictions from any
 server as JSONL lines {"id": ..., "output": ...} and writes metrics.json,
-scored.jsonl and report.md. --base (make eval-base) answers with the base model
+scored.jsonl and report.md. `generate --constrained` (or eval.constrained in the spec;
+`--unconstrained` overrides it) holds every answer to the label schema
+(pipeline/constrain.py); `make eval-constrained` / `make eval-unconstrained` answer the
+other way into work/eval-constrained/ or work/eval-unconstrained/, and the report shows
+both runs' parse rates side by side. --base (make eval-base) answers with the base model
 alone into work/eval-base/, after BASE_SHOTS train examples (spec eval.base_shots,
 drawn from the train split with SPLIT_SEED, as earlier chat turns; 0: zero-shot); the
 tuned model's report compares the two (pipeline/compare.py). Exit status: 0 done, 1
@@ -30,7 +34,19 @@ import sys
 import time
 from pathlib import Path
 
-from . import compare, engine, history, inference, metrics, plots, review, schema, stamp, task
+from . import (
+    compare,
+    constrain,
+    engine,
+    history,
+    inference,
+    metrics,
+    plots,
+    review,
+    schema,
+    stamp,
+    task,
+)
 from . import report as report_parts
 from .parse import parse_all
 
@@ -192,8 +208,12 @@ def generate(
                 server=server,
                 batch_size=schema.EVAL_BATCH_SIZE,
             )
+        if opts.constrained:
+            print(f"eval: constrained decoding, the answers held to {constrain.describe()}")
         for count, (example, answer) in enumerate(engine.stream(todo, opts), start=1):
             record = {"id": example["id"], **answer}
+            if opts.constrained:
+                record["constrained"] = True
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()
             if count % schema.CHECKPOINT_EVERY == 0 or count == len(todo):
@@ -233,6 +253,7 @@ def score(predictions: Path, out: Path, base: bool = False) -> dict:
         )
     result = metrics.score(golds, answers, records, scored, truncated=truncated, missing=missing)
     result["model"] = "base" if base else "tuned"
+    result["constrained"] = any(r is not None and r.get("constrained") for r in records)
     if base:
         recorded = predictions.parent / "shots.json"
         result["shots"] = (
@@ -240,6 +261,7 @@ def score(predictions: Path, out: Path, base: bool = False) -> dict:
         ) or {"shots": 0, "ids": []}
     if not base:
         compare.extend(result)
+        result["decoding"] = compare.decoding(result, out)
     result["split"] = schema.EVAL_SPLIT
     result["unavailable"] = unavailable(result)
     result["predictions"] = str(predictions)
@@ -260,10 +282,10 @@ def score(predictions: Path, out: Path, base: bool = False) -> dict:
         for record in scored:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     (out / "report.md").write_text(report(result), encoding="utf-8")
-    if schema.TRACKING and not base:
+    if schema.TRACKING and not base and out.resolve() == EVAL.resolve():
         from . import tracking
 
-        tracking.log_eval(result)  # into the training's run
+        tracking.log_eval(result)  # the eval accept judges, into the training's run
     return result
 
 
@@ -310,6 +332,7 @@ def report(result: dict) -> str:
     if missing:
         lines += ["", "Not computed:"] + [f"- {name}: {why}" for name, why in missing]
     lines += compare.markdown(result, task.cell)
+    lines += compare.decoding_markdown(result.get("decoding"), task.cell)
     lines += [""] + task.field_table(result)
     lines += report_parts.id_notes(result)
     if result.get("review_sheet"):
@@ -338,6 +361,7 @@ def main(argv=None) -> int:
     gen.add_argument("--engine", choices=inference.ENGINES, default=None)
     gen.add_argument("--model", default=None, help="a merged model, or the served model's name")
     gen.add_argument("--concurrency", type=int, default=64, help="server: requests in flight")
+    constrain.add_options(gen, schema.EVAL_CONSTRAINED)
     sc = commands.add_parser("score", help="parse and score a predictions file")
     sc.add_argument("--predictions", type=Path, default=None)
     sc.add_argument("--out", type=Path, default=None)
@@ -354,6 +378,8 @@ def main(argv=None) -> int:
             server=args.server,
             concurrency=args.concurrency,
             batch_size=schema.EVAL_BATCH_SIZE,
+            constrained=args.constrained,
+            constrain_with=args.constrain_with,
         )
         shots = schema.BASE_SHOTS if args.base else None
         return generate(adapter, out, args.limit, args.server, opts, shots)

@@ -9,6 +9,10 @@
 - vllm: vLLM offline in this process (``vllm.LLM`` with prefix caching, tensor
   parallelism from an option, the adapter through ``LoRARequest`` or a merged model).
 
+With ``constrained``, every engine holds the answers to the label schema
+(pipeline/constrain.py): vLLM through its structured outputs, a server through
+``response_format`` (JSON answers) or vLLM's ``structured_outputs`` body.
+
 Every engine takes items (dicts with "messages": the chat messages up to the answer)
 and yields (item, answer) in the items' order, whatever the concurrency: an answer is
 {"output": text, "finish": "stop" | "length" | ..., "tokens": completion tokens}.
@@ -21,7 +25,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import schema
+from . import constrain, schema
 
 ENGINES = ("local", "server", "vllm")
 NO_KEY_ENV = "DISTILLGEN_NO_API_KEY"  # what is sent when the key's variable is unset
@@ -41,6 +45,9 @@ class Options:
     timeout: float = 600.0
     retries: int = 5
     tensor_parallel: int = 1  # vllm: GPUs per engine
+    logprobs: bool = False  # each answer also has "logprobs" (local transformers, server)
+    constrained: bool = False  # answers held to the label schema (pipeline/constrain.py)
+    constrain_with: str = "response_format"  # server: response_format or vllm
 
 
 def remote(items, opts: Options):
@@ -81,6 +88,7 @@ def server_settings(opts: Options):
         concurrency=opts.concurrency,
         timeout=opts.timeout,
         retries=opts.retries,
+        extra_body=constrain.server_body(opts.constrain_with) if opts.constrained else None,
     )
 
 
@@ -98,6 +106,8 @@ def server_stream(items, opts: Options):
 
     async def ask(item):
         body = llm.body_of(item["messages"], settings)
+        if opts.logprobs:
+            body["logprobs"] = True
         key = llm.key_of(body)
         known = cache.get(key)
         if known is not None:
@@ -124,14 +134,14 @@ def server_stream(items, opts: Options):
                     f"the server at {settings.base_url} failed: {exc}\n"
                     "What was answered is kept; run the same command again to resume."
                 ) from None
-            yield (
-                item,
-                {
-                    "output": answer.content,
-                    "finish": answer.finish_reason,
-                    "tokens": answer.completion_tokens,
-                },
-            )
+            reply = {
+                "output": answer.content,
+                "finish": answer.finish_reason,
+                "tokens": answer.completion_tokens,
+            }
+            if opts.logprobs:
+                reply["logprobs"] = answer.logprobs
+            yield item, reply
     finally:
         for _, task in pending:
             task.cancel()
@@ -169,6 +179,10 @@ def vllm_args(opts: Options) -> tuple[dict, dict, tuple | None]:
                 engine["max_lora_rank"] = rank  # vLLM's default (16) refuses larger ranks
         lora = ("adapter", 1, str(opts.adapter))
     sampling = {"temperature": 0.0, "max_tokens": opts.max_new_tokens}
+    if opts.logprobs:
+        sampling["logprobs"] = 1  # the chosen token's (vLLM adds it to the top 1)
+    if opts.constrained:  # StructuredOutputsParams(**this)
+        sampling["structured_outputs"] = constrain.vllm_params()
     return engine, sampling, lora
 
 
@@ -197,13 +211,17 @@ def vllm_stream(items, opts: Options):
         ) from None
     engine, sampling, lora = vllm_args(opts)
     llm = LLM(**engine)
+    if "structured_outputs" in sampling:  # vLLM 0.11 and later
+        from vllm.sampling_params import StructuredOutputsParams
+
+        sampling["structured_outputs"] = StructuredOutputsParams(**sampling["structured_outputs"])
     params = SamplingParams(**sampling)
     request = LoRARequest(*lora) if lora else None
     for batch in batches(items, opts.batch_size):
-        yield from _vllm_batch(llm, params, request, batch)
+        yield from _vllm_batch(llm, params, request, batch, opts.logprobs)
 
 
-def _vllm_batch(llm, params, request, batch):
+def _vllm_batch(llm, params, request, batch, logprobs: bool):
     outputs = llm.chat(
         [item["messages"] for item in batch],
         params,
@@ -213,11 +231,10 @@ def _vllm_batch(llm, params, request, batch):
     )
     for item, result in zip(batch, outputs, strict=True):
         out = result.outputs[0]
-        yield (
-            item,
-            {
-                "output": out.text,
-                "finish": out.finish_reason,
-                "tokens": len(out.token_ids),
-            },
-        )
+        reply = {"output": out.text, "finish": out.finish_reason, "tokens": len(out.token_ids)}
+        if logprobs:
+            reply["logprobs"] = [
+                [step[token].decoded_token, step[token].logprob]
+                for token, step in zip(out.token_ids, out.logprobs or [], strict=False)
+            ]
+        yield item, reply

@@ -26,12 +26,17 @@ reason (asked again ``reasks`` times first). The labelled file is written whole
 or not at all, in the source's order, and ``make data SOURCE=...`` reads it as it
 is. ``--batch`` writes the requests as an OpenAI Batch API input file instead;
 ``--batch-output`` reads the provider's output file into the cache first.
+With teacher.constrained, every request asks the server to hold the answer to the
+label schema (pipeline/constrain.py): ``response_format`` with the JSON Schema, or
+vLLM's ``structured_outputs`` (teacher.constrain_with: vllm); the calibration is bound
+to that too.
 Exit status: 0 done, 1 stopped (budget, failed requests, unanswered rows),
 2 refused or unreadable input.
 """
 
 import argparse
 import asyncio
+import copy
 import csv
 import hashlib
 import json
@@ -41,7 +46,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import accept, data, labels, llm, metrics, parse, schema
+from . import accept, constrain, data, labels, llm, metrics, parse, schema
+from .paths import set_at, value_at
 from .sandbox import PromptTemplate, make_env, schema_context
 
 if schema.SOURCE_FORMAT == "csv":
@@ -63,6 +69,8 @@ SETTINGS = llm.Settings(
     price_input=T["price_input"],
     price_output=T["price_output"],
     budget=T["budget"],
+    # teacher.constrained: answers held to the label schema by the server.
+    extra_body=constrain.server_body(T["constrain_with"]) if T["constrained"] else None,
 )
 MAX_FAILED = 20  # requests failing after their retries before the run gives up
 SHOW = 10  # quarantined rows and worst examples shown
@@ -97,6 +105,8 @@ def prompt_hash() -> str:
         "completion_format": schema.COMPLETION_FORMAT,
         "fields": schema.FIELDS,
     }
+    if SETTINGS.extra_body:  # constrained answers are other answers
+        bound["constrained"] = SETTINGS.extra_body
     text = json.dumps(bound, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -121,18 +131,19 @@ def read(path: Path):
 
 def label_source(row: dict):
     """Where a row keeps its labels (what labels.check_labels reads)."""
-    return row.get(schema.LABELS_KEY) if schema.LABELS_KEY else row
+    return value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
 
 
 def with_labels(row: dict, values) -> dict:
-    """The row with the teacher's labels where a gold row has them."""
-    out = dict(row)
+    """The row with the teacher's labels where a gold row has them (at their paths)."""
     if hasattr(schema, "OUTPUT_FIELD"):  # a reference answer in a column of its own
-        out[schema.OUTPUT_FIELD] = values
-    elif schema.LABELS_KEY:
-        out[schema.LABELS_KEY] = values
-    else:
-        out.update(values)
+        return {**row, schema.OUTPUT_FIELD: values}
+    out = copy.deepcopy(row)
+    target = {} if schema.LABELS_KEY else out
+    for field in schema.FIELDS:
+        set_at(target, field["path"] or field["name"], values[field["name"]])
+    if schema.LABELS_KEY:
+        set_at(out, schema.LABELS_KEY, target)
     return out
 
 

@@ -4,7 +4,9 @@
 
     python -m pipeline.data [--source FILE] [--out DIR] [--workers N]
 
-(--source only where the spec reads one file; data.sources mixes several: pipeline/mix.py.)
+(--source only where the spec reads one file; data.sources mixes several: pipeline/mix.py.
+A source is JSONL, CSV (pipeline/csv_rows.py), Parquet (pipeline/parquet_rows.py) or a
+Hugging Face dataset (pipeline/hf_rows.py); the outputs are the same for the same rows.)
 
 Rows that fail a check go to rejects.jsonl with their row number and reason;
 the step fails when more than MAX_REJECT_SHARE of the rows are rejected. Every
@@ -53,7 +55,7 @@ try:
     def dumps(obj) -> bytes:
         return orjson.dumps(obj)
 
-    loads = loads_line = orjson.loads  # loads_line: a line's UTF-8 bytes, checked by orjson
+    loads = orjson.loads
 except ImportError:  # the standard library writes the same JSON, only slower
 
     def dumps(obj) -> bytes:
@@ -61,13 +63,12 @@ except ImportError:  # the standard library writes the same JSON, only slower
 
     loads = json.loads
 
-    def loads_line(raw: bytes):
-        return json.loads(raw.decode("utf-8"))
-
 
 from . import schema
+from .corpus import decode_line
 from .labels import check_labels, format_value, render_completion
 from .parse import PARSED, parse, reads_back
+from .paths import PathError, describe, value_at
 from .prompts import training_messages
 from .split import SPLITS, codes_at, cut_points, digest, held_out, ranks_of
 from .task import data_warnings
@@ -76,8 +77,14 @@ from .task import data_warnings
 SOURCES = getattr(schema, "SOURCES", None)
 if SOURCES:
     from . import mix
-if schema.SOURCE_FORMAT == "csv":
+FORMATS = {source["format"] for source in SOURCES} if SOURCES else {schema.SOURCE_FORMAT}
+if "csv" in FORMATS:
     from .csv_rows import read_csv
+if "parquet" in FORMATS:
+    from .parquet_rows import read_parquet
+if "hf" in FORMATS:
+    from .hf_rows import read_hf
+HUB = getattr(schema, "HUB", None)  # a hub dataset (data.hub) instead of a file
 if getattr(schema, "BALANCE", None) == "oversample":
     from .oversample import Oversample
 if schema.STRATIFY_KIND == "tier":
@@ -130,21 +137,37 @@ class DataError(Exception):
 
 
 def read_rows(source):
-    """Yield (row number, raw JSONL line or CSV row dict, problem or None) per record;
+    """Yield (row number, raw JSONL line or row dict, problem or None) per record;
     for data.sources (``source``: name -> path) the number is "<source>:<line>"."""
     if SOURCES:
-        yield from mix.read_rows(source, _read_jsonl)
-    elif schema.SOURCE_FORMAT == "csv":
-        yield from read_csv(source, DataError)
+        yield from mix.read_rows(source, read_source)
     else:
-        yield from _read_jsonl(source)
+        yield from read_source(source, schema.SOURCE_FORMAT)
+
+
+def read_source(path, fmt: str):
+    """(row number, raw JSONL line or row dict, problem or None) per record of one source
+    in its format (``path``: the hub dict for data.hub)."""
+    if fmt == "csv":
+        return read_csv(path, DataError)
+    if fmt == "parquet":
+        return read_parquet(path, DataError, CHUNK_ROWS)
+    if fmt == "hf":
+        return read_hf(path, DataError, CHUNK_ROWS)
+    return _read_jsonl(path)
 
 
 def default_sources():
-    """What the step reads unless told otherwise: the spec's file, or its sources."""
+    """What the step reads unless told otherwise: the spec's file, or its sources (or the
+    hub dataset)."""
     if SOURCES:
         return {source["name"]: ROOT / source["path"] for source in SOURCES}
-    return ROOT / schema.SOURCE
+    return HUB if HUB is not None else ROOT / schema.SOURCE
+
+
+def source_name(source) -> str:
+    """How a single Parquet or HF source names its rows ("<name>:<row>")."""
+    return HUB["id"] if isinstance(source, dict) else Path(source).name
 
 
 def iter_rows(source):
@@ -160,26 +183,6 @@ def _read_jsonl(path: Path):
     they are checked."""
     for block in _blocks(path, count=True):
         yield from Block(block)
-
-
-def decode_line(raw: bytes):
-    """(row dict, None) or (None, problem) for one JSONL line."""
-    try:
-        row = loads_line(raw)
-    except ValueError:  # say which is wrong, the UTF-8 or the JSON
-        if raw.startswith(b"\xef\xbb\xbf"):  # a byte-order mark, as some editors write
-            return decode_line(raw[3:])
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return None, f"invalid UTF-8 at byte {exc.start}"
-        try:
-            row = loads(text)
-        except ValueError as exc:
-            return None, f"invalid JSON: {exc}"
-    if not isinstance(row, dict):
-        return None, f"a row must be a JSON object, not {type(row).__name__}"
-    return row, None
 
 
 # ----------------------------------------------------------------- checking
@@ -223,10 +226,20 @@ def _check_input(spec: dict, raw):
 
 def check_inputs(row: dict) -> tuple[dict, list[str]]:
     """The row's input fields, each checked against its declaration, and the problems
-    (the data step's, predict's and the teacher's check of a row's inputs)."""
+    (the data step's, predict's and the teacher's check of a row's inputs). An input
+    with a path is read there (pipeline/paths.py)."""
     inputs, problems = {}, []
     for spec in schema.INPUTS:
-        value, problem = _check_input(spec, row.get(spec["name"]))
+        if spec["path"] is None:
+            raw = row.get(spec["name"])
+        else:
+            try:
+                raw = value_at(row, spec["path"])
+            except PathError as exc:
+                inputs[spec["name"]] = None
+                problems.append(f"{spec['name']}: {exc}")
+                continue
+        value, problem = _check_input(spec, raw)
         inputs[spec["name"]] = value
         if problem:
             problems.append(problem)
@@ -254,10 +267,17 @@ def check_row(row: dict, number=None):
             row_id = mix.row_id(number, raw_id) if SOURCES else str(raw_id)
     inputs, input_problems = check_inputs(row)
     problems.extend(input_problems)
-    source = row.get(schema.LABELS_KEY) if schema.LABELS_KEY else row
+    try:
+        source = value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
+    except PathError as exc:
+        source = str(exc)
     labels = {}
-    if not isinstance(source, dict):
+    if isinstance(source, str):
+        problems.append(source)
+    elif source is None:
         problems.append(f"{schema.LABELS_KEY}: missing or not an object of labels")
+    elif not isinstance(source, dict):
+        problems.append(f"{schema.LABELS_KEY}: {describe(source)}, not an object of labels")
     else:
         labels, label_problems = check_labels(source)
         problems.extend(label_problems)
@@ -344,10 +364,16 @@ def _set_audit(audit: TokenAudit | None) -> None:
     _AUDIT = audit
 
 
+# A single Parquet or HF source's name (set by build): its rows are "<name>:<row>".
+_NAMED: str | None = None
+
+
 def row_label(origin: int, line: int):
     """How a row is named in messages: its line (or CSV row) number; "<source>:<line>"
-    for data.sources."""
-    return f"{SOURCES[origin]['name']}:{line}" if SOURCES else line
+    for data.sources; "<file>:<row>" for a Parquet or HF source."""
+    if SOURCES:
+        return f"{SOURCES[origin]['name']}:{line}"
+    return line if _NAMED is None else f"{_NAMED}:{line}"
 
 
 def key_of(row_id: str) -> bytes:
@@ -571,14 +597,15 @@ def _line_end(handle) -> int:
 
 def _tasks(source, spool_dir: Path):
     """(spool file, source position, records) per JSONL block of about CHUNK_BYTES (per
-    CHUNK_ROWS rows of a CSV source)."""
+    CHUNK_ROWS rows of a CSV, Parquet or HF source)."""
     spools = (spool_dir / f"{index:06d}" for index in itertools.count())
-    if schema.SOURCE_FORMAT == "csv":
-        for chunk in _chunks(read_csv(source, DataError), CHUNK_ROWS):
-            yield next(spools), 0, chunk
-        return
     paths = list(source.values()) if SOURCES else [source]
     for origin, path in enumerate(paths):
+        fmt = SOURCES[origin]["format"] if SOURCES else schema.SOURCE_FORMAT
+        if fmt != "jsonl":
+            for chunk in _chunks(read_source(path, fmt), CHUNK_ROWS):
+                yield next(spools), origin, chunk
+            continue
         for block in _blocks(Path(path), count=schema.ID_FIELD is None):
             yield next(spools), origin, block
 
@@ -868,10 +895,17 @@ def build(source, out: Path, tokenizer: str | None, workers: int = 1) -> dict:
     ``tokenizer=None`` skips the token audit; only the benchmarks do that, to time
     the audit apart. The command line always audits.
     """
+    global _NAMED
     for name, path in source.items() if SOURCES else [(None, source)]:
-        if not Path(path).is_file():
-            where = f"source {name!r}: file" if SOURCES else "source file"
-            raise DataError(f"{where} not found: {path}")
+        if isinstance(path, dict):  # a hub dataset: found when it is loaded
+            continue
+        if not (Path(path).is_dir() if _format_of(name) == "hf" else Path(path).is_file()):
+            where = f"source {name!r}: " if SOURCES else "source "
+            what = "dataset directory" if _format_of(name) == "hf" else "file"
+            raise DataError(f"{where}{what} not found: {path}")
+    _NAMED = None
+    if not SOURCES and schema.SOURCE_FORMAT in ("parquet", "hf"):
+        _NAMED = source_name(source)
     if workers > 1:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the workers are the parallelism
     audit = TokenAudit(tokenizer) if tokenizer is not None else None  # before anything is written
@@ -886,6 +920,13 @@ def build(source, out: Path, tokenizer: str | None, workers: int = 1) -> dict:
         return _build(source, out, spool_dir, tokenizer, audit, workers)
     finally:
         shutil.rmtree(spool_dir, ignore_errors=True)
+
+
+def _format_of(name) -> str:
+    """The format of source ``name`` (None: the spec's one source)."""
+    if not SOURCES:
+        return schema.SOURCE_FORMAT
+    return next(entry["format"] for entry in SOURCES if entry["name"] == name)
 
 
 def _build(
@@ -912,6 +953,7 @@ def _build(
     problems = []
     if n_rows == 0:
         named = ", ".join(map(str, source.values())) if SOURCES else source
+        named = f"hub dataset {source['id']!r}" if isinstance(source, dict) else named
         problems.append(f"{named} has no rows")
     elif n_rejects / n_rows > schema.MAX_REJECT_SHARE:
         problems.append(
@@ -939,7 +981,7 @@ def _build(
         {
             "source": {name: str(path) for name, path in source.items()}
             if SOURCES
-            else str(source),
+            else (f"hub:{source['id']}" if isinstance(source, dict) else str(source)),
             "rows": n_rows,
             "accepted": ledger.rows - len(duplicates.dropped),
             "rejected": n_rejects,
@@ -1237,7 +1279,7 @@ def print_stats(stats: dict) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    if not SOURCES:
+    if not SOURCES and HUB is None:
         parser.add_argument("--source", type=Path, default=ROOT / schema.SOURCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--tokenizer", default=schema.TOKENIZER)
@@ -1250,7 +1292,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        source = default_sources() if SOURCES else args.source
+        source = default_sources() if SOURCES or HUB is not None else args.source
         stats = build(source, args.out, args.tokenizer, args.workers)
     except DataError as exc:
         print(f"data: FAILED\n{exc}", file=sys.stderr)

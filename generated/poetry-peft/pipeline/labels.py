@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from . import schema
+from .paths import PathError, value_at
 
 # Answers that mean "does not apply" (compared case-insensitively).
 NA_FORMS = frozenset({"n/a", "na", "none", "null", "-", ""}) | (
@@ -118,14 +119,23 @@ _MISSING = object()
 
 
 def check_labels(source: dict) -> tuple[dict, list[str]]:
-    """The labels of one data row, and the problems found (empty when valid)."""
+    """The labels of one data row, and the problems found (empty when valid). A field
+    with a path is read there (pipeline/paths.py)."""
     values, problems = {}, []
     for field, name, exact in _CHECKS:
-        raw = source.get(name, _MISSING)
+        if field["path"] is None:
+            raw = source.get(name, _MISSING)
+        else:
+            try:
+                raw = value_at(source, field["path"], _MISSING)
+            except PathError as exc:
+                problems.append(f"{name}: {exc}")
+                continue
         if type(raw) is str and raw in exact:  # the common case, without a call
             values[name] = raw
         elif raw is _MISSING:
-            problems.append(f"{name}: missing label")
+            where = "" if field["path"] is None else f" (at {field['path']})"
+            problems.append(f"{name}: missing label{where}")
         else:
             try:
                 values[name] = coerce(field, raw, strict=True)

@@ -40,6 +40,7 @@ class Settings:
     price_input: float = 0.0  # USD per million prompt tokens
     price_output: float = 0.0  # USD per million completion tokens
     budget: float | None = None  # USD; None: no cap
+    extra_body: dict | None = None  # added to each request (constrained decoding)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class Answer:
     prompt_tokens: int
     completion_tokens: int
     cost: float
+    # [token text, log-probability] per generated token, where the request asked for
+    # them ("logprobs": true) and the server gave them; else None
+    logprobs: list | None = None
 
 
 class LLMError(Exception):
@@ -69,12 +73,15 @@ class RequestFailed(LLMError):
 
 def body_of(messages: list[dict], settings: Settings) -> dict:
     """The request body: what is sent, and what the cache key is made of."""
-    return {
+    body = {
         "model": settings.model,
         "messages": messages,
         "temperature": settings.temperature,
         "max_tokens": settings.max_tokens,
     }
+    if settings.extra_body:
+        body.update(settings.extra_body)
+    return body
 
 
 def key_of(body: dict, attempt: int = 0) -> str:
@@ -100,12 +107,14 @@ def answer_of(completion: dict, settings: Settings) -> Answer:
     choice = completion["choices"][0]
     usage = completion.get("usage") or {}
     prompt, done = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+    tokens = (choice.get("logprobs") or {}).get("content")
     return Answer(
         content=choice["message"].get("content") or "",
         finish_reason=choice.get("finish_reason"),
         prompt_tokens=prompt,
         completion_tokens=done,
         cost=cost_of(prompt, done, settings),
+        logprobs=None if tokens is None else [[t["token"], t["logprob"]] for t in tokens],
     )
 
 
@@ -126,22 +135,28 @@ class Cache:
             " cost REAL, via TEXT);"
             "CREATE TABLE IF NOT EXISTS ledger (name TEXT PRIMARY KEY, value REAL NOT NULL);"
         )
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(answers)")}
+        if "logprobs" not in columns:  # a cache written before answers kept them
+            self.db.execute("ALTER TABLE answers ADD COLUMN logprobs TEXT")
         self.spent = self.db.execute("SELECT COALESCE(SUM(cost), 0) FROM answers").fetchone()[0]
 
     def get(self, key: str) -> Answer | None:
         row = self.db.execute(
-            "SELECT content, finish_reason, prompt_tokens, completion_tokens, cost"
+            "SELECT content, finish_reason, prompt_tokens, completion_tokens, cost, logprobs"
             " FROM answers WHERE key = ?",
             (key,),
         ).fetchone()
-        return None if row is None else Answer(*row)
+        if row is None:
+            return None
+        return Answer(*row[:5], logprobs=None if row[5] is None else json.loads(row[5]))
 
     def put(self, key: str, answer: Answer, *, via: str = "api", requests: int = 0) -> bool:
         """Store one answer (and the requests it took) in one transaction; False if known."""
         with self.db:
             self.db.execute("BEGIN")
             cur = self.db.execute(
-                "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO answers (key, content, finish_reason, prompt_tokens,"
+                " completion_tokens, cost, via, logprobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key,
                     answer.content,
@@ -150,6 +165,7 @@ class Cache:
                     answer.completion_tokens,
                     answer.cost,
                     via,
+                    None if answer.logprobs is None else json.dumps(answer.logprobs),
                 ),
             )
             if requests:

@@ -2,8 +2,9 @@
 # Do not edit. Source: distillgen/plugins/backends/mlx/runtime/pipeline/engine.py
 """How eval and predict get their answers (one code path for both): mlx-lm with the
 adapter, in batches of ``batch_size`` prompts (mlx_lm.generate.batch_generate, where the
-installed mlx-lm has it; one prompt at a time with stream_generate where it does not),
-or the server and vllm engines of pipeline/inference.py."""
+installed mlx-lm has it; one prompt at a time with stream_generate where it does not, or
+where each token's log-probability is asked for), or the server and vllm engines of
+pipeline/inference.py."""
 
 from . import inference, schema
 from .inference import Options
@@ -14,6 +15,11 @@ def stream(items, opts: Options):
     if opts.engine != "local":
         yield from inference.remote(items, opts)
         return
+    if opts.constrained:
+        raise SystemExit(
+            "constrained decoding is not available with mlx-lm here: use --engine vllm, "
+            "--engine server with a vLLM server, a peft build of the project, or leave it off"
+        )
     from mlx_lm import load
 
     try:
@@ -22,6 +28,8 @@ def stream(items, opts: Options):
         batch_generate = None
     adapter = str(opts.adapter) if opts.adapter and not opts.model else None
     model, tokenizer = load(opts.model or schema.MODEL, adapter_path=adapter)
+    if opts.logprobs:  # stream_generate gives each token's log-probabilities
+        batch_generate = None
     size = opts.batch_size if batch_generate is not None else 1
     for batch in inference.batches(items, size):
         yield from _batch(model, tokenizer, batch, opts, batch_generate)
@@ -39,19 +47,39 @@ def _batch(model, tokenizer, batch, opts: Options, batch_generate):
         from mlx_lm import stream_generate
 
         for item, prompt in zip(batch, prompts, strict=True):
-            text, finish, n_tokens = "", None, 0
+            text, finish, n_tokens, logprobs = "", None, 0, []
             for response in stream_generate(
                 model, tokenizer, prompt, max_tokens=opts.max_new_tokens
             ):
                 text += response.text
                 finish = response.finish_reason
                 n_tokens = response.generation_tokens
-            yield item, {"output": text, "finish": finish, "tokens": n_tokens}
+                if opts.logprobs:
+                    logprobs.append([response.text, response.logprobs[response.token].item()])
+            answer = {"output": text, "finish": finish, "tokens": n_tokens}
+            if opts.logprobs:
+                answer["logprobs"] = logprobs
+            yield item, answer
         return
     result = batch_generate(
         model, tokenizer, prompts, max_tokens=opts.max_new_tokens, return_token_ids=True
     )
-    for item, text, ids in zip(batch, result.texts, result.token_ids, strict=True):
+    for item, ids in zip(batch, result.token_ids, strict=True):
         # batch_generate leaves the stop token out: a full budget means cut off.
         cut = len(ids) >= opts.max_new_tokens
+        text = detokenize(tokenizer, ids)
         yield item, {"output": text, "finish": "length" if cut else "stop", "tokens": len(ids)}
+
+
+def detokenize(tokenizer, ids) -> str:
+    """The answer's text as mlx-lm's server and stream_generate give it: through the
+    tokenizer's streaming detokenizer, which (for byte-level BPE and SentencePiece
+    tokenizers) drops the first token's leading space. batch_generate's own texts
+    (tokenizer.decode) keep it, so an answer starting with a space would differ by that
+    byte from what `mlx_lm.server` serves (make parity)."""
+    detokenizer = tokenizer.detokenizer
+    detokenizer.reset()
+    for token in ids:
+        detokenizer.add_token(token)
+    detokenizer.finalize()
+    return detokenizer.text

@@ -10,14 +10,15 @@ training curves, then eval's metrics and the acceptance decision.
   and WANDB_RESUME=allow; MLFLOW_EXPERIMENT_NAME and MLFLOW_RUN_ID (the run it opens).
   The peft and Axolotl projects' Trainer reports through its callbacks; mlx-lm reports
   to W&B itself and to TensorBoard and MLflow through training_callback().
-- log_eval() (make eval) and log_accept() (make accept): into the same run, at the last
-  training step: "<split>/<metric>" for every metric that is a number, and
-  "accept/decision" (0 PASS, 1 REVIEW, 2 FAIL; W&B's summary and an MLflow tag also
-  hold the word).
+- log_eval() (make eval: the eval in work/eval/ that accept judges, not eval-base's or
+  the constrained / unconstrained runs beside it) and log_accept() (make accept): into
+  the same run, at the last training step: "<split>/<metric>" for every metric that is
+  a number, and "accept/decision" (0 PASS, 1 REVIEW, 2 FAIL; W&B's summary and an MLflow
+  tag also hold the word).
 
 Where the tracker writes: TensorBoard under work/tracking/tensorboard/<run> (`tensorboard
---logdir work/tracking/tensorboard`); W&B where its
-settings say (WANDB_MODE=offline: work/tracking/wandb); MLflow to $MLFLOW_TRACKING_URI.
+--logdir work/tracking/tensorboard`); W&B where its settings say (WANDB_MODE=offline:
+work/tracking/wandb); MLflow to $MLFLOW_TRACKING_URI.
 """
 
 import json

@@ -137,3 +137,66 @@ def markdown(result: dict, cell) -> list[str]:
     if not comparison["base"]:
         lines += ["", "The base model has not been evaluated: `make eval-base`."]
     return lines
+
+
+# ------------------------------------------------------- constrained decoding
+
+# Answer-format metrics shown for constrained and unconstrained decoding side by side.
+DECODING_METRICS = (
+    "parse_rate",
+    "format_failure_rate",
+    "unparseable_rate",
+    "truncated_rate",
+)
+
+
+def _run(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def decoding(result: dict, out: Path) -> dict | None:
+    """This run's answer-format metrics beside those of the other decoding (constrained
+    or not) where it has been scored too (work/eval, work/eval-constrained,
+    work/eval-unconstrained), else None."""
+    other = not result["constrained"]
+    here = Path(out).resolve()
+    work = ROOT / "work"
+    candidates = [work / "eval", work / ("eval-constrained" if other else "eval-unconstrained")]
+    for folder in candidates:
+        if folder.resolve() == here:
+            continue
+        run = _run(folder / "metrics.json")
+        if run is None or bool(run.get("constrained")) != other or run.get("model") != "tuned":
+            continue
+        headline = HEADLINE[schema.KIND][0]
+        names = [n for n in (*DECODING_METRICS, headline) if n in result["summary"]]
+        runs = {result["constrained"]: result["summary"], other: run["summary"]}
+        return {
+            "metrics": names,
+            "constrained": {n: runs[True].get(n) for n in names},
+            "unconstrained": {n: runs[False].get(n) for n in names},
+            "other": str(folder.relative_to(ROOT)),
+        }
+    return None
+
+
+def decoding_markdown(side: dict | None, cell) -> list[str]:
+    if not side:
+        return []
+    lines = [
+        "",
+        "## Constrained and unconstrained decoding",
+        "",
+        f"The other run: {side['other']}/.",
+        "",
+        "| metric | unconstrained | constrained |",
+        "| --- | --- | --- |",
+    ]
+    for name in side["metrics"]:
+        lines.append(
+            f"| {name} | {cell(name, side['unconstrained'][name])} | "
+            f"{cell(name, side['constrained'][name])} |"
+        )
+    return lines

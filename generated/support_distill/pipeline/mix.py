@@ -1,8 +1,9 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/runtime/pipeline/mix.py
-"""data.sources: several JSONL files mixed into one dataset by weight (copied only
-into projects whose spec declares sources). Rows are named "<source>:<line>" and
-their ids "<source>:<id>"; each source's columns are renamed before the checks."""
+"""data.sources: several sources (JSONL, CSV, Parquet or HF datasets) mixed into one
+dataset by weight (copied only into projects whose spec declares sources). Rows are
+named "<source>:<line>" (or "<source>:<row>") and their ids "<source>:<id>"; each
+source's columns are renamed before the checks."""
 
 import hashlib
 
@@ -15,10 +16,15 @@ from .split import SPLITS
 RENAMES = {source["name"]: source["rename"] for source in schema.SOURCES}
 
 
-def read_rows(sources: dict, read_jsonl):
-    """Yield ("<source>:<line>", raw JSONL line, problem) per record, one source after another."""
+# Source name -> its format.
+FORMATS = {source["name"]: source["format"] for source in schema.SOURCES}
+
+
+def read_rows(sources: dict, read):
+    """Yield ("<source>:<line>", raw JSONL line or row dict, problem) per record, one source
+    after another (``read(path, format)``: one source's records)."""
     for name, path in sources.items():
-        for number, raw, problem in read_jsonl(path):
+        for number, raw, problem in read(path, FORMATS.get(name, "jsonl")):
             yield f"{name}:{number}", raw, problem
 
 

@@ -10,18 +10,20 @@ PROJECT = "support_distill"
 KIND = "distillation"
 
 # ---------------------------------------------------------------- data source
-# Several JSONL sources mixed into one dataset: name, path (relative to this
-# project's root), weight in the train mix, and column renames.
+# Several sources mixed into one dataset: name, path (relative to this project's
+# root), format, weight in the train mix, and column renames.
 SOURCES = [
     {
         "name": "self_critique",
         "path": "../../specs/data/distill_self_critique.jsonl",
+        "format": "jsonl",
         "weight": 1.0,
         "rename": {},
     },
     {
         "name": "hard_failures",
         "path": "../../specs/data/distill_hard_failures.jsonl",
+        "format": "jsonl",
         "weight": 1.5,
         "rename": {"reference_answer": "output"},
     },
@@ -32,7 +34,7 @@ LABELS_KEY = None  # None: labels are top-level columns
 MAX_REJECT_SHARE = 0.0
 
 # Input fields, in the order the spec declares them (keys left out take INPUT_DEFAULTS).
-INPUT_DEFAULTS = {"required": True, "max_chars": None}
+INPUT_DEFAULTS = {"required": True, "max_chars": None, "path": None}
 INPUTS = [
     {**INPUT_DEFAULTS, **spec}
     for spec in [
@@ -51,6 +53,7 @@ FIELD_DEFAULTS = {
     "allow_na": False,
     "minimum": None,
     "maximum": None,
+    "path": None,
 }
 FIELDS = [
     {**FIELD_DEFAULTS, **spec}
@@ -118,12 +121,14 @@ CHECKPOINT_EVERY = 100
 EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
 REVIEW_SAMPLE = 20  # examples in the review sheet (work/eval/review.*)
 BASE_SHOTS = 0  # make eval-base: train examples shown first (0: zero-shot)
+EVAL_CONSTRAINED = False  # answers held to the label schema (constrain.py)
 
 # --------------------------------------------------------------------- predict
 # make predict: a field's missing rate (no value read, N/A, or the row rejected) at
 # most "pass" is PASS, at most "review" REVIEW, else FAIL.
 PREDICT_MISSING_RATE = {"pass": 0.05, "review": 0.1}
 PREDICT_CHECKPOINT_EVERY = 1000  # rows between checkpoints
+PREDICT_CONSTRAINED = False  # answers held to the label schema
 
 # -------------------------------------------------------------------- tracking
 # Experiment tracking (pipeline/tracking.py): the training run, eval's metrics and the
@@ -158,6 +163,8 @@ TEACHER = {
     "budget": 20.0,
     "system": "You triage customer support tickets. Answer with one complete JSON object and nothing else: no prose, no code fence.",
     "template": None,
+    "constrained": False,
+    "constrain_with": "response_format",
     "calibration": {
         "candidates": "../../specs/data/support_candidates.jsonl",
         "stratum_field": "stratum",

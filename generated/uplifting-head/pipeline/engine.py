@@ -27,6 +27,16 @@ def stream(items, opts: Options):
             "a regression head answers through transformers (--engine local), not through a "
             "chat server or vLLM's generation"
         )
+    if opts.logprobs:
+        raise SystemExit(
+            "a regression head writes scores, not tokens: it has no per-field confidence "
+            "from log-probabilities (leave out --confidence)"
+        )
+    if opts.constrained:
+        raise SystemExit(
+            "a regression head writes its scores itself, always inside the schema: there is "
+            "nothing to constrain (leave --constrained off)"
+        )
     model, tokenizer = head.load_model(opts.adapter)
     for batch in batches(items, opts.batch_size):
         yield from _batch(model, tokenizer, batch)

@@ -5,6 +5,7 @@
     python -m pipeline.predict INPUT [--out DIR] [--engine local|server|vllm]
         [--server URL] [--model NAME_OR_DIR] [--adapter DIR] [--concurrency N]
         [--batch-size N] [--checkpoint-every N] [--max-context N] [--tokenizer DIR]
+        [--confidence]
 
 INPUT is JSONL or CSV (by its suffix) with the spec's input fields; other columns are
 kept, and labels, where a row has them, are scored too. Each row is checked as the
@@ -20,7 +21,9 @@ padding, or mlx-lm, or the regression head), server (an OpenAI-compatible server
 (vLLM offline). Output in --out (default work/predict/<input name>/):
 predictions.jsonl and predictions.csv (the row's own columns, then one column per
 label field in the schema's order, then parse_status, parse_problems and finish;
-the JSONL also has the raw answer), rejects.jsonl, summary.json and summary.md (the
+the JSONL also has the raw answer; with --confidence, a <field>_confidence column per
+field after the fields: the probability the model gave its value's tokens, see
+pipeline/confidence.py), rejects.jsonl, summary.json and summary.md (the
 missing rate per field: unparseable, not answered, N/A or rejected, judged against
 the spec's predict thresholds).
 
@@ -36,100 +39,26 @@ Exit status: 0 PASS, 3 REVIEW, 4 FAIL (accept's codes, for the missing-rate gate
 """
 
 import argparse
-import csv
-import io
-import json
-import os
 import sys
-import time
-from collections import deque
 from pathlib import Path
 
-from . import accept, engine, schema
-from .data import DataError, check_inputs, decode_line, load_tokenizer
+from . import accept, confidence, constrain, corpus, engine, schema
+from .corpus import CorpusError, cell, line, records
+from .data import DataError, check_inputs, load_tokenizer
 from .inference import ENGINES, Options
 from .labels import check_labels
 from .parse import parse
+from .paths import MISSING, PathError, value_at
 from .prompts import prompt_messages
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ("predictions.jsonl", "predictions.csv", "rejects.jsonl")
-STATE = "checkpoint.json"
 TOKEN_CHUNK = 256  # rows per tokenizer call
 BYTE_MARGIN = 8  # tokens a template may add beyond one per byte (prefix markers)
 NA = getattr(schema, "NA_TOKEN", None) or "N/A"
 TAIL = ("parse_status", "parse_problems", "finish")
 
 
-class PredictError(Exception):
-    """The input or the output directory cannot be used; the message says what to do."""
-
-
 # ----------------------------------------------------------------- reading
-
-
-def input_kind(path: Path) -> str:
-    return "csv" if path.suffix.lower() == ".csv" else "jsonl"
-
-
-def scan(path: Path) -> tuple[list[str], int]:
-    """(the input's columns in first-seen order, its number of records): the CSV
-    header, or every key of every JSONL object (so the CSV has a column for each)."""
-    if input_kind(path) == "csv":
-        with _csv_text(path) as text:
-            reader = csv.reader(text)
-            header = next(reader, None)
-            if not header:
-                raise PredictError(f"{path}: no header line")
-            repeated = sorted({c for c in header if header.count(c) > 1})
-            if repeated:
-                raise PredictError(f"{path}: columns repeated in the header: {repeated}")
-            total = sum(1 for _ in reader)
-        return header, total
-    columns: dict = {}
-    total = 0
-    for _, row, _ in records(path):
-        total += 1
-        if row is not None:
-            columns.update(dict.fromkeys(row))
-    return list(columns), total
-
-
-def _csv_text(path: Path):
-    # utf-8-sig: a byte-order mark is not part of the first column's name; bytes that
-    # are not UTF-8 reject their row (surrogateescape), not the file.
-    return io.TextIOWrapper(
-        open(path, "rb"), encoding="utf-8-sig", errors="surrogateescape", newline=""
-    )
-
-
-def records(path: Path):
-    """(row number, row dict or None, problem or None) per record, in file order."""
-    if input_kind(path) == "csv":
-        with _csv_text(path) as text:
-            reader = csv.DictReader(text)
-            for number, record in enumerate(reader, start=2):
-                if None in record:
-                    yield number, None, "row has more values than the header has columns"
-                elif any(isinstance(v, str) and _bad_utf8(v) for v in record.values()):
-                    yield number, None, "invalid UTF-8"
-                else:
-                    yield (
-                        number,
-                        {k: (None if v in (None, "") else v) for k, v in record.items()},
-                        None,
-                    )
-        return
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue  # a blank line is not a record
-            row, problem = decode_line(raw.rstrip(b"\r\n"))
-            yield number, row, problem
-
-
-def _bad_utf8(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
 def gold_of(row: dict) -> dict | None:
@@ -138,8 +67,14 @@ def gold_of(row: dict) -> dict | None:
         present = row.get(schema.OUTPUT_FIELD) is not None
         source = row
     else:
-        source = row.get(schema.LABELS_KEY) if schema.LABELS_KEY else row
-        present = isinstance(source, dict) and any(n in source for n in schema.FIELD_NAMES)
+        try:
+            source = value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
+            present = isinstance(source, dict) and any(
+                value_at(source, f["path"] or f["name"], MISSING) is not MISSING
+                for f in schema.FIELDS
+            )
+        except PathError:
+            return None
     if not present:
         return None
     labels, problems = check_labels(source)
@@ -213,75 +148,38 @@ class Prepared:
 # ----------------------------------------------------------------- writing
 
 
-def columns_of(input_columns: list[str]) -> tuple[dict, dict]:
-    """(field -> its column, tail name -> its column): a name the input already has
-    gets the prefix predicted_ (the input's own column is kept as it is)."""
-    taken = set(input_columns)
-
-    def free(name: str) -> str:
-        while name in taken:
-            name = "predicted_" + name
-        taken.add(name)
-        return name
-
-    return {f: free(f) for f in schema.FIELD_NAMES}, {t: free(t) for t in (*TAIL, "answer")}
-
-
-def cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def new_counts() -> dict:
     return {
-        "rows": 0,
-        "answered": 0,
-        "rejected": 0,
-        "reject_reasons": {},
+        **corpus.new_counts(),
         "status": {},
         "finish": {},
         "missing": dict.fromkeys(schema.FIELD_NAMES, 0),
         "na": dict.fromkeys(schema.FIELD_NAMES, 0),
-        "completion_tokens": 0,
         "gold_rows": 0,
         "correct": dict.fromkeys(schema.FIELD_NAMES, 0),
     }
 
 
-class Writer:
-    """The three .part files, in input order, and the counts behind the summary."""
+class Writer(corpus.Results):
+    """The row's own columns, then one column per label field, then (``confidence``)
+    one per field with its confidence, then the parse status."""
 
-    def __init__(self, out: Path, input_columns: list[str], counts: dict, sizes: dict | None):
-        self.out = out
-        self.input_columns = input_columns
-        self.fields, self.tail = columns_of(input_columns)
-        self.counts = counts
-        self.handles = {}
-        for name in FILES:
-            part = out / (name + ".part")
-            final = out / name
-            if sizes is not None and not part.exists() and final.exists():
-                os.replace(final, part)  # finishing was interrupted: take it back
-            handle = open(part, "a+b" if sizes is not None else "w+b")
-            handle.truncate(sizes[name] if sizes is not None else 0)
-            handle.seek(0, os.SEEK_END)
-            self.handles[name] = handle
-        self.csv_buffer = io.StringIO()
-        self.csv = csv.writer(self.csv_buffer, lineterminator="\n")
-        if sizes is None:
-            header = [*input_columns, *self.fields.values(), *(self.tail[t] for t in TAIL)]
-            self._csv_row(header)
-
-    def _csv_row(self, values: list) -> None:
-        self.csv.writerow(values)
-        self.handles["predictions.csv"].write(
-            self.csv_buffer.getvalue().encode("utf-8", "surrogateescape")
+    def __init__(self, out: Path, input_columns: list[str], counts, sizes, confidence=False):
+        self.fields, self.confidence, self.tail = corpus.new_columns(
+            input_columns,
+            schema.FIELD_NAMES,
+            [f"{name}_confidence" for name in schema.FIELD_NAMES] if confidence else [],
+            [*TAIL, "answer"],
         )
-        self.csv_buffer.seek(0)
-        self.csv_buffer.truncate()
+        super().__init__(out, input_columns, counts or new_counts(), sizes)
+
+    def header(self) -> list[str]:
+        return [
+            *self.input_columns,
+            *self.fields.values(),
+            *self.confidence.values(),
+            *(self.tail[t] for t in TAIL),
+        ]
 
     def answer(self, item: dict, answer: dict) -> None:
         row, output = item["row"], answer.get("output")
@@ -296,66 +194,32 @@ class Writer:
                 c["na"][name] += 1
                 value = NA
             record[column] = value
+        if self.confidence:
+            found = confidence.fields(output, answer.get("logprobs"))
+            for name, column in zip(schema.FIELD_NAMES, self.confidence.values(), strict=True):
+                record[column] = found[name] if name in parsed.values else None
         record[self.tail["parse_status"]] = parsed.status
         record[self.tail["parse_problems"]] = parsed.problems
         record[self.tail["finish"]] = answer.get("finish")
-        self._csv_row(
+        self.files.csv_row(
+            "predictions.csv",
             [cell(row.get(k)) for k in self.input_columns]
             + [cell(record[k]) for k in self.fields.values()]
-            + [cell(record[self.tail[t]]) for t in TAIL]
+            + [cell(record[k]) for k in self.confidence.values()]
+            + [cell(record[self.tail[t]]) for t in TAIL],
         )
         record[self.tail["answer"]] = output
-        self.handles["predictions.jsonl"].write(_line(record))
-        c["rows"] += 1
-        c["answered"] += 1
+        self.files.write("predictions.jsonl", line(record))
+        self.counted(answer)
         c["status"][parsed.status] = c["status"].get(parsed.status, 0) + 1
         finish = str(answer.get("finish"))
         c["finish"][finish] = c["finish"].get(finish, 0) + 1
-        c["completion_tokens"] += int(answer.get("tokens") or 0)
         gold = item.get("gold")
         if gold is not None:
             c["gold_rows"] += 1
             for name in schema.FIELD_NAMES:
                 if name in parsed.values and parsed.values[name] == gold.get(name):
                     c["correct"][name] += 1
-
-    def reject(self, item: dict) -> None:
-        row = item["row"]
-        record = {"row": item["number"], "reason": item["problem"]}
-        if row is not None:
-            record["input"] = row
-        self.handles["rejects.jsonl"].write(_line(record))
-        c = self.counts
-        c["rows"] += 1
-        c["rejected"] += 1
-        kind = item["problem"].split(":")[0]
-        c["reject_reasons"][kind] = c["reject_reasons"].get(kind, 0) + 1
-
-    def sync(self) -> dict:
-        """Flush and fsync every file: {file: bytes that are good}."""
-        sizes = {}
-        for name, handle in self.handles.items():
-            handle.flush()
-            os.fsync(handle.fileno())
-            sizes[name] = handle.tell()
-        return sizes
-
-    def close(self) -> None:
-        for handle in self.handles.values():
-            handle.close()
-
-
-def _line(record: dict) -> bytes:
-    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "surrogateescape")
-
-
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 # ----------------------------------------------------------------- summary
@@ -448,106 +312,32 @@ def run(
     """Predict every row of ``input_path`` into ``out``; the summary. ``stream``: the
     engine (default pipeline/engine.py's; pipeline/predict_ray.py passes Ray's)."""
     stream = stream or engine.stream
-    out.mkdir(parents=True, exist_ok=True)
-    state_path = out / STATE
-    size = input_path.stat().st_size
     identity = {
         "input": str(input_path.resolve()),
-        "input_bytes": size,
+        "input_bytes": input_path.stat().st_size,
         "engine": opts.engine,
         "model": opts.model,
         "adapter": None if opts.adapter is None else str(opts.adapter),
         "max_new_tokens": opts.max_new_tokens,
         "context": context,
+        "confidence": opts.logprobs,
+        "constrained": opts.constrained,
     }
-    state = None
-    if state_path.exists():
-        state = json.loads(state_path.read_text(encoding="utf-8"))
-        different = {
-            k: (state["run"].get(k), v) for k, v in identity.items() if state["run"].get(k) != v
-        }
-        if different:
-            raise PredictError(
-                f"{out} holds an unfinished run with other settings "
-                f"({', '.join(f'{k}: {a!r} then, {b!r} now' for k, (a, b) in different.items())}); "
-                "run it again as it was to finish it, or choose another --out"
-            )
-    elif (out / "summary.json").exists():
-        print(f"predict: {out} holds a finished run (summary.json); delete it to run again")
-        return json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    columns, total = scan(input_path)
-    skip = state["records"] if state else 0
-    counts = state["counts"] if state else new_counts()
-    writer = Writer(out, columns, counts, state["bytes"] if state else None)
-    if state:
-        print(f"predict: resuming after {skip} of {total} rows (checkpoint.json)")
 
-    def checkpoint(done: int) -> None:
-        sizes = writer.sync()
-        record = {"run": identity, "records": done, "bytes": sizes, "counts": counts}
-        atomic_write(state_path, json.dumps(record, sort_keys=True) + "\n")
+    def summarize(counts: dict) -> tuple[dict, str]:
+        result = summary(counts, str(input_path))
+        result["constrained"] = opts.constrained  # answers held to the label schema
+        return result, summary_md(result)
 
-    if not state:
-        checkpoint(0)
-    prepared = Prepared(input_path, skip, tokenizer, context, opts.max_new_tokens)
-    rejects: deque = deque()
-
-    def asks():
-        for item in prepared:
-            if item["problem"] is None:
-                yield item
-            else:
-                rejects.append(item)
-
-    bar = _bar(total, skip)
-    started, tokens_before, since = time.perf_counter(), counts["completion_tokens"], 0
-    done = skip
-    try:
-        for item, answer in stream(asks(), opts):
-            while rejects and rejects[0]["seq"] < item["seq"]:
-                writer.reject(rejects.popleft())
-            writer.answer(item, answer)
-            moved = item["seq"] + 1 - done
-            done = item["seq"] + 1
-            since += moved
-            bar.update(moved)
-            if since >= every:
-                checkpoint(done)
-                since = 0
-                rate = (counts["completion_tokens"] - tokens_before) / (
-                    time.perf_counter() - started
-                )
-                bar.set_postfix_str(f"{rate:.0f} tokens/s", refresh=False)
-        while rejects:
-            writer.reject(rejects.popleft())
-        bar.update(total - done)
-        done = total
-        checkpoint(done)
-    finally:
-        bar.close()
-        writer.close()
-    elapsed = time.perf_counter() - started
-    ran = done - skip
-    print(
-        f"predict: {ran} rows in {elapsed:.1f}s ({ran / max(elapsed, 1e-9):.1f} rows/s, "
-        f"{(counts['completion_tokens'] - tokens_before) / max(elapsed, 1e-9):.0f} tokens/s)"
-    )
-    result = summary(counts, str(input_path))
-    for name in FILES:
-        part = out / (name + ".part")
-        if part.exists():
-            os.replace(part, out / name)
-    atomic_write(out / "summary.json", json.dumps(result, indent=2, sort_keys=True) + "\n")
-    atomic_write(out / "summary.md", summary_md(result))
-    state_path.unlink()
-    return result
-
-
-def _bar(total: int, initial: int):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total, initial=initial, unit="row", desc="predict", disable=None, smoothing=0.05
+    return corpus.run(
+        input_path,
+        out,
+        identity,
+        results=lambda columns, counts, sizes: Writer(out, columns, counts, sizes, opts.logprobs),
+        prepare=lambda skip: Prepared(input_path, skip, tokenizer, context, opts.max_new_tokens),
+        stream=lambda items: stream(items, opts),
+        every=every,
+        summarize=summarize,
     )
 
 
@@ -575,6 +365,12 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
     parser.add_argument("--api-key-env", default="OPENAI_API_KEY")
     parser.add_argument("--retries", type=int, default=5, help="server: retries per request")
     parser.add_argument("--tensor-parallel", type=int, default=1, help="vllm: GPUs per engine")
+    parser.add_argument(
+        "--confidence",
+        action="store_true",
+        help="a <field>_confidence column per field, from the tokens' log-probabilities",
+    )
+    constrain.add_options(parser, schema.PREDICT_CONSTRAINED)
     args = parser.parse_args(argv)
     engine_kind = args.engine or ("server" if args.server else "local")
     if min(args.concurrency, args.checkpoint_every, args.max_context, args.batch_size or 1) < 1:
@@ -606,6 +402,9 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
         api_key_env=args.api_key_env,
         retries=args.retries,
         tensor_parallel=args.tensor_parallel,
+        logprobs=args.confidence,
+        constrained=args.constrained,
+        constrain_with=args.constrain_with,
     )
     out = args.out or ROOT / "work" / "predict" / args.input.stem
     if engine_kind == "server":  # answers kept on disk: a rerun or a resume asks nothing twice
@@ -621,7 +420,7 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
             tokenizer=tokenizer,
             stream=stream,
         )
-    except (PredictError, DataError) as exc:
+    except (CorpusError, DataError) as exc:
         print(f"predict: {exc}", file=sys.stderr)
         return 2
     print(summary_md(result), end="")

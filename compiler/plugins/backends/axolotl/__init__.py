@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from distillgen.backends import axolotl_config
+from distillgen.backends import axolotl_config, constrained_requirements
 from distillgen.plugins import Backend, register_backend
 
 ROOT = Path(__file__).resolve().parent
@@ -50,12 +50,23 @@ BACKEND = register_backend(
         config_template="project/configs/axolotl.yaml.j2",
         smoke=smoke,
         root=ROOT,
+        exports=(
+            "base + adapter merged (`make merge`, with its check that the merged model answers "
+            "as base + adapter); `GGUF=1` is refused: transformers and peft do not write GGUF "
+            "(convert `work/export` with llama.cpp's `convert_hf_to_gguf.py`)"
+        ),
+        serves=(
+            "`vllm serve` (vLLM's OpenAI-compatible server, port 8000; needs vLLM and a CUDA "
+            "GPU, so not run by distillgen's tests) with the merged model, or with `ADAPTER=1` "
+            "the base model and the adapter as a LoRA module (`--enable-lora`)"
+        ),
         requirements=lambda project: [
             "# Axolotl brings its own pins of torch, transformers and peft; 0.19.0 runs on",
             "# Python 3.11, releases from 0.20 need Python 3.12.",
             "axolotl==0.19.0",
+            *constrained_requirements(project),
         ],
-        uses=frozenset({"pipeline/merge.py"}),
+        uses=frozenset({"pipeline/merge.py", "pipeline/weights.py"}),
         why_not={
             "head": (
                 "the regression head is trained with transformers + peft; backend 'axolotl' "

@@ -40,6 +40,17 @@ BACKEND = register_backend(
         config_template="project/configs/mlx_lora.yaml.j2",
         smoke=smoke,
         root=ROOT,
+        exports=(
+            "the adapter fused into the base model with mlx-lm's fuse code (what "
+            "`mlx_lm fuse` does); `GGUF=1` also writes `model.gguf` with mlx-lm's converter, "
+            "which converts llama, mistral and mixtral models and is refused for others"
+        ),
+        serves=(
+            "`mlx_lm server` (mlx-lm's OpenAI-compatible server, port 8080, CPU or Apple "
+            "silicon; mlx-lm says it is not for production) with the fused model, or with "
+            "`ADAPTER=1` the base model and the adapter"
+        ),
+        uses=frozenset({"pipeline/weights.py"}),
         requirements=lambda project: [
             'mlx[cpu]==0.32.4; platform_system == "Linux"',
             'mlx==0.32.4; platform_system == "Darwin"',

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from distillgen.backends import peft_config
+from distillgen.backends import constrained_requirements, peft_config
 from distillgen.plugins import Backend, register_backend
 
 ROOT = Path(__file__).resolve().parent
@@ -54,6 +54,16 @@ BACKEND = register_backend(
         config_template="project/configs/peft.yaml.j2",
         smoke=smoke,
         root=ROOT,
+        exports=(
+            "base + adapter merged (`make merge`, with its check that the merged model answers "
+            "as base + adapter); `GGUF=1` is refused: transformers and peft do not write GGUF "
+            "(convert `work/export` with llama.cpp's `convert_hf_to_gguf.py`)"
+        ),
+        serves=(
+            "`vllm serve` (vLLM's OpenAI-compatible server, port 8000; needs vLLM and a CUDA "
+            "GPU, so not run by distillgen's tests) with the merged model, or with `ADAPTER=1` "
+            "the base model and the adapter as a LoRA module (`--enable-lora`)"
+        ),
         requirements=lambda project: [
             "torch>=2.4",
             "peft==0.21.2",
@@ -63,11 +73,13 @@ BACKEND = register_backend(
                 if project.training["quantize"] == "4bit"
                 else []
             ),
+            *constrained_requirements(project),
         ],
         resumes=True,
         uses=frozenset(
             {
                 "pipeline/merge.py",
+                "pipeline/weights.py",
                 "pipeline/examples.py",
                 "pipeline/causal.py",
                 "pipeline/quantized.py",

@@ -1,0 +1,268 @@
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/plugins/kinds/generation/runtime/pipeline/predict.py
+"""Step 5, predict: the accepted model continues many prompts, every row accounted for.
+
+    python -m pipeline.predict [INPUT] [--column NAME] [--out DIR]
+        [--adapter DIR | --base | --model DIR] [--samples N] [--max-new-tokens N]
+        [--temperature T] [--seed N] [--checkpoint-every N] [--max-context N]
+
+INPUT is JSONL or CSV with a column of prompts (--column, default "prompt"); the
+row's other columns are kept. Without INPUT, the spec's style prompts are continued
+(written first to work/predict/style-prompts.jsonl, the run's input file).
+
+Each prompt is continued --samples times (default SAMPLES_PER_PROMPT) with the model
+and adapter eval uses (pipeline/textgen.py), greedy at temperature 0, else sampled
+with the seed plus the row's index: a resumed run gives the same text as an
+uninterrupted one. A row without a prompt (missing, empty, not text), or whose prompt
+plus --max-new-tokens is longer than the context (--max-context, default the training
+MAX_SEQ_LENGTH), goes to rejects.jsonl with its reason: nothing is cut, nothing is
+dropped in silence.
+
+Output in --out (default work/predict/<input name>/): predictions.jsonl and
+predictions.csv (the row's own columns, then sample, output, finish and tokens: one
+line per sample), rejects.jsonl, summary.json and summary.md (samples cut at
+--max-new-tokens, and each style pattern's rate over the outputs against its target).
+Lines are written in input order; every --checkpoint-every rows the files are fsynced
+and checkpoint.json records how far they are good, so a killed run started again
+goes on from there (pipeline/corpus.py).
+
+Exit status: 0 PASS, 3 REVIEW, 4 FAIL (accept's codes, for the style targets),
+2 bad input or arguments.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import accept, corpus, schema, style
+from .corpus import CorpusError, cell, line
+
+ROOT = Path(__file__).resolve().parent.parent
+TAIL = ("sample", "output", "finish", "tokens")
+
+
+def new_counts() -> dict:
+    return {
+        **corpus.new_counts(),
+        "samples": 0,
+        "finish": {},
+        "style": {p["name"]: {"matched": 0, "units": 0} for p in schema.PATTERNS},
+    }
+
+
+class Writer(corpus.Results):
+    """The row's own columns, then the sample's number, text, finish and length."""
+
+    def __init__(self, out: Path, input_columns: list[str], counts, sizes):
+        (self.tail,) = corpus.new_columns(input_columns, TAIL)
+        super().__init__(out, input_columns, counts or new_counts(), sizes)
+
+    def header(self) -> list[str]:
+        return [*self.input_columns, *self.tail.values()]
+
+    def answer(self, item: dict, answer: dict) -> None:
+        row, c = item["row"], self.counts
+        for number, sample in enumerate(answer["samples"]):
+            values = {"sample": number, **{k: sample[k] for k in TAIL[1:]}}
+            record = {**row, **{self.tail[k]: v for k, v in values.items()}}
+            self.files.csv_row(
+                "predictions.csv",
+                [cell(row.get(k)) for k in self.input_columns] + [cell(v) for v in values.values()],
+            )
+            self.files.write("predictions.jsonl", line(record))
+            c["samples"] += 1
+            c["finish"][sample["finish"]] = c["finish"].get(sample["finish"], 0) + 1
+            for name, rate in style.rates([sample["output"]]).items():
+                c["style"][name]["matched"] += rate["matched"]
+                c["style"][name]["units"] += rate["units"]
+        self.counted(answer)
+
+
+def prepared(path: Path, skip: int, column: str, tokenizer, context: int, max_new: int):
+    """Items in input order from record ``skip`` on: a prompt, or the reason there is none."""
+    for seq, (number, row, problem) in enumerate(corpus.records(path)):
+        if seq < skip:
+            continue
+        item = {"seq": seq, "number": number, "row": row, "problem": problem}
+        if problem is None:
+            prompt = row.get(column)
+            if prompt is None:
+                item["problem"] = f"no prompt: {column!r} is missing or empty (--column)"
+            elif not isinstance(prompt, str):
+                item["problem"] = f"no prompt: {column!r} is a {type(prompt).__name__}, not text"
+            elif not prompt.strip():
+                item["problem"] = f"no prompt: {column!r} is empty"
+            else:
+                n = len(tokenizer(prompt)["input_ids"])
+                if n + max_new > context:
+                    item["problem"] = (
+                        f"too long: the prompt is {n} tokens, and with max_new_tokens "
+                        f"{max_new} it passes the context of {context} tokens (--max-context)"
+                    )
+                item["prompt"] = prompt
+        yield item
+
+
+def summary(counts: dict, input_path: str) -> dict:
+    rates = {
+        f"style.{name}": (round(s["matched"] / s["units"], 6) if s["units"] else None)
+        for name, s in counts["style"].items()
+    }
+    rules = [
+        {
+            "metric": f"style.{p['name']}",
+            "pass": p["target"],
+            "review": p["review"],
+            "higher_is_better": True,
+        }
+        for p in schema.PATTERNS
+    ]
+    reasons = {m: "no unit of text was generated" for m, v in rates.items() if v is None}
+    gate = accept.judge(rates, rules, reasons)
+    return {
+        "input": input_path,
+        "rows": counts["rows"],
+        "answered": counts["answered"],
+        "rejected": counts["rejected"],
+        "reject_reasons": dict(sorted(counts["reject_reasons"].items())),
+        "samples": counts["samples"],
+        "finish": dict(sorted(counts["finish"].items())),
+        "completion_tokens": counts["completion_tokens"],
+        "style": counts["style"],
+        "decision": gate["decision"],
+        "gate": gate["rules"],
+    }
+
+
+def summary_md(result: dict) -> str:
+    cut = result["finish"].get("length", 0)
+    lines = [
+        f"# Predict: {schema.PROJECT}: {result['decision']}",
+        "",
+        f"{result['rows']} rows read from {result['input']}: {result['answered']} continued "
+        f"({result['samples']} samples, {cut} stopped at max_new_tokens), "
+        f"{result['rejected']} rejected (rejects.jsonl).",
+        "",
+    ]
+    if result["reject_reasons"]:
+        lines += ["Rejected rows by reason:", ""]
+        lines += [f"- {k}: {v}" for k, v in result["reject_reasons"].items()] + [""]
+    lines += ["Style patterns over the samples, against their targets:", ""]
+    lines += [accept.table({"rules": result["gate"]}), ""]
+    return "\n".join(lines)
+
+
+def run(input_path: Path, out: Path, args, model, tokenizer) -> dict:
+    from . import textgen
+
+    identity = {
+        "input": str(input_path.resolve()),
+        "input_bytes": input_path.stat().st_size,
+        "column": args.column,
+        "model": args.model,
+        "adapter": None if args.adapter is None else str(args.adapter),
+        "samples": args.samples,
+        "max_new_tokens": args.max_new_tokens,
+        "temperature": args.temperature,
+        "seed": args.seed,
+        "context": args.max_context,
+    }
+
+    def stream(items):
+        for item in items:
+            answers = textgen.sample(
+                model,
+                tokenizer,
+                [item["prompt"]] * args.samples,
+                args.max_new_tokens,
+                args.temperature,
+                args.seed + item["seq"],
+            )
+            for answer in answers:
+                answer.pop("ids")
+            yield item, {"samples": answers, "tokens": sum(a["tokens"] for a in answers)}
+
+    def summarize(counts: dict) -> tuple[dict, str]:
+        result = summary(counts, str(input_path))
+        return result, summary_md(result)
+
+    return corpus.run(
+        input_path,
+        out,
+        identity,
+        results=lambda columns, counts, sizes: Writer(out, columns, counts, sizes),
+        prepare=lambda skip: prepared(
+            input_path, skip, args.column, tokenizer, args.max_context, args.max_new_tokens
+        ),
+        stream=stream,
+        every=args.checkpoint_every,
+        summarize=summarize,
+    )
+
+
+def style_prompts(path: Path) -> Path:
+    """The spec's style prompts as a JSONL input file (rewritten only when it differs)."""
+    text = "".join(json.dumps({"prompt": p}, ensure_ascii=False) + "\n" for p in schema.PROMPTS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        corpus.atomic_write(path, text)
+    return path
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "input", type=Path, nargs="?", help="JSONL or CSV rows with a prompt column"
+    )
+    parser.add_argument("--column", default="prompt", help="the column holding the prompts")
+    parser.add_argument("--out", type=Path, default=None, help="default work/predict/<input name>")
+    parser.add_argument("--adapter", type=Path, default=ROOT / "work" / "adapters")
+    parser.add_argument("--base", action="store_true", help="the base model alone")
+    parser.add_argument("--model", default=None, help="a merged model directory")
+    parser.add_argument("--samples", type=int, default=schema.SAMPLES_PER_PROMPT)
+    parser.add_argument("--max-new-tokens", type=int, default=schema.MAX_NEW_TOKENS)
+    parser.add_argument("--temperature", type=float, default=schema.TEMPERATURE)
+    parser.add_argument("--seed", type=int, default=schema.STYLE_SEED)
+    parser.add_argument("--checkpoint-every", type=int, default=100)
+    parser.add_argument("--max-context", type=int, default=schema.MAX_SEQ_LENGTH)
+    args = parser.parse_args(argv)
+    if min(args.samples, args.max_new_tokens, args.checkpoint_every, args.max_context) < 1:
+        print(
+            "predict: --samples, --max-new-tokens, --checkpoint-every and --max-context "
+            "must be positive",
+            file=sys.stderr,
+        )
+        return 2
+    if args.temperature < 0:
+        print("predict: --temperature must be 0 (greedy) or more", file=sys.stderr)
+        return 2
+    if args.input is None:
+        args.input = style_prompts(ROOT / "work" / "predict" / "style-prompts.jsonl")
+    elif not args.input.is_file():
+        print(f"predict: input file not found: {args.input}", file=sys.stderr)
+        return 2
+    if args.base or args.model is not None:
+        args.adapter = None
+    elif not (args.adapter / "adapter_config.json").is_file():
+        print(
+            f"predict: no adapter in {args.adapter}: train first (make train), or give "
+            "--adapter DIR, --model DIR for a merged model, or --base",
+            file=sys.stderr,
+        )
+        return 2
+    from . import textgen
+
+    model, tokenizer = textgen.load_model(args.adapter, args.model)
+    out = args.out or ROOT / "work" / "predict" / args.input.stem
+    try:
+        result = run(args.input, out, args, model, tokenizer)
+    except CorpusError as exc:
+        print(f"predict: {exc}", file=sys.stderr)
+        return 2
+    print(summary_md(result), end="")
+    return accept.EXIT[result["decision"]]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+# distillgen 0.1.0 runtime, copied verbatim: identical in every project.
+# Do not edit. Source: distillgen/runtime/pipeline/serve.py
+"""Serve the exported model behind an OpenAI-compatible endpoint.
+
+    python -m pipeline.serve [--adapter] [--host HOST] [--port PORT] [--print]
+
+Starts the backend's server (pipeline/weights.py): mlx-lm's `mlx_lm server` for an mlx
+project, vLLM's `vllm serve` for a transformers + peft or Axolotl project; with the
+exported model (work/export, make export), or with ``--adapter`` (make serve ADAPTER=1)
+the base model and the trained adapter. ``--print`` prints the command and exits.
+`make parity` then asks it a sample of the eval split and compares its answers with
+eval's. The server runs in the foreground until it is stopped (Ctrl-C).
+"""
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from . import weights
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPORT = ROOT / "work" / "export"
+
+
+def command(adapter: bool, host: str, port: int) -> list[str]:
+    if adapter:
+        problem = weights.adapter_ready()
+        if problem:
+            raise SystemExit(f"serve: {problem}")
+        return weights.serve_command(None, host, port, adapter=weights.ADAPTERS)
+    if not (EXPORT / "export.json").is_file():
+        raise SystemExit(
+            "serve: work/export has no export: run make export first, or serve the base "
+            "model and the adapter with make serve ADAPTER=1"
+        )
+    return weights.serve_command(EXPORT, host, port)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--adapter", action="store_true", help="base model + adapter")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=weights.DEFAULT_PORT)
+    parser.add_argument("--print", action="store_true", help="print the command only")
+    args = parser.parse_args(argv)
+    try:
+        argv_ = command(args.adapter, args.host, args.port)
+    except SystemExit as exc:
+        print(exc.code, file=sys.stderr)
+        return 1
+    print(shlex.join(argv_), flush=True)
+    if args.print:
+        return 0
+    problem = weights.check_server_tools()
+    if problem:
+        print(f"serve: {problem}", file=sys.stderr)
+        return 1
+    print(
+        f"serve: the model answers as {weights.SERVED_MODEL!r} at "
+        f"http://{args.host}:{args.port}/v1 (make parity SERVER=http://{args.host}:{args.port})",
+        flush=True,
+    )
+    os.execvp(argv_[0], argv_)
+    return 1  # pragma: no cover - execvp does not return
+
+
+if __name__ == "__main__":
+    sys.exit(main())

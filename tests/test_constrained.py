@@ -1,0 +1,327 @@
+"""Constrained decoding (issue 20): the answer's constraint derived from the label schema
+(pipeline/grammar.py), local generation held to it with llguidance, and what vLLM and
+a server are sent (pipeline/constrain.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import FIXTURES, ROOT, build_into, load_generated
+from tests.fake_openai import FakeOpenAI
+
+MODULES = (
+    "schema",
+    "labels",
+    "parse",
+    "grammar",
+    "constrain",
+    "llm",
+    "inference",
+    "engine",
+    "compare",
+)
+
+
+def _build(spec: Path, out: Path, tiny=None, **overrides) -> dict:
+    from distillgen.ir import Overrides
+
+    model = {"model_base": str(tiny)} if tiny is not None else {}
+    build_into(spec, out, Overrides(backend="peft", **model, **overrides))
+    return load_generated(out, MODULES)
+
+
+def _mini_json(tmp: Path) -> Path:
+    """The mini fixture (every label type) answered as JSON."""
+    shutil.copytree(FIXTURES / "mini", tmp / "mini_json")
+    spec = tmp / "mini_json" / "mini.yaml"
+    text = spec.read_text(encoding="utf-8").replace(
+        "completion_format: key_value", "completion_format: json"
+    )
+    spec.write_text(text, encoding="utf-8")
+    return spec
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory, tiny_model):
+    """key_value (mini: categorical, string, integer range, number, boolean, N/A),
+    json (the same fields), label (toxicity), and a JSON Schema (support_distill)."""
+    tmp = tmp_path_factory.mktemp("constrained")
+    return {
+        "key_value": _build(FIXTURES / "mini" / "mini.yaml", tmp / "kv", tiny_model),
+        "json": _build(_mini_json(tmp), tmp / "json", tiny_model),
+        "label": _build(ROOT / "specs" / "toxicity.yaml", tmp / "label", tiny_model),
+        "json_schema": _build(
+            ROOT / "specs" / "support_distill.yaml", tmp / "distill", tiny_model, max_new_tokens=200
+        ),
+    }
+
+
+# ------------------------------------------------------------------ the regex
+
+
+@pytest.mark.parametrize("fmt", ["key_value", "json", "label"])
+def test_every_answer_the_regex_allows_parses_inside_the_schema(projects, fmt):
+    """Strings drawn from the constraint's regex read back as parsed, with every value
+    one the label schema allows (the data step's own label check)."""
+    mods = projects[fmt]
+    regex = mods["grammar"].constraint()["regex"]
+
+    @settings(
+        max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
+    @given(st.from_regex(re.compile(regex), fullmatch=True))
+    def check(text):
+        parsed = mods["parse"].parse(text)
+        assert parsed.status == "parsed", (text, parsed.problems)
+        _, problems = mods["labels"].check_labels(
+            {k: (v if v is not None else mods["schema"].NA_TOKEN) for k, v in parsed.values.items()}
+        )
+        assert problems == [], (text, problems)
+
+    check()
+
+
+def test_the_regex_allows_the_completions_the_data_step_writes(projects):
+    """Completions of valid labels (with numbers written I.F, as floats are) match."""
+    mods = projects["key_value"]
+    regex = re.compile(mods["grammar"].constraint()["regex"])
+    labels = {"sentiment": "neutral", "topic": "battery life", "stars": 5, "score": 0.25}
+    for sarcastic in (True, False, None):
+        text = mods["labels"].render_completion({**labels, "sarcastic": sarcastic})
+        assert regex.fullmatch(text), text
+    for word in ("none", "null", "-", "NA", "n/a"):  # read as N/A: only "N/A" is written
+        text = mods["labels"].render_completion({**labels, "topic": word, "sarcastic": True})
+        assert not regex.fullmatch(text), text
+    assert mods["grammar"].constraint()["choice"] is None
+    assert projects["label"]["grammar"].constraint()["choice"] == [
+        "safe",
+        "mild",
+        "toxic",
+        "severe",
+    ]
+
+
+bounds = st.one_of(st.none(), st.integers(-3000, 3000).map(lambda n: Decimal(n) / 100))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(lo=bounds, hi=bounds, data=st.data())
+def test_number_ranges(projects, lo, hi, data):
+    """number_regex / integer_regex: exactly the decimals (I.F, 1..3 fraction digits) and
+    integers inside [lo, hi]."""
+    grammar = projects["key_value"]["grammar"]
+    if lo is not None and hi is not None and lo > hi:
+        lo, hi = hi, lo
+    number = re.compile(grammar.number_regex(lo and float(lo), hi and float(hi)))
+    text = data.draw(st.from_regex(number, fullmatch=True))
+    value = Decimal(text)
+    assert (lo is None or value >= lo) and (hi is None or value <= hi), (lo, hi, text)
+    low = lo if lo is not None else Decimal(-(10**6))
+    high = hi if hi is not None else Decimal(10**6)
+    inside = data.draw(st.decimals(low, high, places=3, allow_nan=False))
+    written = f"{inside:.{data.draw(st.integers(1, 3))}f}"
+    if Decimal(written) == inside and written not in ("-0.0", "-0.00", "-0.000"):
+        assert number.fullmatch(written), (lo, hi, written)
+    first, last = math.ceil(low), math.floor(high)
+    if first > last:
+        return  # no integer inside
+    integer = re.compile(grammar.integer_regex(lo and float(lo), hi and float(hi)))
+    n = int(data.draw(st.from_regex(integer, fullmatch=True)))
+    assert (lo is None or n >= lo) and (hi is None or n <= hi), (lo, hi, n)
+    assert integer.fullmatch(str(data.draw(st.integers(first, last)))), (lo, hi)
+
+
+# --------------------------------------------------------- local generation
+
+
+def _items(mods, n: int = 4) -> list[dict]:
+    inputs = {"text": "a review", "source_name": None, "instruction": "x", "input": None}
+    return [
+        {"messages": [{"role": "user", "content": f"Prompt {i}: {inputs['text']} {i * 7}"}]}
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["key_value", "json", "label", "json_schema"])
+def test_untrained_model_constrained_parses_every_answer(projects, tiny_model, fmt):
+    """An untrained tiny model writes noise; held to the schema, every answer parses and
+    every value is inside the schema (parse rate 1.0)."""
+    mods = projects[fmt]
+    opts = mods["inference"].Options(model=str(tiny_model), batch_size=4, constrained=True)
+    answers = [a for _, a in mods["engine"].stream(_items(mods), opts)]
+    assert len(answers) == 4
+    for answer in answers:
+        parsed = mods["parse"].parse(answer["output"])
+        assert answer["finish"] == "stop", answer
+        assert parsed.status == "parsed", (answer["output"], parsed.problems)
+        if fmt == "json_schema":
+            assert mods["labels"].schema_problems(json.loads(answer["output"])) == []
+        else:
+            values = {
+                k: (v if v is not None else mods["schema"].NA_TOKEN)
+                for k, v in parsed.values.items()
+            }
+            assert mods["labels"].check_labels(values)[1] == [], answer["output"]
+    # Unconstrained, the same model's noise does not parse: the constraint did the work.
+    plain = mods["inference"].Options(model=str(tiny_model), batch_size=4, max_new_tokens=40)
+    loose = [a for _, a in mods["engine"].stream(_items(mods), plain)]
+    assert sum(mods["parse"].parse(a["output"]).status == "parsed" for a in loose) < 4
+
+
+def test_unconstrained_output_is_unchanged(projects, tiny_model):
+    """With the option off, answers are byte for byte model.generate's greedy ones with
+    no logits processor (what generation was before the option existed)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    mods = projects["key_value"]
+    items = _items(mods, 3)
+    opts = mods["inference"].Options(model=str(tiny_model), batch_size=3, max_new_tokens=24)
+    got = [a["output"] for _, a in mods["engine"].stream(items, opts)]
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model))
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_model)).eval()
+    prompts = [
+        tokenizer.apply_chat_template(i["messages"], add_generation_prompt=True, return_dict=False)
+        for i in items
+    ]
+    width = max(map(len, prompts))
+    pad = tokenizer.pad_token_id
+    ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
+    mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+    with torch.no_grad():
+        out = model.generate(
+            input_ids=ids,
+            attention_mask=mask,
+            max_new_tokens=24,
+            do_sample=False,
+            pad_token_id=pad,
+            eos_token_id=tokenizer.eos_token_id,
+        )
+    want = []
+    for row in out[:, width:].tolist():
+        eos = tokenizer.eos_token_id
+        want.append(
+            tokenizer.decode(row[: row.index(eos)] if eos in row else row, skip_special_tokens=True)
+        )
+    assert got == want
+
+
+def test_the_report_shows_both_decodings_side_by_side(projects):
+    """work/eval scored unconstrained and work/eval-constrained constrained: each report
+    shows both parse rates; with only one run, no such table."""
+    compare = projects["key_value"]["compare"]
+    work = compare.ROOT / "work"
+    loose = {"model": "tuned", "constrained": False, "summary": {"parse_rate": 0.5}}
+    tight = {"model": "tuned", "constrained": True, "summary": {"parse_rate": 1.0}}
+    assert compare.decoding(tight, work / "eval-constrained") is None
+    (work / "eval").mkdir(parents=True)
+    (work / "eval" / "metrics.json").write_text(json.dumps(loose), encoding="utf-8")
+    side = compare.decoding(tight, work / "eval-constrained")
+    assert side["unconstrained"]["parse_rate"] == 0.5
+    assert side["constrained"]["parse_rate"] == 1.0
+    lines = compare.decoding_markdown(side, lambda name, value: f"{value:.1%}")
+    assert "| parse_rate | 50.0% | 100.0% |" in lines
+    (work / "eval-constrained").mkdir()
+    (work / "eval-constrained" / "metrics.json").write_text(json.dumps(tight), encoding="utf-8")
+    assert compare.decoding(loose, work / "eval")["constrained"]["parse_rate"] == 1.0
+    assert compare.decoding(tight, work / "eval") is None  # the same decoding
+
+
+# ------------------------------------------------------------- vLLM, servers
+
+
+def test_vllm_gets_structured_outputs(projects):
+    inference = projects["key_value"]["inference"]
+    _, sampling, _ = inference.vllm_args(inference.Options(engine="vllm"))
+    assert "structured_outputs" not in sampling
+    _, sampling, _ = inference.vllm_args(inference.Options(engine="vllm", constrained=True))
+    assert sampling["structured_outputs"] == {
+        "regex": projects["key_value"]["grammar"].constraint()["regex"]
+    }
+    inference = projects["label"]["inference"]
+    _, sampling, _ = inference.vllm_args(inference.Options(engine="vllm", constrained=True))
+    assert sampling["structured_outputs"] == {"choice": ["safe", "mild", "toxic", "severe"]}
+    inference = projects["json_schema"]["inference"]
+    _, sampling, _ = inference.vllm_args(inference.Options(engine="vllm", constrained=True))
+    assert sampling["structured_outputs"] == {
+        "json": projects["json_schema"]["schema"].ANSWER_SCHEMA
+    }
+
+
+def _serve(mods, monkeypatch, **opts) -> list[dict]:
+    bodies: list[dict] = []
+
+    def answer(body):
+        bodies.append(body)
+        return "intent: refund"
+
+    from distillgen.compile import project_imported
+
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    project = Path(mods["schema"].__file__).parents[1]
+    with FakeOpenAI(answer) as server, project_imported(project, ("engine", "inference")) as m:
+        options = m["inference"].Options(engine="server", server=server.url, **opts)
+        list(m["engine"].stream(_items(mods, 2), options))
+    return bodies
+
+
+def test_a_server_gets_response_format_for_json_answers(projects, monkeypatch):
+    mods = projects["json"]
+    bodies = _serve(mods, monkeypatch, constrained=True)
+    assert len(bodies) == 2
+    fmt = bodies[0]["response_format"]
+    assert fmt["type"] == "json_schema"
+    assert fmt["json_schema"]["schema"] == mods["grammar"].json_schema()
+    assert list(fmt["json_schema"]["schema"]["properties"]) == mods["schema"].FIELD_NAMES
+    assert "response_format" not in _serve(mods, monkeypatch)[0]  # off: the same request
+
+
+def test_a_vllm_server_gets_structured_outputs_and_response_format_refuses_text(
+    projects, monkeypatch
+):
+    mods = projects["label"]
+    bodies = _serve(mods, monkeypatch, constrained=True, constrain_with="vllm")
+    assert bodies[0]["structured_outputs"] == {"choice": ["safe", "mild", "toxic", "severe"]}
+    with pytest.raises(SystemExit, match="constrains only JSON"):
+        _serve(mods, monkeypatch, constrained=True)
+
+
+# ------------------------------------------------------------------- the spec
+
+
+def _with(spec: Path, section: str, line: str) -> Path:
+    """``spec`` with ``line`` added to its top-level ``section`` (made when missing)."""
+    text = spec.read_text(encoding="utf-8")
+    head = f"\n{section}:\n"
+    text = text.replace(head, head + f"  {line}\n") if head in text else text + head + f"  {line}\n"
+    spec.write_text(text, encoding="utf-8")
+    return spec
+
+
+def test_spec_keys_and_what_cannot_be_constrained(tmp_path):
+    from distillgen.compile import compile_spec
+    from distillgen.errors import SpecError
+
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", specs)
+    _, _, files = compile_spec(_with(specs / "poetry.yaml", "eval", "constrained: true"))
+    assert "EVAL_CONSTRAINED = True" in files["pipeline/schema.py"]
+    assert "PREDICT_CONSTRAINED = False" in files["pipeline/schema.py"]
+    _, _, files = compile_spec(_with(specs / "uplifting.yaml", "teacher", "constrained: true"))
+    assert '"constrained": True' in files["pipeline/schema.py"]  # JSON: response_format
+    _with(specs / "uplifting.yaml", "prompt", "completion_format: key_value")
+    with pytest.raises(SpecError, match="response_format constrains JSON answers only"):
+        compile_spec(specs / "uplifting.yaml")
+    _with(specs / "uplifting.yaml", "teacher", "constrain_with: vllm")
+    compile_spec(specs / "uplifting.yaml")
+    with pytest.raises(SpecError, match="free text"):
+        compile_spec(_with(specs / "gaea_style.yaml", "eval", "constrained: true"))
