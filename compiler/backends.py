@@ -52,12 +52,15 @@ class _Table:
         self.rows.append(Row(spec_key, _fmt(spec_value), key, shown, note))
 
 
-def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[dict, list[Row]]:
+def mlx_config(
+    t: dict, model: dict, data_dir: str, adapter_dir: str, tracking: dict | None = None
+) -> tuple[dict, list[Row]]:
     """mlx-lm 0.32 `mlx_lm.lora -c` config (keys checked against mlx_lm/lora.py).
 
     ``t`` is the resolved training section. mlx-lm counts micro-batches as
     iterations, so iters, steps_per_eval and save_every are multiplied by the
-    gradient accumulation; its schedules count optimizer updates.
+    gradient accumulation; its schedules count optimizer updates. ``tracking``: the
+    resolved tracker (None: none).
     """
     accum = t["grad_accumulation"]
     lora = t["lora"]
@@ -171,6 +174,8 @@ def mlx_config(t: dict, model: dict, data_dir: str, adapter_dir: str) -> tuple[d
         "as peft's Trainer does (max_grad_norm 1.0)",
     )
     tb.put("training.seed", t["seed"], "seed", t["seed"])
+    if tracking is not None:
+        _mlx_tracking(tb, tracking)
     return tb.config, tb.rows
 
 
@@ -252,7 +257,12 @@ def _keep_best(tb: _Table, t: dict, prefix: str, *, strategies: bool) -> None:
 
 
 def peft_config(
-    t: dict, model: dict, *, head: dict | None = None, text: bool = False
+    t: dict,
+    model: dict,
+    *,
+    head: dict | None = None,
+    text: bool = False,
+    tracking: dict | None = None,
 ) -> tuple[dict, list[Row]]:
     """transformers + peft: LoraConfig and TrainingArguments keys (transformers 5, peft 0.21).
 
@@ -365,7 +375,7 @@ def peft_config(
     )
     tb.put("training.seed", t["seed"], "training.seed", t["seed"])
     tb.put("", None, "training.data_seed", t["seed"])
-    tb.put("", None, "training.report_to", "none")
+    _peft_tracking(tb, tracking)
     tb.put("", None, "training.remove_unused_columns", False)
     tb.note(
         "model.max_seq_length",
@@ -393,7 +403,7 @@ def peft_config(
 
 
 def axolotl_config(
-    t: dict, model: dict, eval_split: str, *, text: bool = False
+    t: dict, model: dict, eval_split: str, *, text: bool = False, tracking: dict | None = None
 ) -> tuple[dict, list[Row]]:
     """Axolotl (0.19) config for `axolotl preprocess|train config.yml`.
 
@@ -519,6 +529,8 @@ def axolotl_config(
     )
     tb.put("", None, "bf16", "auto")
     tb.put("training.seed", t["seed"], "seed", t["seed"])
+    if tracking is not None:
+        _axolotl_tracking(tb, tracking)
     del eval_split  # the valid split is Axolotl's eval set, as for the other backends
     return tb.config, tb.rows
 
@@ -532,3 +544,130 @@ def constrained_requirements(project) -> list[str]:
 
     generates = kind(project.kind).labelled and project.task.get("route") != "head"
     return [LLGUIDANCE] if generates else []
+
+
+# ------------------------------------------------------------------- tracking
+# tracking.to -> the package the project's requirements.txt adds, and the tracker's name.
+TRACKER_PACKAGES = {
+    "tensorboard": "tensorboard>=2.16  # tracking: TensorBoard event files",
+    "wandb": "wandb>=0.19  # tracking: Weights & Biases",
+    "mlflow": "mlflow-skinny>=2.16  # tracking: MLflow",
+}
+TRACKER_NAMES = {"tensorboard": "TensorBoard", "wandb": "W&B", "mlflow": "MLflow"}
+# How a project's README says to look at the run.
+TRACKER_HOWTO = {
+    "tensorboard": "`tensorboard --logdir work/tracking/tensorboard` shows it (one folder per "
+    "run name; a rerun of training adds its events to the same folder)",
+    "wandb": "log in with `wandb login` first, or set `WANDB_MODE=offline` to keep the run "
+    "in `work/tracking/wandb/` and `wandb sync` it later; each training is a new run (a "
+    "resumed one continues its run)",
+    "mlflow": "the store is `$MLFLOW_TRACKING_URI` (a server, or e.g. `sqlite:///mlflow.db`); "
+    "each training is a new run (a resumed one continues its run)",
+}
+TENSORBOARD_DIR = "work/tracking/tensorboard"  # pipeline/tracking.py's TENSORBOARD, + run
+_SAME_RUN = "set by pipeline/tracking.py before training; eval and accept log to the same run"
+
+
+def _run_id_row(tb: _Table, tracking: dict) -> None:
+    """The environment that ties training, eval and accept to one run."""
+    if tracking["to"] == "tensorboard":
+        tb.note(
+            "tracking.to",
+            "tensorboard",
+            "$TENSORBOARD_LOGGING_DIR",
+            f"{TENSORBOARD_DIR}/{tracking['run']}",
+            "set by pipeline/tracking.py before training; eval and accept add their scalars "
+            "to the same directory",
+        )
+    elif tracking["to"] == "wandb":
+        tb.note("(always)", "one run", "$WANDB_RUN_ID", "a new id per training", _SAME_RUN)
+    else:
+        tb.note(
+            "(always)",
+            "one run",
+            "$MLFLOW_RUN_ID",
+            "the run opened for the training",
+            _SAME_RUN + "; the store is $MLFLOW_TRACKING_URI's",
+        )
+
+
+def _peft_tracking(tb: _Table, tracking: dict | None) -> None:
+    """TrainingArguments report_to / run_name; the project goes by environment."""
+    if tracking is None:
+        tb.put("", None, "training.report_to", "none")
+        return
+    to = tracking["to"]
+    tb.put(
+        "tracking.to",
+        to,
+        "training.report_to",
+        to,
+        f"the Trainer's {TRACKER_NAMES[to]} callback logs the losses and learning rate",
+    )
+    tb.put("tracking.run", tracking["run"], "training.run_name", tracking["run"])
+    if to == "wandb":
+        tb.note("tracking.project", tracking["project"], "$WANDB_PROJECT", tracking["project"])
+    elif to == "mlflow":
+        tb.note(
+            "tracking.project",
+            tracking["project"],
+            "$MLFLOW_EXPERIMENT_NAME",
+            tracking["project"],
+        )
+    _run_id_row(tb, tracking)
+
+
+def _axolotl_tracking(tb: _Table, tracking: dict) -> None:
+    """Axolotl 0.19's use_tensorboard, wandb_* and mlflow_* keys."""
+    to = tracking["to"]
+    if to == "tensorboard":
+        tb.put("tracking.to", to, "use_tensorboard", True)
+    elif to == "wandb":
+        tb.put(
+            "tracking.project", tracking["project"], "wandb_project", tracking["project"], "W&B on"
+        )
+        tb.put("tracking.run", tracking["run"], "wandb_name", tracking["run"])
+    else:
+        tb.put(
+            "tracking.project",
+            tracking["project"],
+            "mlflow_experiment_name",
+            tracking["project"],
+            "MLflow on",
+        )
+        tb.put("tracking.run", tracking["run"], "mlflow_run_name", tracking["run"])
+    _run_id_row(tb, tracking)
+
+
+def _mlx_tracking(tb: _Table, tracking: dict) -> None:
+    """mlx-lm 0.32 reports to W&B itself (report_to, project_name); TensorBoard and
+    MLflow get its reports from the train step's callback (pipeline/tracking.py)."""
+    to = tracking["to"]
+    if to == "wandb":
+        tb.put("tracking.to", to, "report_to", to)
+        tb.put("tracking.project", tracking["project"], "project_name", tracking["project"])
+        tb.note(
+            "tracking.run",
+            tracking["run"],
+            "(no key)",
+            "pipeline/train.py",
+            "mlx-lm names the run after adapter_path's folder; pipeline/train.py renames it",
+        )
+        _run_id_row(tb, tracking)
+        return
+    where = f"{TENSORBOARD_DIR}/{tracking['run']}" if to == "tensorboard" else "pipeline/train.py"
+    tb.note(
+        "tracking.to",
+        to,
+        "(no key)",
+        where,
+        f"mlx-lm 0.32 reports to wandb and swanlab only: the train step's callback sends "
+        f"each train and validation report to {TRACKER_NAMES[to]} (pipeline/tracking.py); "
+        "eval and accept log to the same run",
+    )
+    if to == "mlflow":
+        tb.note(
+            "tracking.project", tracking["project"], "$MLFLOW_EXPERIMENT_NAME", tracking["project"]
+        )
+        tb.note("tracking.run", tracking["run"], "(the run's name)", tracking["run"])
+        _run_id_row(tb, tracking)

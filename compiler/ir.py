@@ -69,6 +69,8 @@ class Project:
     teacher: dict | None = None  # the teacher (make calibrate, make label), when declared
     # make predict: the missing-rate gate and the checkpoint interval (not for generation)
     predict: dict = field(default_factory=dict)
+    # Experiment tracking: {"to", "project", "run"} (None: no tracker)
+    tracking: dict | None = None
     hub: dict | None = None  # data.hub: {"id", "split", "revision"} instead of a file
     hf_split: str | None = None  # the split of a saved DatasetDict, where one is read
 
@@ -94,6 +96,14 @@ def resolve_split(sp, stratify_kind=None) -> dict:
         "stratify_kind": stratify_kind,
         "eval_split": sp.eval_on or ("test" if sp.test > 0 else "valid"),
     }
+
+
+def resolve_tracking(spec) -> dict | None:
+    """The tracker, with the project and run names the spec leaves out (its name)."""
+    t = spec.tracking
+    if t.to == "none":
+        return None
+    return {"to": t.to, "project": t.project or spec.name, "run": t.run or spec.name}
 
 
 def thresholds(spec) -> list[dict]:
@@ -197,6 +207,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
             "checkpoint_every": spec.eval.checkpoint_every,
             "batch_size": spec.eval.batch_size,
             "review_sample": spec.eval.review_sample,
+            "base_shots": spec.eval.base_shots,
             "constrained": spec.eval.constrained,
         },
         acceptance=thresholds(spec),
@@ -211,6 +222,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
     )
     project.task = kind.task(spec, ov)
     project.training["select"] = selection(spec, kind, project.task.get("route"))
+    project.tracking = resolve_tracking(spec)
     project.sources = sources
     if source_path is None and not sources:
         project.hub = spec.data.hub.model_dump()

@@ -15,6 +15,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import plugins, runtime
+from .backends import TRACKER_HOWTO, TRACKER_NAMES, TRACKER_PACKAGES
 from .ir import Project
 
 MANIFEST = "distillgen-manifest.json"
@@ -143,6 +144,7 @@ def _environment() -> Environment:
     env.filters["md_cell"] = md_cell
     env.filters["md_code"] = md_code
     env.filters["compact"] = compact
+    env.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]
     return env
 
 
@@ -171,6 +173,9 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "kind": plugins.kind(project.kind),
         "backend": plugins.backend(project.training["backend"]),
         "has_merge": "pipeline/merge.py" in copied,
+        "tracker_packages": TRACKER_PACKAGES,
+        "tracker_names": TRACKER_NAMES,
+        "tracker_howto": TRACKER_HOWTO,
         "has_export": "pipeline/export.py" in copied,
         "has_serve": "pipeline/serve.py" in copied,
         "has_parity": "pipeline/parity.py" in copied,
@@ -230,11 +235,11 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/baseline.py": bool(project.task.get("baseline")),
         "pipeline/causal.py": not head,
         "pipeline/quantized.py": project.training["quantize"] == "4bit",
-        "pipeline/generate_hf.py": not head,
         "pipeline/head_task.py": head,
         "pipeline/select.py": project.training.get("select") is not None,
         "pipeline/llm.py": project.teacher is not None or kind.labelled,
         "pipeline/teacher.py": project.teacher is not None,
+        "pipeline/tracking.py": project.tracking is not None,
         # A server answers chat prompts: not the head's scores. Parity compares greedy
         # answers with eval's: labelled kinds only (generation samples its style prompts).
         "pipeline/serve.py": not head,

@@ -444,8 +444,9 @@ def _build_and_run(
 
 
 def _with_base_eval(plan: list, python: str) -> list:
-    """The base model alone (zero-shot) before the tuned model's eval, so that its report
-    compares the two (through `make eval-base` where eval runs through make)."""
+    """The base model alone (after eval.base_shots train examples) before the tuned
+    model's eval, so that its report compares the two (through `make eval-base` where
+    eval runs through make)."""
     names = [step[0] for step in plan]
     if "eval" not in names:
         return plan
@@ -590,7 +591,10 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
     if name == "base-score":
         path = work / "eval-base" / "metrics.json"
         ok = code == 0 and path.is_file()
-        return ("base model (zero-shot) scored" if ok else f"exit {code}"), ok
+        if not ok:
+            return f"exit {code}", False
+        shots = (json.loads(path.read_text(encoding="utf-8")).get("shots") or {}).get("shots")
+        return f"base model ({f'{shots}-shot' if shots else 'zero-shot'}) scored", True
     if name in ("eval", "score"):
         metrics_path = work / "eval" / "metrics.json"
         predictions = work / "eval" / "predictions.jsonl"

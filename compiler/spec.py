@@ -411,6 +411,16 @@ class EvalSection(Strict):
             "work/eval/review.csv and review.md for manual review; 0: no sheet."
         ),
     )
+    base_shots: int = Field(
+        0,
+        ge=0,
+        le=8,
+        description=(
+            "make eval-base: train examples shown to the base model before each held-out "
+            "prompt, as earlier chat turns with the same prompt template and answer format "
+            "(drawn from the train split only, seeded by split.seed); 0: zero-shot."
+        ),
+    )
     constrained: bool = Field(
         False,
         description="Constrained decoding: the answers are held to the label schema (a regex "
@@ -448,6 +458,58 @@ class PredictSection(Strict):
             and self.review_missing_rate < self.max_missing_rate
         ):
             raise ValueError("review_missing_rate must be at least max_missing_rate")
+        return self
+
+
+_TRACKING_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def _tracking_name(value: str) -> str:
+    if not _TRACKING_NAME_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a run or project name every tracker takes: use letters, "
+            "digits, _ . and -, starting with a letter or digit (at most 128 characters)"
+        )
+    return value
+
+
+TrackingName = Annotated[str, AfterValidator(_tracking_name)]
+
+
+class TrackingSection(Strict):
+    """Experiment tracking: the training run's curves, then eval's metrics and the
+    acceptance decision, logged to one run of one tracker."""
+
+    to: Literal["none", "tensorboard", "wandb", "mlflow"] = Field(
+        "none",
+        description=(
+            "tensorboard: event files in work/tracking/tensorboard; wandb: Weights & Biases "
+            "(WANDB_MODE=offline works without an account); mlflow: the server or store at "
+            "$MLFLOW_TRACKING_URI; none: no tracker."
+        ),
+    )
+    project: TrackingName | None = Field(
+        None,
+        description=(
+            "W&B project, MLflow experiment (letters, digits, _ . -); default: the spec's "
+            "name. TensorBoard has none."
+        ),
+    )
+    run: TrackingName | None = Field(
+        None,
+        description=(
+            "The run's name (TensorBoard: its folder under work/tracking/tensorboard); "
+            "default: the spec's name."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _names_need_a_tracker(self):
+        if self.to == "none" and (self.project is not None or self.run is not None):
+            raise ValueError(
+                "project and run name a tracker's run, but tracking.to is none: "
+                "set to: tensorboard, wandb or mlflow, or remove them"
+            )
         return self
 
 
@@ -586,6 +648,7 @@ class SpecBase(Strict):
     training: TrainingSection
     eval: EvalSection = EvalSection()
     predict: PredictSection = PredictSection()
+    tracking: TrackingSection = TrackingSection()
     acceptance: AcceptanceSection
     teacher: TeacherSection | None = Field(
         None, description="A teacher model that labels the data: make calibrate, make label."

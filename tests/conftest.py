@@ -68,3 +68,34 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("learnability: the effective training on each backend")
         for text in LEARNABILITY_RECORD:
             terminalreporter.write_line(text)
+
+
+def tensorboard_scalars(folder: Path) -> dict[str, list[tuple[int, float]]]:
+    """Every scalar in a TensorBoard run folder (all its event files), by tag."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(folder))
+    events.Reload()
+    return {
+        tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]
+    }
+
+
+def check_tracked_run(work: Path, trainer_tags: set[str]) -> None:
+    """The poetry spec's TensorBoard run (tracking: to tensorboard, run poetry-r16) holds
+    the training curves, eval's metrics at the last training step and the decision."""
+    import json
+
+    scalars = tensorboard_scalars(work / "tracking" / "tensorboard" / "poetry-r16")
+    assert trainer_tags <= set(scalars), sorted(scalars)
+    metrics = json.loads((work / "eval" / "metrics.json").read_text())
+    last = max(step for tag in trainer_tags for step, _ in scalars[tag])
+    split = metrics["split"]
+    for name, value in metrics["summary"].items():
+        if value is None:
+            assert f"{split}/{name}" not in scalars
+        else:
+            assert scalars[f"{split}/{name}"] == [(last, pytest.approx(value))], name
+    decision = json.loads((work / "accept" / "accept.json").read_text())["decision"]
+    code = {"PASS": 0, "REVIEW": 1, "FAIL": 2}[decision]
+    assert scalars["accept/decision"] == [(last, code)]

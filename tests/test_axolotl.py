@@ -12,6 +12,7 @@ import types
 import pytest
 import yaml
 
+from distillgen.backends import axolotl_config
 from distillgen.ir import Overrides
 
 from .conftest import FIXTURES, ROOT, build_into
@@ -22,16 +23,19 @@ VALIDATE = """
 import json, sys, yaml
 from axolotl.utils.dict import DictDefault
 from axolotl.utils.config import validate_config
-config = yaml.safe_load(open(sys.argv[1]))
-out = validate_config(DictDefault(config))
-dropped = sorted(k for k in config if out.get(k) is None)
-print(json.dumps({"dropped": dropped, "excess": out.get("excess_length_strategy"),
-                  "roles": out["datasets"][0].get("roles_to_train"),
-                  "eos": out["datasets"][0].get("train_on_eos"),
-                  "sequence_len": out.get("sequence_len"),
-                  "type": out["datasets"][0].get("type"),
-                  "field": out["datasets"][0].get("field"),
-                  "adapter": out.get("adapter"), "load_in_4bit": out.get("load_in_4bit")}))
+for path in sys.argv[1:]:
+    config = yaml.safe_load(open(path))
+    out = validate_config(DictDefault(config))
+    dropped = sorted(k for k in config if out.get(k) is None)
+    print(json.dumps({"dropped": dropped, "excess": out.get("excess_length_strategy"),
+                      "roles": out["datasets"][0].get("roles_to_train"),
+                      "eos": out["datasets"][0].get("train_on_eos"),
+                      "sequence_len": out.get("sequence_len"),
+                      "type": out["datasets"][0].get("type"),
+                      "field": out["datasets"][0].get("field"),
+                      "adapter": out.get("adapter"), "load_in_4bit": out.get("load_in_4bit"),
+                      "tracking": {k: out.get(k) for k in config
+                                   if k.startswith(("wandb_", "mlflow_", "use_"))}}))
 """
 
 
@@ -47,15 +51,21 @@ def axolotl_python():
 
 
 def validate(python, config_path):
+    return validate_all(python, [config_path])[0]
+
+
+def validate_all(python, config_paths) -> list[dict]:
+    """Each config through Axolotl's validate_config, in one process (its import is slow)."""
     proc = subprocess.run(
-        [str(python), "-c", VALIDATE, str(config_path)],
+        [str(python), "-c", VALIDATE, *map(str, config_paths)],
         capture_output=True,
         text=True,
         env=dict(os.environ, AXOLOTL_DO_NOT_TRACK="1"),
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = proc.stdout.strip().splitlines()[-len(config_paths) :]
+    return [json.loads(line) for line in lines]
 
 
 def test_golden_axolotl_config_validates(axolotl_python):
@@ -72,6 +82,7 @@ def test_golden_axolotl_config_validates(axolotl_python):
         "field": None,
         "adapter": "lora",
         "load_in_4bit": False,
+        "tracking": {"use_tensorboard": True},  # specs/poetry.yaml tracks to TensorBoard
     }
 
 
@@ -85,15 +96,52 @@ def test_golden_generation_axolotl_config_validates(axolotl_python):
 
 
 def test_every_spec_validates_for_axolotl(axolotl_python, tmp_path):
-    """Each example spec (and epochs, patience, schedules) built for Axolotl."""
-    for spec in sorted((ROOT / "specs").glob("*.yaml")):
+    """Each example spec (and epochs, patience, schedules) built for Axolotl, and the
+    poetry config with each tracker's keys (W&B, MLflow; TensorBoard is in the golden)."""
+    specs = sorted((ROOT / "specs").glob("*.yaml"))
+    paths = []
+    for spec in specs:
         out = tmp_path / spec.stem
         build_into(spec, out, Overrides(backend="axolotl"))
-        result = validate(axolotl_python, out / "configs" / "axolotl.yaml")
+        paths.append(out / "configs" / "axolotl.yaml")
+    trackers = {}
+    golden = yaml.safe_load((ROOT / "generated/poetry-axolotl/configs/axolotl.yaml").read_text())
+    training, model = golden_training(), {"base": "m", "tokenizer": None, "max_seq_length": 64}
+    for to in ("wandb", "mlflow"):
+        tracking = {"to": to, "project": "poetry-x", "run": "run-7"}
+        keys = {
+            k: v
+            for k, v in axolotl_config(training, model, "valid", tracking=tracking)[0].items()
+            if k.startswith(("wandb_", "mlflow_", "use_"))
+        }
+        trackers[to] = keys
+        path = tmp_path / f"tracking-{to}.yaml"
+        path.write_text(yaml.safe_dump({**golden, **keys}))
+        paths.append(path)
+    results = validate_all(axolotl_python, paths)
+    for spec, result in zip(specs, results, strict=False):
         assert result["dropped"] == [], (spec.name, result)
         assert result["excess"] == "raise"
         generation = "kind: generation" in spec.read_text()
         assert result["type"] == ("completion" if generation else "chat_template"), spec.name
+    assert trackers["wandb"] == {"wandb_project": "poetry-x", "wandb_name": "run-7"}
+    assert trackers["mlflow"] == {"mlflow_experiment_name": "poetry-x", "mlflow_run_name": "run-7"}
+    for to, result in zip(("wandb", "mlflow"), results[len(specs) :], strict=True):
+        assert result["dropped"] == []
+        assert {k: v for k, v in result["tracking"].items() if v is not None} == {
+            **trackers[to],
+            "use_tensorboard": True,  # the golden's own tracker, kept
+        }
+
+
+def golden_training() -> dict:
+    """A resolved training section (the poetry spec's)."""
+    from distillgen.ir import resolve
+    from distillgen.load import read_spec
+
+    return resolve(
+        read_spec(ROOT / "specs" / "poetry.yaml"), ROOT / "generated" / "poetry"
+    ).training
 
 
 def preprocessed(spec, tiny_model, tmp_path):

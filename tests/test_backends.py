@@ -12,7 +12,7 @@ import yaml
 
 from distillgen.ir import Overrides
 
-from .conftest import ROOT, load_generated
+from .conftest import ROOT, check_tracked_run, load_generated
 
 POETRY_MLX = ROOT / "generated" / "poetry"
 POETRY_PEFT = ROOT / "generated" / "poetry-peft"
@@ -106,6 +106,15 @@ def test_peft_smoke_trains_resumes_merges_and_evaluates(peft_smoke):
         (keep / "project" / "work" / "adapters" / "training_summary.json").read_text()
     )
     assert summary["best_checkpoint"] is not None
+
+
+@pytest.mark.slow
+def test_peft_trainer_reports_to_tensorboard_and_eval_and_accept_follow(peft_smoke):
+    """report_to: tensorboard and $TENSORBOARD_LOGGING_DIR (pipeline/tracking.py): the
+    Trainer's own callback writes the curves into the run that eval and accept log to."""
+    proc, keep = peft_smoke
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    check_tracked_run(keep / "project" / "work", {"train/loss", "eval/loss", "train/learning_rate"})
 
 
 @pytest.mark.slow

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from distillgen.load import read_spec
 
 from .conftest import ROOT, load_generated
@@ -65,3 +67,96 @@ def test_a_spec_can_gate_on_the_gain_over_the_base_model():
     schema = load_generated(ROOT / "generated" / "support_distill", ("schema",))["schema"]
     rule = next(r for r in schema.THRESHOLDS if r["metric"] == "gain_over_base")
     assert rule["higher_is_better"] is True and rule["pass"] == 0.01
+
+
+def _write_split(data, name, rows):
+    """A split's chat records and gold labels, as the data step writes them."""
+    with open(data / f"{name}.jsonl", "w") as chats, open(data / f"{name}.gold.jsonl", "w") as gold:
+        for key, text, label in rows:
+            messages = [
+                {"role": "system", "content": "Classify."},
+                {"role": "user", "content": text},
+                {"role": "assistant", "content": label},
+            ]
+            chats.write(json.dumps({"messages": messages}) + "\n")
+            gold.write(json.dumps({"id": key, "labels": {"label": label}}) + "\n")
+
+
+def test_k_shot_base_run_shows_train_examples_as_earlier_turns(tmp_path, monkeypatch):
+    """eval.base_shots: k distinct train rows (oversampled copies count once), drawn with
+    the split seed, before each held-out prompt as user/assistant turns; never a held-out
+    row; recorded, so that a rerun with another k refuses to mix the answers."""
+    mods = load_generated(ROOT / "generated" / "toxicity", ("schema", "evaluate", "compare"))
+    evaluate, schema = mods["evaluate"], mods["schema"]
+    assert schema.BASE_SHOTS == 4  # specs/toxicity.yaml
+    data = tmp_path / "data"
+    data.mkdir()
+    train = [(f"t{i}", f"train text {i}", "safe" if i % 2 else "toxic") for i in range(6)]
+    _write_split(data, "train", train + train[:2])  # oversampled rows repeat
+    _write_split(data, schema.EVAL_SPLIT, [("h0", "held out 0", "safe"), ("h1", "held 1", "mild")])
+    (data / "stats.json").write_text("{}")
+    monkeypatch.setattr(evaluate, "DATA", data)
+    monkeypatch.setattr(evaluate.stamp, "unfinished", lambda step: None)
+
+    turns, ids = evaluate.shot_turns(4)
+    assert ids == evaluate.shot_turns(4)[1] and len(set(ids)) == 4  # seeded, distinct
+    assert set(ids) <= {key for key, _, _ in train}
+    assert [t["role"] for t in turns] == ["user", "assistant"] * 4
+    by_id = {key: (text, label) for key, text, label in train}
+    assert [(turns[2 * i]["content"], turns[2 * i + 1]["content"]) for i in range(4)] == [
+        by_id[key] for key in ids
+    ]
+    with pytest.raises(SystemExit, match="train split has 6 examples"):
+        evaluate.shot_turns(7)
+
+    seen = []
+
+    def fake_stream(items, opts):
+        for item in items:
+            seen.append(item["messages"])
+            yield item, {"output": "safe", "finish": "stop", "tokens": 1}
+
+    monkeypatch.setattr(evaluate.engine, "stream", fake_stream)
+    out = tmp_path / "eval-base" / "predictions.jsonl"
+    evaluate.generate(None, out, shots=4)
+    assert len(seen) == 2
+    for messages, text in zip(seen, ["held out 0", "held 1"], strict=True):
+        assert messages[0] == {"role": "system", "content": "Classify."}
+        assert messages[1:-1] == turns and messages[-1] == {"role": "user", "content": text}
+    assert json.loads((out.parent / "shots.json").read_text()) == {"shots": 4, "ids": ids}
+    with pytest.raises(SystemExit, match="holds answers after 4 examples"):
+        evaluate.generate(None, out, shots=2)
+
+    # the comparison names how the base model was asked
+    compare = mods["compare"]
+    monkeypatch.setattr(compare, "BASE", tmp_path / "base.json")
+    monkeypatch.setattr(compare, "CLASSICAL", tmp_path / "none.json")
+    compare.BASE.write_text(
+        json.dumps({"summary": {"macro_f1": 0.2}, "shots": {"shots": 4, "ids": ids}})
+    )
+    result = {"summary": {"macro_f1": 0.5}}
+    compare.extend(result)
+    assert "| metric | base model (4-shot) | tuned | gain over base |" in "\n".join(
+        compare.markdown(result, lambda n, v: f"{v:.2f}")
+    )
+
+
+def test_head_route_base_model_answers_generatively(monkeypatch):
+    """An untrained regression head answers noise: the base run (no adapter, no merged
+    model) goes through the generative route's causal LM and parser instead."""
+    mods = load_generated(ROOT / "generated" / "uplifting-head", ("schema", "engine"))
+    engine = mods["engine"]
+    calls = []
+
+    def fake_generative(items, opts):
+        calls.append(opts)
+        for item in items:
+            yield item, {"output": '{"agency": 3}', "finish": "stop", "tokens": 5}
+
+    monkeypatch.setattr(engine.generate_hf, "stream", fake_generative)
+    monkeypatch.setattr(engine.head, "load_model", lambda *a: pytest.fail("loaded the head"))
+    items = [{"messages": [{"role": "user", "content": "x"}]}]
+    answers = list(engine.stream(items, engine.Options(adapter=None)))
+    assert answers[0][1]["output"] == '{"agency": 3}' and len(calls) == 1
+    with pytest.raises(pytest.fail.Exception, match="loaded the head"):
+        list(engine.stream(items, engine.Options(adapter="work/adapters")))

@@ -151,7 +151,8 @@ def test_head_route_shares_the_data_step_and_scores_with_the_generative_route(in
         assert (head / "pipeline" / name).read_text() == (gen / "pipeline" / name).read_text()
     assert (head / "pipeline" / "head.py").is_file()
     assert (head / "pipeline" / "head_task.py").is_file()
-    assert not (head / "pipeline" / "generate_hf.py").exists()
+    # make eval-base: the base model has no trained head, so it answers generatively
+    assert "generate_hf.stream" in (head / "pipeline" / "engine.py").read_text()
     assert not (gen / "pipeline" / "head.py").exists()
     config = (head / "configs" / "peft.yaml").read_text()
     assert "task_type: SEQ_CLS" in config

@@ -11,7 +11,7 @@ import types
 
 import pytest
 
-from .conftest import ROOT, load_generated
+from .conftest import ROOT, check_tracked_run, load_generated
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +45,14 @@ def test_smoke_passes_every_step(smoke_run):
     assert len(predictions) == 3
     decision = json.loads((project / "accept" / "accept.json").read_text())["decision"]
     assert decision in ("PASS", "REVIEW", "FAIL")
+
+
+def test_tensorboard_run_holds_mlx_curves_eval_and_decision(smoke_run):
+    """mlx-lm 0.32 has no TensorBoard reporter: the train step's callback sends its
+    reports (pipeline/tracking.py); eval and accept add theirs to the same run."""
+    proc, keep = smoke_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    check_tracked_run(keep / "project" / "work", {"train/loss", "eval/loss", "train/learning_rate"})
 
 
 def test_mlx_dataset_code_masks_exactly_the_prompt(smoke_run):

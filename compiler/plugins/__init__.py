@@ -81,6 +81,9 @@ class Kind:
     # project -> the head's part of the peft config table: {"model": what the model and
     # its loss are, "rows": (spec key, value, key, shown, note) rows of its own}.
     head_config: Callable[[Any], dict] | None = None
+    # What the eval report's figures of this kind show (the generated README says it),
+    # beside the training curves every kind has.
+    figures: str = ""
 
     def runtime(self) -> Path:
         return self.root / "runtime"

@@ -7,7 +7,8 @@
 Each metric is PASS at or beyond its pass threshold, REVIEW at or beyond its
 review threshold, FAIL otherwise; the decision is the worst of them. A metric
 that could not be computed is a FAIL with the reason: acceptance never passes
-on missing data. Exit status: 0 PASS, 3 REVIEW, 4 FAIL, 2 metrics missing or
+on missing data. With a tracker (the spec's tracking), the decision is logged to the
+training's run (pipeline/tracking.py). Exit status: 0 PASS, 3 REVIEW, 4 FAIL, 2 metrics missing or
 unreadable (also reported as FAIL in accept.json when it can be written).
 """
 
@@ -89,6 +90,10 @@ def main(argv=None) -> int:
     (args.out / "accept.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     text = f"# Acceptance: {result['decision']}\n\n{table(result)}\n"
     (args.out / "accept.md").write_text(text, encoding="utf-8")
+    if schema.TRACKING:
+        from . import tracking
+
+        tracking.log_accept(result)  # into the training's run
     print(text, end="")
     return EXIT[result["decision"]]
 

@@ -14,20 +14,4 @@ def stream(items, opts: Options):
     if opts.engine != "local":
         yield from inference.remote(items, opts)
         return
-    model, tokenizer = generate_hf.load_model(opts.adapter, opts.model)
-    for batch in inference.batches(items, opts.batch_size):
-        yield from _local_batch(model, tokenizer, batch, opts)
-
-
-def _local_batch(model, tokenizer, batch, opts: Options):
-    replies = generate_hf.generate_batch(
-        model,
-        tokenizer,
-        [item["messages"] for item in batch],
-        opts.max_new_tokens,
-        constrained=opts.constrained,
-        logprobs=opts.logprobs,
-    )
-    for item, answer in zip(batch, replies, strict=True):
-        answer.pop("ids")
-        yield item, answer
+    yield from generate_hf.stream(items, opts)

@@ -6,7 +6,7 @@ in training. (A server's answers: pipeline/inference.py; there the server applie
 model's chat template, which must be the training tokenizer's for the prompts to match.)
 """
 
-from . import constrain, schema
+from . import constrain, inference, schema
 
 
 def load_model(adapter, model_path: str | None = None):
@@ -117,3 +117,22 @@ def token_logprobs(tokenizer, ids: list[int], values: list[float]) -> list[list]
         pieces.append(text[len(before) :] if text.startswith(before) else text)
         before = text
     return [[piece, value] for piece, value in zip(pieces, values, strict=False)]
+
+
+def stream(items, opts):
+    """(item, answer) for each item (a dict with "messages"), in order: ``opts`` (an
+    inference.Options) names the adapter or merged model, the batch size, the answer's
+    token budget, and whether answers are constrained or carry log-probabilities."""
+    model, tokenizer = load_model(opts.adapter, opts.model)
+    for batch in inference.batches(items, opts.batch_size):
+        replies = generate_batch(
+            model,
+            tokenizer,
+            [item["messages"] for item in batch],
+            opts.max_new_tokens,
+            constrained=opts.constrained,
+            logprobs=opts.logprobs,
+        )
+        for item, answer in zip(batch, replies, strict=True):
+            answer.pop("ids")
+            yield item, answer

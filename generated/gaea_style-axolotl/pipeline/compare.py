@@ -3,7 +3,9 @@
 """The base model, the classical baseline and the tuned model side by side.
 
 `make eval-base` answers the same held-out prompts with the base model alone
-(zero-shot, the same prompt and chat template) into work/eval-base/; the classical
+(the same prompt and chat template; zero-shot, or after BASE_SHOTS train examples as
+earlier chat turns; on the regression head route, the base model answering as the
+generative route does) into work/eval-base/; the classical
 baseline (classification's TF-IDF) writes work/baseline/metrics.json. The tuned
 model's eval adds to its result a comparison table and `gain_over_base`: the tuned
 model's headline metric minus the base model's (for an error such as MAE, the base
@@ -37,10 +39,21 @@ LOWER_IS_BETTER = {
 }
 
 
-def _summary(path: Path) -> dict | None:
+def _metrics(path: Path) -> dict | None:
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8")).get("summary")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _summary(path: Path) -> dict | None:
+    found = _metrics(path)
+    return None if found is None else found.get("summary")
+
+
+def shots_label(shots: dict | None) -> str:
+    """How the base model was asked: "zero-shot" or "k-shot" (eval.base_shots)."""
+    k = (shots or {}).get("shots") or 0
+    return f"{k}-shot" if k else "zero-shot"
 
 
 def gain(tuned, base, higher_is_better: bool = True):
@@ -73,7 +86,8 @@ def table(tuned: dict, base: dict | None, classical: dict | None) -> list[dict]:
 def extend(result: dict) -> None:
     """Add gain_over_base (None until make eval-base has run) and the comparison rows."""
     headline, higher = HEADLINE[schema.KIND]
-    base = _summary(BASE)
+    base_metrics = _metrics(BASE)
+    base = None if base_metrics is None else base_metrics.get("summary")
     classical = _summary(CLASSICAL)
     summary = result["summary"]
     summary["gain_over_base"] = gain(
@@ -83,6 +97,7 @@ def extend(result: dict) -> None:
         "headline": headline,
         "rows": table(summary, base, classical),
         "base": base is not None,
+        "base_shots": None if base_metrics is None else base_metrics.get("shots"),
         "classical": classical is not None,
     }
 
@@ -99,7 +114,7 @@ def markdown(result: dict, cell) -> list[str]:
     comparison = result.get("comparison")
     if not comparison or not (comparison["base"] or comparison["classical"]):
         return []
-    headers = ["metric", "base model (zero-shot)"]
+    headers = ["metric", f"base model ({shots_label(comparison.get('base_shots'))})"]
     if comparison["classical"]:
         headers.append("classical baseline")
     headers += ["tuned", "gain over base"]

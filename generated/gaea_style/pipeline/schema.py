@@ -66,6 +66,11 @@ PATTERNS = [
     },
 ]
 
+# -------------------------------------------------------------------- tracking
+# Experiment tracking (pipeline/tracking.py): the training run, eval's metrics and the
+# acceptance decision in one run of one tracker. None: no tracker.
+TRACKING = None
+
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.
 THRESHOLDS = [

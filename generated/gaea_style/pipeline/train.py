@@ -15,6 +15,9 @@
   the end and saved to work/adapters.
 - The Trainer's log history (train and eval loss, learning rate per logging step) goes
   to work/train/history.jsonl (pipeline/history.py), which the eval report plots.
+- Experiment tracking (the spec's tracking): report_to and run_name in the config; the
+  run's project, directory and id in the environment (pipeline/tracking.py), so that
+  eval and accept log to the same run.
 Settings: configs/peft.yaml (how each follows from the spec: README.md).
 """
 
@@ -95,6 +98,13 @@ def main(argv=None) -> int:
     if "activation_checkpointing" not in TrainingArguments.__dataclass_fields__:
         # transformers 5 before activation_checkpointing (5.17, say) calls it gradient_checkpointing
         training["gradient_checkpointing"] = training.pop("activation_checkpointing", False)
+    if args.fresh and CHECKPOINTS.exists():
+        shutil.rmtree(CHECKPOINTS)
+    resume = newest_checkpoint()
+    if schema.TRACKING:
+        from . import tracking
+
+        tracking.begin(resume=resume is not None)  # before the Trainer's callbacks read it
     arguments = TrainingArguments(output_dir=str(CHECKPOINTS), **training)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
     compute_metrics, callbacks = None, []
@@ -112,9 +122,6 @@ def main(argv=None) -> int:
         compute_metrics=compute_metrics,
         callbacks=callbacks,
     )
-    if args.fresh and CHECKPOINTS.exists():
-        shutil.rmtree(CHECKPOINTS)
-    resume = newest_checkpoint()
     if resume is not None:
         print(f"train: resuming from {resume.relative_to(ROOT)}")
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)

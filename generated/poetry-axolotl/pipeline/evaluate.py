@@ -2,8 +2,8 @@
 # Do not edit. Source: distillgen/runtime/pipeline/evaluate.py
 """Step 3, eval: generate answers for the held-out split, parse them, score them.
 
-    python -m pipeline.evaluate generate [--adapter DIR] [--limit N]
-    python -m pipeline.evaluate score [--predictions FILE]
+    python -m pipeline.evaluate generate [--adapter DIR] [--limit N] [--base]
+    python -m pipeline.evaluate score [--predictions FILE] [--base]
 
 `generate` loads the base model with the trained adapter (pipeline/engine.py: mlx-lm,
 or transformers + peft batched with left padding, or a head route's head) and
@@ -19,12 +19,17 @@ scored.jsonl and report.md. `generate --constrained` (or eval.constrained in the
 `--unconstrained` overrides it) holds every answer to the label schema
 (pipeline/constrain.py); `make eval-constrained` / `make eval-unconstrained` answer the
 other way into work/eval-constrained/ or work/eval-unconstrained/, and the report shows
-both runs' parse rates side by side. Exit status: 0 done, 1 missing input.
+both runs' parse rates side by side. --base (make eval-base) answers with the base model
+alone into work/eval-base/, after BASE_SHOTS train examples (spec eval.base_shots,
+drawn from the train split with SPLIT_SEED, as earlier chat turns; 0: zero-shot); the
+tuned model's report compares the two (pipeline/compare.py). Exit status: 0 done, 1
+missing input.
 """
 
 import argparse
 import json
 import os
+import random
 import sys
 import time
 from pathlib import Path
@@ -69,6 +74,37 @@ def load_split(split: str = schema.EVAL_SPLIT) -> list[dict]:
                 {"id": gold["id"], "messages": chat["messages"][:-1], "labels": gold["labels"]}
             )
     return examples
+
+
+def shot_turns(k: int = schema.BASE_SHOTS, seed: int = schema.SPLIT_SEED) -> tuple[list, list]:
+    """(turns, ids): ``k`` distinct train examples drawn with ``seed``, as the user and
+    assistant turns the tuned model was trained on (the same prompt template and answer
+    format), for the base model to see before each held-out prompt (make eval-base)."""
+    if not k:
+        return [], []
+    chats, golds = DATA / "train.jsonl", DATA / "train.gold.jsonl"
+    if not chats.is_file() or not golds.is_file():
+        raise SystemExit(f"eval: {chats} not found; run the data step first")
+    records: dict = {}  # id -> turns; oversampled or weighted rows are repeated in train
+    with open(chats, encoding="utf-8") as c, open(golds, encoding="utf-8") as g:
+        for chat_line, gold_line in zip(c, g, strict=True):
+            key = json.loads(gold_line)["id"]
+            if key not in records:
+                messages = json.loads(chat_line)["messages"]
+                records[key] = [m for m in messages if m["role"] != "system"]
+    if len(records) < k:
+        raise SystemExit(
+            f"eval: eval.base_shots is {k} but the train split has {len(records)} examples; "
+            "lower base_shots in the spec"
+        )
+    ids = random.Random(seed).sample(sorted(records, key=str), k)
+    return [turn for key in ids for turn in records[key]], ids
+
+
+def with_shots(messages: list[dict], turns: list[dict]) -> list[dict]:
+    """The prompt's system message, then the example turns, then the prompt itself."""
+    system = [m for m in messages if m["role"] == "system"]
+    return system + turns + [m for m in messages if m["role"] != "system"]
 
 
 def read_predictions(path: Path, *, repair: bool = False, duplicates: list | None = None) -> dict:
@@ -133,10 +169,30 @@ def generate(
     limit: int | None = None,
     server: str | None = None,
     opts: engine.Options | None = None,
+    shots: int | None = None,
 ) -> int:
+    """Answers to the held-out prompts into ``out``. ``shots`` (the base model: make
+    eval-base): that many train examples come before each prompt, recorded in
+    shots.json beside ``out`` so that a rerun never mixes answers to other prompts."""
     examples = load_split()
     if limit is not None:
         examples = examples[:limit]
+    turns, shot_ids = shot_turns(shots or 0)
+    if shots is not None:
+        record = {"shots": shots, "ids": shot_ids}
+        recorded = out.parent / "shots.json"
+        if recorded.is_file():
+            before = json.loads(recorded.read_text(encoding="utf-8"))
+        else:  # answers from before shots were recorded were zero-shot
+            before = {"shots": 0, "ids": []} if out.is_file() else record
+        if before != record:
+            raise SystemExit(
+                f"eval: {out} holds answers after {before['shots']} examples; remove "
+                f"{out.parent} to answer after {shots} (eval.base_shots)"
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        recorded.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    examples = [{**e, "messages": with_shots(e["messages"], turns)} for e in examples]
     done = read_predictions(out, repair=True)
     todo = [e for e in examples if e["id"] not in done]
     print(f"eval: {len(done)} answers already in {out}, {len(todo)} to generate")
@@ -198,6 +254,11 @@ def score(predictions: Path, out: Path, base: bool = False) -> dict:
     result = metrics.score(golds, answers, records, scored, truncated=truncated, missing=missing)
     result["model"] = "base" if base else "tuned"
     result["constrained"] = any(r is not None and r.get("constrained") for r in records)
+    if base:
+        recorded = predictions.parent / "shots.json"
+        result["shots"] = (
+            json.loads(recorded.read_text(encoding="utf-8")) if recorded.is_file() else None
+        ) or {"shots": 0, "ids": []}
     if not base:
         compare.extend(result)
         result["decoding"] = compare.decoding(result, out)
@@ -221,6 +282,10 @@ def score(predictions: Path, out: Path, base: bool = False) -> dict:
         for record in scored:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     (out / "report.md").write_text(report(result), encoding="utf-8")
+    if schema.TRACKING and not base and out.resolve() == EVAL.resolve():
+        from . import tracking
+
+        tracking.log_eval(result)  # the eval accept judges, into the training's run
     return result
 
 
@@ -242,7 +307,9 @@ def _why_none(name: str, result: dict) -> str:
 
 
 def report(result: dict) -> str:
-    model = " (the base model alone)" if result.get("model") == "base" else ""
+    model = ""
+    if result.get("model") == "base":
+        model = f" (the base model alone, {compare.shots_label(result.get('shots'))})"
     lines = [
         f"# Eval report: {schema.PROJECT}{model} "
         f"({result['split']} split, {result['examples']} examples)",
@@ -284,7 +351,11 @@ def main(argv=None) -> int:
     gen = commands.add_parser("generate", help="answer the held-out prompts")
     gen.add_argument("--adapter", type=Path, default=ROOT / "work" / "adapters")
     gen.add_argument("--out", type=Path, default=None)
-    gen.add_argument("--base", action="store_true", help="the base model alone (zero-shot)")
+    gen.add_argument(
+        "--base",
+        action="store_true",
+        help="the base model alone (after BASE_SHOTS train examples; 0: zero-shot)",
+    )
     gen.add_argument("--limit", type=int, default=None)
     gen.add_argument("--server", default=None, help="OpenAI-compatible server URL (vLLM)")
     gen.add_argument("--engine", choices=inference.ENGINES, default=None)
@@ -310,7 +381,8 @@ def main(argv=None) -> int:
             constrained=args.constrained,
             constrain_with=args.constrain_with,
         )
-        return generate(adapter, out, args.limit, args.server, opts)
+        shots = schema.BASE_SHOTS if args.base else None
+        return generate(adapter, out, args.limit, args.server, opts, shots)
     predictions = args.predictions or folder / "predictions.jsonl"
     if not predictions.is_file():
         print(f"eval: predictions file not found: {predictions}", file=sys.stderr)

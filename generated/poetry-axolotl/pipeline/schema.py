@@ -307,6 +307,7 @@ MAX_NEW_TOKENS = 400
 CHECKPOINT_EVERY = 100
 EVAL_BATCH_SIZE = 8  # prompts per generation batch (transformers)
 REVIEW_SAMPLE = 20  # examples in the review sheet (work/eval/review.*)
+BASE_SHOTS = 0  # make eval-base: train examples shown first (0: zero-shot)
 EVAL_CONSTRAINED = False  # answers held to the label schema (constrain.py)
 
 # --------------------------------------------------------------------- predict
@@ -315,6 +316,11 @@ EVAL_CONSTRAINED = False  # answers held to the label schema (constrain.py)
 PREDICT_MISSING_RATE = {"pass": 0.05, "review": 0.1}
 PREDICT_CHECKPOINT_EVERY = 1000  # rows between checkpoints
 PREDICT_CONSTRAINED = False  # answers held to the label schema
+
+# -------------------------------------------------------------------- tracking
+# Experiment tracking (pipeline/tracking.py): the training run, eval's metrics and the
+# acceptance decision in one run of one tracker. None: no tracker.
+TRACKING = {"to": "tensorboard", "project": "poetry", "run": "poetry-r16"}
 
 # ------------------------------------------------------------------ acceptance
 # Each metric: PASS at or beyond "pass", REVIEW at or beyond "review", else FAIL.

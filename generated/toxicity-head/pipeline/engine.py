@@ -1,14 +1,31 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/plugins/routes/head/runtime/pipeline/engine.py
 """How eval and predict get their answers on the head route: the head's outputs,
-written as the generative route would answer them (pipeline/head_task.py)."""
+written as the generative route would answer them (pipeline/head_task.py).
 
-from . import head, head_task
+The base model alone (make eval-base: no adapter, no merged model) has no trained
+head, and an untrained one answers noise: it answers as the generative route's
+causal LM instead, with the same prompt, and the same parser reads its answer
+(pipeline/generate_hf.py locally; a server or vLLM through pipeline/inference.py)."""
+
+from . import generate_hf, head, head_task, inference, schema
 from .inference import Options, batches
 
 
 def stream(items, opts: Options):
     """(item, answer) for each item (a dict with "messages"), in order."""
+    if opts.adapter is None and opts.model is None:
+        if not schema.CHAT_TEMPLATE:
+            raise SystemExit(
+                "the base model alone answers generatively, through its chat template, and "
+                "this model is used without one (an encoder): it has no base run; compare "
+                "with the classical baseline instead"
+            )
+        if opts.engine != "local":
+            yield from inference.remote(items, opts)
+        else:
+            yield from generate_hf.stream(items, opts)
+        return
     if opts.engine != "local":
         raise SystemExit(
             "a head answers through transformers (--engine local), not through a "

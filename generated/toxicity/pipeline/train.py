@@ -9,7 +9,9 @@ in this process, with two changes: its Adam clips the gradient norm at MAX_GRAD_
 before each update, as the peft and Axolotl projects' Trainer does (max_grad_norm;
 mlx-lm has no setting for it, and without it a spec that teaches on peft could stay
 at chance on mlx), and a training callback records every train and validation report
-in work/train/history.jsonl (pipeline/history.py). Running the mlx_lm command by hand
+in work/train/history.jsonl (pipeline/history.py) and, when the spec tracks to
+TensorBoard or MLflow, to the tracker (pipeline/tracking.py; mlx-lm reports to W&B
+itself). Running the mlx_lm command by hand
 trains without the clipping. When the spec gives epochs instead of steps, the number
 of iterations depends on the train split's size: it is computed here from the data
 step's statistics and written, with the rest of the config unchanged, to
@@ -94,6 +96,10 @@ def main(argv=None) -> int:
     )
     if args.dry_run:
         return 0
+    if schema.TRACKING:
+        from . import tracking
+
+        tracking.begin()
     run_lora(config)
     return 0
 
@@ -114,9 +120,19 @@ def run_lora(config: Path) -> None:
         if options.get(key) is None:
             options[key] = value
     own = lora.get_reporting_callbacks
+    tracked = []  # the tracker's callback, closed when training ends
 
     def reporting(*a, **kw):
-        return history.mlx_callback(history.HISTORY, own(*a, **kw))
+        reports = own(*a, **kw)  # mlx-lm's own: W&B when the config reports to it
+        if schema.TRACKING:
+            from . import tracking
+
+            if schema.TRACKING["to"] == "wandb":
+                tracking.rename_wandb_run()
+            else:
+                reports = tracking.training_callback(reports)
+                tracked.append(reports)
+        return history.mlx_callback(history.HISTORY, reports)
 
     lora.get_reporting_callbacks = reporting
     own_optim = lora.optim
@@ -129,6 +145,8 @@ def run_lora(config: Path) -> None:
         os.chdir(here)
         lora.get_reporting_callbacks = own
         lora.optim = own_optim
+        for reports in tracked:
+            reports.close()
 
 
 if __name__ == "__main__":

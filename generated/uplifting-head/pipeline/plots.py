@@ -273,6 +273,8 @@ def draw_scores(data: dict, path: Path) -> Path:
             ax.axhline(bound, color="tab:orange", linestyle=":", linewidth=0.8)
         if pts:
             ax.scatter([g for g, _ in pts], [p for _, p in pts], s=12, alpha=0.7)
+        else:  # an empty panel would look like a plotting fault
+            ax.text(0.5, 0.5, "no score read", ha="center", va="center", transform=ax.transAxes)
         ax.set_xlim(low - pad, high + pad)
         ax.set_ylim(low - pad, high + pad)
         ax.set_title(f"{_short(dim, 24)} ({len(pts)} read)", fontsize=8)
@@ -350,10 +352,15 @@ def draw_curves(data: dict, flags: list[str], path: Path) -> Path:
     ax.legend(fontsize=7)
     right = fig.add_subplot(1, 2, 2)
     if data["learning_rate"]:
+        from matplotlib.ticker import FormatStrFormatter
+
         right.plot(
             [s for s, _ in data["learning_rate"]], [v for _, v in data["learning_rate"]], marker="."
         )
-        right.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
+        # Each tick written out (2.0e-04): the axis' shared "1e-4" offset sat on the title.
+        right.yaxis.set_major_formatter(FormatStrFormatter("%.1e"))
+    else:
+        right.text(0.5, 0.5, "no learning rate reported", ha="center", transform=right.transAxes)
     right.set_xlabel("step")
     speed = sorted(v for _, v in data["tokens_per_second"])
     median = f", median {speed[len(speed) // 2]:.0f} tokens/s" if speed else ""

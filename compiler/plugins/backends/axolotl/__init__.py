@@ -17,6 +17,7 @@ def config(project) -> tuple[dict, list]:
         project.model,
         project.split["eval_split"],
         text=project.source_format == "text",  # text chunks, not chat records
+        tracking=project.tracking,
     )
 
 

@@ -13,7 +13,11 @@ ROOT = Path(__file__).resolve().parent
 
 def config(project) -> tuple[dict, list]:
     return mlx_config(
-        project.training, project.model, data_dir="work/data", adapter_dir="work/adapters"
+        project.training,
+        project.model,
+        data_dir="work/data",
+        adapter_dir="work/adapters",
+        tracking=project.tracking,
     )
 
 

@@ -19,6 +19,7 @@ def config(project) -> tuple[dict, list]:
         project.model,
         head=kind.head_config(project) if project.task.get("route") == "head" else None,
         text=project.source_format == "text",  # text chunks, not chat records
+        tracking=project.tracking,
     )
 
 

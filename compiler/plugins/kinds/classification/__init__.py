@@ -200,6 +200,11 @@ def head_config(project) -> dict:
 KIND = register_kind(
     Kind(
         name="classification",
+        figures=(
+            "F1 per class as bars, with the PASS and REVIEW lines of the macro-F1 threshold "
+            "(`bars.png`), and the confusion matrix of the classes (`confusion-<field>.png`: "
+            "the share of each gold class's row, with counts, unreadable answers included)"
+        ),
         spec=ClassificationSpec,
         metrics=CLASSIFICATION_METRICS,
         metric_args={"recall": "class", "precision": "class"},

@@ -159,6 +159,11 @@ def task(spec, overrides) -> dict:
 KIND = register_kind(
     Kind(
         name="distillation",
+        figures=(
+            "the share of each outcome (pass, wrong, schema-invalid, truncated, unparseable, "
+            "missing) with the pass-rate thresholds (`outcomes.png`), and the accuracy of "
+            "each compared key (`bars.png`)"
+        ),
         spec=DistillationSpec,
         metrics=DISTILLATION_METRICS,
         metric_args={"key_accuracy": "key"},

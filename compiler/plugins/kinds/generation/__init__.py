@@ -23,6 +23,7 @@ from distillgen.spec import (
     SplitSection,
     Strict,
     Text,
+    TrackingSection,
     TrainingSection,
 )
 
@@ -91,6 +92,7 @@ class GenerationSpec(Strict):
     model: ModelSection
     training: TrainingSection
     eval: EvalSection = EvalSection()
+    tracking: TrackingSection = TrackingSection()
     acceptance: AcceptanceSection | None = Field(
         None,
         description=(
@@ -125,6 +127,12 @@ def check(c) -> None:
             f"chunks of up to {data.max_tokens} tokens (+ BOS and EOS) do not fit "
             f"model.max_seq_length={c.spec.model.max_seq_length}",
         )
+    if c.spec.eval.base_shots:
+        c.add(
+            ("eval", "base_shots"),
+            "a generation project's base run continues the style prompts: it has no "
+            "examples to show first (use 0)",
+        )
     style = c.spec.style
     names: set = set()
     for i, pattern in enumerate(style.patterns):
@@ -157,7 +165,14 @@ def check_threshold(c, base: tuple, name: str, arg: str) -> None:
 
 def resolve(loaded, out_dir: Path, ov):
     """Text chunks in, perplexity and style rates out."""
-    from distillgen.ir import Project, rel_path, resolve_split, thresholds, training_and_model
+    from distillgen.ir import (
+        Project,
+        rel_path,
+        resolve_split,
+        resolve_tracking,
+        thresholds,
+        training_and_model,
+    )
 
     spec = loaded.spec
     chunks = ov.source if ov.source is not None else loaded.path.parent / spec.data.chunks
@@ -210,6 +225,7 @@ def resolve(loaded, out_dir: Path, ov):
             "style_seed": style.seed,
             "patterns": patterns,
         },
+        tracking=resolve_tracking(spec),
     )
 
 
@@ -227,6 +243,10 @@ def smoke_sample(spec, spec_dir: Path, data_dir: Path, rows: int) -> tuple[Path,
 KIND = register_kind(
     Kind(
         name="generation",
+        figures=(
+            "each style pattern's rate in the samples against its target and review lines "
+            "(`style.png`)"
+        ),
         spec=GenerationSpec,
         metrics=GENERATION_METRICS,
         metric_args={"style": "pattern"},  # judged by the kind's own check (own_thresholds)

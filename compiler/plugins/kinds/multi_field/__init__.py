@@ -99,6 +99,12 @@ def task(spec, overrides) -> dict:
 KIND = register_kind(
     Kind(
         name="multi_field",
+        figures=(
+            "accuracy per field as bars, with the PASS and REVIEW lines of the thresholds "
+            "that judge them (`bars.png`), and a confusion matrix per categorical field "
+            "(`confusion-<field>.png`: the share of each gold value's row, with counts, N/A "
+            "and unreadable answers included)"
+        ),
         spec=MultiFieldSpec,
         metrics=MULTI_FIELD_METRICS,
         metric_args={"field_accuracy": "field", "macro_f1": "field"},

@@ -155,6 +155,10 @@ def _dimension_path(name: str, index: int | None = None) -> tuple:
 KIND = register_kind(
     Kind(
         name="regression",
+        figures=(
+            "predicted against gold scores, one panel per dimension, with the diagonal and "
+            "the tier boundaries (`scores.png`)"
+        ),
         spec=RegressionSpec,
         metrics=REGRESSION_METRICS,
         metric_args={"mae_dim": "dimension"},

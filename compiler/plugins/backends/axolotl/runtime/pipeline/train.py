@@ -16,6 +16,9 @@ adapts only the last N blocks, the block indices depend on the model, so they ar
 written with the rest of the config to work/axolotl.resolved.yaml. After training, the
 Trainer's log history (trainer_state.json in work/adapters or its newest checkpoint)
 goes to work/train/history.jsonl (pipeline/history.py), which the eval report plots.
+Experiment tracking (the spec's tracking): the config's use_tensorboard / wandb_* /
+mlflow_* keys, and the run's directory or id in the environment (pipeline/tracking.py),
+so that eval and accept log to the same run.
 """
 
 import argparse
@@ -71,6 +74,10 @@ def main(argv=None) -> int:
         )
         return 1
     config = str(resolve_config().relative_to(ROOT))
+    if schema.TRACKING and not args.preprocess_only:
+        from . import tracking
+
+        tracking.begin()  # the run's directory or id, for the trainer's callbacks
     env = dict(os.environ, AXOLOTL_DO_NOT_TRACK="1")
     steps = [["axolotl", "preprocess", config]]
     if not args.preprocess_only:

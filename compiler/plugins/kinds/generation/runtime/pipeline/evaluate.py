@@ -139,6 +139,10 @@ def score(samples: Path, out: Path) -> dict:
         json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
     (out / "report.md").write_text(report(result), encoding="utf-8")
+    if schema.TRACKING and tuned:
+        from . import tracking
+
+        tracking.log_eval(result)  # into the training's run
     return result
 
 
