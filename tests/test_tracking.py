@@ -32,7 +32,7 @@ T = {
     "quantize": "none",
     "early_stopping_patience": None,
 }
-MODEL = {"base": "m", "tokenizer": None, "max_seq_length": 64}
+MODEL = {"base": "m", "tokenizer": None, "max_seq_length": 64, "architecture": "decoder"}
 TRACKERS = {
     to: {"to": to, "project": "toxic-proj", "run": "run-7"}
     for to in ("tensorboard", "wandb", "mlflow")
