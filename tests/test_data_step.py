@@ -386,7 +386,7 @@ def test_steps_after_a_failed_data_run_refuse_its_splits(tmp_path, tiny_model):
 def test_the_main_process_keeps_nothing_per_row(tmp_path, tiny_model):
     """Four times the rows in blocks of the same size: what the main process allocates
     at its peak (traced by tracemalloc) grows by some bytes per block, not per row.
-    Keeping even 16 bytes per row in memory would add 96 KB here."""
+    Keeping even 16 bytes per row in memory would add 96 KB here (6,000 more rows)."""
     import tracemalloc
 
     def corpus(n):
@@ -407,7 +407,9 @@ def test_the_main_process_keeps_nothing_per_row(tmp_path, tiny_model):
             peaks[n] = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             assert stats["accepted"] == n
-    assert peaks[8000] - peaks[2000] < 48_000, peaks
+    # Measured: 40-49 KB more for the 60 more blocks (a block's bookkeeping; 49 KB once in
+    # CI with two workers), so the bound sits between that and 16 bytes a row (96 KB).
+    assert peaks[8000] - peaks[2000] < 64_000, peaks
 
 
 def test_a_byte_order_mark_before_the_first_jsonl_line_is_not_a_bad_row(tmp_path, tiny_model):
