@@ -386,7 +386,10 @@ def _build_and_run(
         ("tests", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]),
     ]
     plan, skipped = plugins.backend(backend).smoke(plan, python, project_dir, _cuda_available())
-    plan = _with_base_eval(plan, python)
+    if spec.model.architecture == "encoder":  # no chat template: no generative base run
+        echo("smoke: an encoder has no base run (make eval-base refuses it); not run")
+    else:
+        plan = _with_base_eval(plan, python)
     if teacher_steps:
         plan[0:0] = teacher_steps
         if sample is not None:  # the data step reads what the teacher labelled
