@@ -617,7 +617,7 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         if not figures or absent or (curves and "training.png" not in figures):
             return f"figures missing from the report: {absent or 'none written'}", False
         shown = f"; {len(figures)} figures{' with training curves' if curves else ''}"
-        if "gain_over_base" in m["summary"]:
+        if "gain_over_base" in m["summary"] and (work / "eval-base").exists():
             if not m.get("comparison", {}).get("base"):
                 return "the report has no comparison with the base model", False
             shown += "; compared with the base model"

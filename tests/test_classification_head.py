@@ -312,3 +312,29 @@ def test_the_generative_route_scores_a_sample_of_generated_valid_answers(tmp_pat
     assert model.training  # left as it was found
     assert metrics["eval_macro_f1"] == expected == state.log_history[-1]["eval_macro_f1"]
     assert torch.is_grad_enabled()
+
+
+def test_an_encoder_spec_smokes_without_a_base_run(tmp_path):
+    """An encoder has no chat template to answer with: make eval-base refuses it, and
+    the smoke leaves the base run out (and its comparison) instead of failing on it."""
+    import subprocess
+    import sys
+
+    (tmp_path / "data").mkdir()
+    shutil.copy(ROOT / "specs" / "data" / "toxicity.jsonl", tmp_path / "data")
+    spec = tmp_path / "toxicity_bert.yaml"
+    text = head_spec(model="  architecture: encoder\n").replace(
+        "  chat_template: true\n", "  chat_template: false\n"
+    )
+    spec.write_text(text.replace("name: toxicity\n", "name: toxicity_bert\n"))
+    done = subprocess.run(
+        [sys.executable, "-m", "distillgen", "smoke", str(spec)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "an encoder has no base run" in done.stdout
+    assert "smoke: base   " not in done.stdout and "smoke: base-score" not in done.stdout
+    for step in ("train", "resume", "merge", "eval", "score", "predict", "tests"):
+        assert f"smoke: {step:<6} ok" in done.stdout, done.stdout
