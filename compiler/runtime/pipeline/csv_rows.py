@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from . import schema
+from .corpus import bad_utf8
 
 
 def read_csv(path: Path, error: type[Exception], *, with_labels: bool = True):
@@ -41,7 +42,7 @@ def read_csv(path: Path, error: type[Exception], *, with_labels: bool = True):
                     "(a cell with a line break must be in double quotes)",
                 )
                 continue
-            if any(isinstance(v, str) and has_surrogate(v) for v in record.values()):
+            if any(isinstance(v, str) and bad_utf8(v) for v in record.values()):
                 yield number, None, "invalid UTF-8"
                 continue
             yield number, {k: (None if v in (None, "") else v) for k, v in record.items()}, None
@@ -76,7 +77,3 @@ def csv_header_problems(header: list, with_labels: bool = True) -> list[str]:
             f"(its columns: {', '.join(map(repr, header))})"
         )
     return problems
-
-
-def has_surrogate(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
