@@ -21,6 +21,12 @@ $OUT/gpu.md as soon as it ends:
   train     `python -m pipeline.train --fresh` (LoRA; base weights bf16), tokens/s, MFU
   generate  the project's pipeline/generate_hf.py on 500 prompts; prompt and output
             tokens/s, the projected time for 116,674 poems
+  predict   `python -m pipeline.predict` (local engine, the trained adapter) over 256 rows
+            of the corpus without labels: every row through the step users run, its
+            rows/s and the projected time for 116,674 poems
+  qlora     the same spec compiled with training.quantize 4bit: its data step, then
+            `python -m pipeline.train --fresh` with the base in 4-bit NF4 (bitsandbytes,
+            carried as a wheel in .whl/), tokens/s and MFU counted as for train
 
 A stage that would start after the time limit is skipped; a step still running at the
 limit is stopped and what it logged is reported.
@@ -29,6 +35,8 @@ limit is stopped and what it logged is reported.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import itertools
 import json
 import os
 import platform
@@ -43,12 +51,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_000_CORPUS = 116_674
-STAGES = ("peak", "model", "data", "train", "generate")
+STAGES = ("peak", "model", "data", "train", "generate", "predict", "qlora")
 NEEDS_CUDA = {
     "peak": "the bf16 peak is a GPU figure (the dry run times a small CPU matmul)",
     "model": "a Llama 3 8B-shaped model needs the GPU (the dry run builds a tiny one)",
     "train": "tokens/s and MFU are GPU figures (the dry run trains the tiny model on CPU)",
     "generate": "generation speed is a GPU figure (the dry run generates a few tokens on CPU)",
+    "predict": "corpus speed is a GPU figure (the dry run predicts a few rows on CPU)",
+    "qlora": "bitsandbytes 4-bit needs CUDA (the dry run builds the project and stops there)",
 }
 # Llama 3 shapes (hidden, intermediate, layers, heads, kv heads, tied embeddings).
 SHAPES = {
@@ -58,30 +68,49 @@ SHAPES = {
     "tiny": dict(hidden=64, inter=128, layers=2, heads=4, kv=2, tie=False, vocab=None),
 }
 FULL = dict(
-    rows=600, steps=30, batch=None, prompt_tokens=1800, gen_prompts=500, gen_batch=64, shape="8b"
+    rows=600,
+    steps=30,
+    qlora_steps=12,
+    batch=None,
+    prompt_tokens=1800,
+    gen_prompts=500,
+    gen_batch=64,
+    predict_rows=256,
+    shape="8b",
 )
-DRY = dict(rows=24, steps=2, batch=2, prompt_tokens=1800, gen_prompts=4, gen_batch=2, shape="tiny")
+DRY = dict(
+    rows=24,
+    steps=2,
+    qlora_steps=2,
+    batch=2,
+    prompt_tokens=1800,
+    gen_prompts=4,
+    gen_batch=2,
+    predict_rows=4,
+    shape="tiny",
+)
+TRAIN_FIGURES = [
+    "steps",
+    "steps_timed",
+    "batch_size",
+    "micro_batches_per_step",
+    "tokens_per_step",
+    "step_s",
+    "tokens_per_s",
+    "model_tflop_per_step",
+    "model_tflops",
+    "mfu",
+    "hfu",
+    "activation_checkpointing",
+    "trainable_params",
+    "lora_layers",
+    "flops_formula",
+]
 FIGURES = {
     "peak": ["matmul_size", "dtype", "tflops", "device"],
     "model": ["shape", "params", "layers", "hidden", "vocab", "dtype", "build_s", "save_s"],
     "data": ["examples", "train_examples", "prompt_tokens_mean", "answer_tokens_mean"],
-    "train": [
-        "steps",
-        "steps_timed",
-        "batch_size",
-        "micro_batches_per_step",
-        "tokens_per_step",
-        "step_s",
-        "tokens_per_s",
-        "model_tflop_per_step",
-        "model_tflops",
-        "mfu",
-        "hfu",
-        "activation_checkpointing",
-        "trainable_params",
-        "lora_layers",
-        "flops_formula",
-    ],
+    "train": TRAIN_FIGURES,
     "generate": [
         "prompts",
         "batch_size",
@@ -95,6 +124,21 @@ FIGURES = {
         "projected_hours_116674",
         "adapter",
     ],
+    "predict": [
+        "rows",
+        "answered",
+        "rejected",
+        "batch_size",
+        "max_new_tokens",
+        "completion_tokens",
+        "seconds",
+        "load_s",
+        "rows_per_s",
+        "output_tokens_per_s",
+        "projected_hours_116674",
+        "decision",
+    ],
+    "qlora": ["data_s", *TRAIN_FIGURES],
 }
 FLOPS_FORMULA = (
     "per step, T = real (unpadded) tokens, s_i = each sequence's length, d = heads x head_dim, "
@@ -261,6 +305,15 @@ def prepare(prep: Path, dry: bool) -> int:
     )
     project = prep / "project"
     _, files, _ = build_project(spec_path, project, overrides)
+    # The same spec with the base model in 4-bit NF4 (QLoRA), for the qlora stage.
+    qlora = dataclasses.replace(
+        overrides,
+        quantize="4bit",
+        steps=plan["qlora_steps"],
+        eval_every=plan["qlora_steps"],
+        save_every=plan["qlora_steps"],
+    )
+    build_project(spec_path, prep / "project-qlora", qlora)
     stats = synthesize(project, tokenizer_dir, source, plan["rows"], plan["prompt_tokens"])
     manifest = {
         "dry_run": dry,
@@ -274,7 +327,8 @@ def prepare(prep: Path, dry: bool) -> int:
     (prep / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(
         f"gpu: prepared {prep} in {time.perf_counter() - started:.1f}s: peft project "
-        f"({len(files)} files, {plan['steps']} steps), {stats['rows']} examples, prompts "
+        f"({len(files)} files, {plan['steps']} steps; a QLoRA twin, {plan['qlora_steps']} "
+        f"steps), {stats['rows']} examples, prompts "
         f"{stats['prompt_tokens_mean']:.0f} tokens on average, answers "
         f"{stats['answer_tokens_mean']:.0f}"
     )
@@ -374,8 +428,11 @@ class Bench:
 
     # ---------------------------------------------------------- the steps
 
-    def step(self, name: str, command: list[str], timeout: float) -> tuple[int | None, Path]:
-        """A project step in its own process group; None when stopped at the limit."""
+    def step(
+        self, name: str, command: list[str], timeout: float, project: str = "project"
+    ) -> tuple[int | None, Path]:
+        """A step of the project in work/<project>, in its own process group; the exit
+        code, None when stopped at the limit."""
         log = self.out / f"{name}.log"
         env = dict(os.environ)
         env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
@@ -384,7 +441,7 @@ class Bench:
         with open(log, "w", encoding="utf-8") as handle:
             proc = subprocess.Popen(
                 command,
-                cwd=self.work / "project",
+                cwd=self.work / project,
                 env=env,
                 stdout=handle,
                 stderr=subprocess.STDOUT,
@@ -614,14 +671,17 @@ def train_flops(model: dict, lengths: list[int]) -> tuple[float, float]:
     return float(forward + backward), float(recompute)
 
 
-def stage_train(bench: Bench):
-    log_path = bench.out / "train-steps.jsonl"
+def stage_train(bench: Bench, reserve: float):
+    """The project's train step; ``reserve``: seconds kept for the stages after it."""
+    return _train(bench, "train", "project", bench.left() - 5 - reserve)
+
+
+def _train(bench: Bench, name: str, project: str, budget: float):
+    log_path = bench.out / f"{name}-steps.jsonl"
     log_path.unlink(missing_ok=True)
     probe = str(ROOT / "bench" / "gpu_probe.py")
     command = [sys.executable, probe, "train", str(log_path), "--", "--fresh"]
-    # What is left after the train step's share goes to generation (90 s on a GPU).
-    reserve = 90 if bench.result["environment"]["device"] != "cpu" else 0
-    code, log = bench.step("train", command, bench.left() - 5 - reserve)
+    code, log = bench.step(name, command, budget, project)
     records = []
     if log_path.is_file():
         records = [json.loads(line) for line in log_path.read_text().splitlines() if line]
@@ -668,7 +728,37 @@ def stage_train(bench: Bench):
     return status, figures, note
 
 
-def stage_generate(bench: Bench, prompts: int, batch: int, max_new_tokens: int):
+def stage_qlora(bench: Bench):
+    """The QLoRA twin of the project: its own data step, then its train step."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return "needs cuda", {}, NEEDS_CUDA["qlora"] + "; the project was compiled and copied"
+    try:
+        import bitsandbytes
+    except ImportError as exc:
+        return "skipped", {}, f"bitsandbytes is not importable here ({exc}): carry .whl/"
+    t0 = time.perf_counter()
+    code, log = bench.step(
+        "qlora-data", [sys.executable, "-m", "pipeline.data"], 60, "project-qlora"
+    )
+    data_s = time.perf_counter() - t0
+    if code != 0:
+        return (
+            ("stopped" if code is None else "failed"),
+            {},
+            f"data step: exit {code}: {_tail(log)}",
+        )
+    status, figures, note = _train(bench, "qlora", "project-qlora", bench.left() - 5)
+    figures = {"data_s": data_s, **figures}
+    version = f"bitsandbytes {bitsandbytes.__version__}"
+    return status, figures, f"{version}; {note}" if note else version
+
+
+def stage_generate(bench: Bench, prompts: int, batch: int, max_new_tokens: int, reserve: float):
+    """Batched generation through the project's own code; ``reserve``: seconds kept for
+    the stages after it (the probe stops after the batch that passes its deadline)."""
+    budget = bench.left() - 5 - reserve
     log_path = bench.out / "generate-batches.jsonl"
     log_path.unlink(missing_ok=True)
     probe = str(ROOT / "bench" / "gpu_probe.py")
@@ -684,9 +774,9 @@ def stage_generate(bench: Bench, prompts: int, batch: int, max_new_tokens: int):
         "--max-new-tokens",
         str(max_new_tokens),
         "--deadline",
-        str(bench.deadline - 20),
+        str(time.time() + budget - 30),
     ]
-    code, log = bench.step("generate", command, bench.left() - 5)
+    code, log = bench.step("generate", command, budget)
     records = []
     if log_path.is_file():
         records = [json.loads(line) for line in log_path.read_text().splitlines() if line]
@@ -694,6 +784,8 @@ def stage_generate(bench: Bench, prompts: int, batch: int, max_new_tokens: int):
     batches = [r for r in records if r["kind"] == "batch"]
     status = "ok" if code == 0 else ("stopped" if code is None else "failed")
     note = None if code == 0 else f"exit {code}: {_tail(log)}"
+    if load:
+        bench.load_s = load["seconds"]
     if not batches:
         return ("failed" if status == "ok" else status), {}, note or "no batch finished"
     done = sum(b["prompts"] for b in batches)
@@ -726,6 +818,63 @@ def stage_generate(bench: Bench, prompts: int, batch: int, max_new_tokens: int):
     return status, figures, extra if note is None else f"{note}; {extra}"
 
 
+def stage_predict(bench: Bench, rows: int, batch: int, reserve: float):
+    """`python -m pipeline.predict` over the first ``rows`` rows without their labels, as
+    a user runs it on a corpus (local engine, the trained adapter)."""
+    corpus_path = bench.work / "corpus.jsonl"
+    with open(bench.work / "data" / "poems.jsonl", encoding="utf-8") as source:
+        lines = [json.loads(line) for line in itertools.islice(source, rows)]
+    with open(corpus_path, "w", encoding="utf-8") as handle:
+        for row in lines:
+            row.pop("labels", None)
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out = bench.work / "predict"
+    shutil.rmtree(out, ignore_errors=True)
+    # Context: the prompts are about 1,800 tokens and the project's max_new_tokens is
+    # added to them; the random Llama takes 8,192 positions.
+    command = [sys.executable, "-m", "pipeline.predict", str(corpus_path), "--engine", "local"]
+    command += ["--out", str(out), "--batch-size", str(batch), "--max-context", "8192"]
+    t0 = time.perf_counter()
+    code, log = bench.step("predict", command, bench.left() - 5 - reserve)
+    seconds = time.perf_counter() - t0
+    summary_path = out / "summary.json"
+    if code is None:
+        return "stopped", {}, f"stopped at the time limit (log: {log.name})"
+    # 0, 3 and 4 are the missing-rate gate's PASS, REVIEW and FAIL: the run itself ended.
+    if code not in (0, 3, 4) or not summary_path.is_file():
+        return "failed", {}, f"exit {code}: {_tail(log)}"
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    schema_text = (bench.work / "project" / "pipeline" / "schema.py").read_text(encoding="utf-8")
+    max_new = next(
+        (int(x.split("=")[1]) for x in schema_text.splitlines() if x.startswith("MAX_NEW_TOKENS")),
+        None,
+    )
+    load_s = getattr(bench, "load_s", 0.0)
+    answering = max(seconds - load_s, 1e-9)
+    rate = summary["rows"] / answering
+    figures = {
+        "rows": summary["rows"],
+        "answered": summary["answered"],
+        "rejected": summary["rejected"],
+        "batch_size": batch,
+        "max_new_tokens": max_new,
+        "completion_tokens": summary["completion_tokens"],
+        "seconds": seconds,
+        "load_s": load_s,
+        "rows_per_s": rate,
+        "output_tokens_per_s": summary["completion_tokens"] / answering,
+        "projected_hours_116674": SEED_000_CORPUS / rate / 3600 if rate else None,
+        "decision": summary["decision"],
+    }
+    note = (
+        f"the whole step's wall time less the generate stage's model load; greedy to the "
+        f"project's max_new_tokens (finish: {summary['finish']}); the random model's answers "
+        f"do not parse ({summary['parse_status']}), so the missing-rate gate says "
+        f"{summary['decision']}, as it should"
+    )
+    return "ok", figures, note
+
+
 def run(args) -> int:
     import torch
 
@@ -755,7 +904,7 @@ def run(args) -> int:
     # A fresh copy of the prepared project each run: a rerun never resumes the last one.
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    for name in ("project", "data", "tokenizer"):
+    for name in ("project", "project-qlora", "data", "tokenizer"):
         if (work / name).exists():
             shutil.rmtree(work / name)
         shutil.copytree(prep / name, work / name)
@@ -770,20 +919,38 @@ def run(args) -> int:
     bench.stage("peak", lambda: stage_peak(bench), 10)
     bench.stage("model", lambda: stage_model(bench, shape), 30)
     if bench.result["stages"]["model"]["status"] != "ok":
-        for name in ("data", "train", "generate"):
+        for name in ("data", "train", "generate", "predict", "qlora"):
             bench.result["stages"][name]["status"] = "skipped"
             bench.result["stages"][name]["note"] = "no model"
     else:
+        # Seconds kept for the stages after each (a GPU run's limit is shared; on CPU
+        # the dry run is short and nothing is kept).
+        keep = {"generate": 90, "predict": 100, "qlora": 140} if cuda else {}
         bench.stage("data", lambda: stage_data(bench), 20)
         if bench.result["stages"]["data"]["status"] == "ok":
-            bench.stage("train", lambda: stage_train(bench), 60 if cuda else 5)
+            after_train = sum(keep.values())
+            bench.stage("train", lambda: stage_train(bench, after_train), 60 if cuda else 5)
+            after_generate = after_train - keep.get("generate", 0)
             bench.stage(
                 "generate",
-                lambda: stage_generate(bench, plan["gen_prompts"], plan["gen_batch"], max_new),
+                lambda: stage_generate(
+                    bench, plan["gen_prompts"], plan["gen_batch"], max_new, after_generate
+                ),
                 45 if cuda else 5,
             )
+            bench.stage(
+                "predict",
+                lambda: stage_predict(
+                    bench, plan["predict_rows"], plan["gen_batch"], keep.get("qlora", 0)
+                ),
+                45 if cuda else 5,
+            )
+        bench.stage("qlora", lambda: stage_qlora(bench), 60 if cuda else 1)
     stages = bench.result["stages"].values()
-    bench.result["complete"] = all(s["status"] == "ok" for s in stages)
+    # A dry run is complete when every stage ran that can run without CUDA.
+    bench.result["complete"] = all(
+        s["status"] == "ok" or (dry and s["status"] == "needs cuda") for s in stages
+    )
     bench.write()
     print(f"gpu: wrote {bench.out / 'gpu.json'} and gpu.md")
     print(markdown(bench.result))

@@ -2,8 +2,9 @@
 # The GPU proof in one go: a generated peft project trains and generates on CUDA, measured
 # (bench/gpu.py says what each stage does and how MFU is counted).
 #
-#   bash bench/gpu.sh --prepare   # development machine: .gpu-prep/ (compiled project,
-#                                 # tokenizer, 600 seed 000-shaped examples; about 5 MB)
+#   bash bench/gpu.sh --prepare   # development machine: .gpu-prep/ (compiled project and
+#                                 # its QLoRA twin, tokenizer, 600 seed 000-shaped
+#                                 # examples; about 5 MB) and .whl/ (bitsandbytes, 43 MB)
 #   bash bench/gpu.sh             # GPU machine, with .gpu-prep carried: figures in $OUT
 #   bash bench/gpu.sh --dry-run   # CPU: prepare + every stage with a tiny model, into $OUT
 #
@@ -19,6 +20,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
 PY="${PYTHON:-python3}"
+BNB_VERSION=0.50.2
 OUT="${OUT:-$ROOT/bench/out/gpu}"
 MODE=gpu
 LIMIT=450
@@ -50,8 +52,16 @@ with_compiler() {
 
 case "$MODE" in
     prepare)
-        with_compiler --prep "$ROOT/.gpu-prep"
-        exit $?
+        with_compiler --prep "$ROOT/.gpu-prep" || exit $?
+        # bitsandbytes for the qlora stage travels as a wheel (43 MB; the GPU machine has
+        # no package index). Without it that stage says so and the others still run.
+        if ! ls "$ROOT"/.whl/bitsandbytes-*.whl >/dev/null 2>&1; then
+            "$PY" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
+                --implementation cp --platform manylinux_2_24_x86_64 -d "$ROOT/.whl" \
+                "bitsandbytes==$BNB_VERSION" \
+                || echo "gpu.sh: no bitsandbytes wheel: the qlora stage will be skipped" >&2
+        fi
+        exit 0
         ;;
     dry)
         TMP="$(mktemp -d)"
@@ -69,6 +79,12 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,mem
 if [ ! -f "$ROOT/.gpu-prep/manifest.json" ]; then
     echo "gpu.sh: .gpu-prep/ is missing: run 'bash bench/gpu.sh --prepare' on the development machine and carry .gpu-prep" >&2
     exit 2
+fi
+# Wheels carried in .whl/ (bitsandbytes) go into a private folder on the path.
+if ls "$ROOT"/.whl/*.whl >/dev/null 2>&1; then
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/distillgen-site "$ROOT"/.whl/*.whl \
+        && export PYTHONPATH="/tmp/distillgen-site${PYTHONPATH:+:$PYTHONPATH}"
 fi
 BASE="${DG_GPU_BASE:-/tmp/distillgen-gpu}"
 mkdir -p "$BASE"

@@ -50,13 +50,16 @@ def model_stats(model) -> dict:
     for name, module in model.named_modules():
         if not isinstance(module, torch.nn.Linear):
             continue
-        n = module.weight.numel() + (module.bias.numel() if module.bias is not None else 0)
+        # in x out, not weight.numel(): a 4-bit weight (bitsandbytes) is stored packed.
+        n = module.in_features * module.out_features
+        n += module.out_features if module.bias is not None else 0
         match = LAYER.search("." + name + ".")
         is_lora = ".lora_" in "." + name
         if module.weight.requires_grad:
             trainable += n
         if not is_lora:
-            dtypes.add(str(module.weight.dtype).replace("torch.", ""))
+            quant = getattr(module.weight, "quant_type", None)  # bitsandbytes Params4bit
+            dtypes.add(quant or str(module.weight.dtype).replace("torch.", ""))
         if match is None:
             if name.endswith("lm_head") or name.endswith("score"):
                 head += n
