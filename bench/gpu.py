@@ -47,6 +47,7 @@ import statistics
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -332,6 +333,56 @@ def prepare(prep: Path, dry: bool) -> int:
         f"{stats['prompt_tokens_mean']:.0f} tokens on average, answers "
         f"{stats['answer_tokens_mean']:.0f}"
     )
+    return 0
+
+
+BNB_VERSION = "0.50.2"
+# bitsandbytes ships one library per CUDA version (43 MB in all); the GPU machine's torch is
+# built for CUDA 13, so only those and the CPU one travel (the carry limit is 64 MiB).
+BNB_KEEP = ("libbitsandbytes_cpu.so", "libbitsandbytes_cuda130.so", "libbitsandbytes_cuda132.so")
+
+
+def _dropped(path: str, keep: tuple[str, ...]) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith("libbitsandbytes_") and name not in keep
+
+
+def slim_wheel(wheel: Path, keep: tuple[str, ...]) -> int:
+    """Rewrite ``wheel`` without the bitsandbytes libraries not in ``keep``, its RECORD
+    with them left out too (pip installs it as any wheel); the number left out."""
+    slim = wheel.with_suffix(".slim")
+    removed = 0
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(slim, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            if _dropped(item.filename, keep):
+                removed += 1
+                continue
+            data = source.read(item)
+            if item.filename.endswith(".dist-info/RECORD"):
+                lines = data.decode("utf-8").splitlines(keepends=True)
+                data = "".join(x for x in lines if not _dropped(x.split(",")[0], keep)).encode()
+            out.writestr(item, data)
+    slim.replace(wheel)
+    return removed
+
+
+def prepare_wheels(prep: Path, dest: Path) -> int:
+    """The wheels the GPU machine lacks: the transformers the project pins (the machine's
+    own is older) and bitsandbytes for QLoRA, slimmed to the CUDA 13 libraries."""
+    pins = (prep / "project" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    transformers_pin = next(line.split()[0] for line in pins if line.startswith("transformers=="))
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("*.whl"):
+        old.unlink()
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+    command += ["--only-binary=:all:", "--python-version", "3.12", "--implementation", "cp"]
+    command += ["--platform", "manylinux_2_24_x86_64", "-d", str(dest)]
+    proc = subprocess.run([*command, transformers_pin, f"bitsandbytes=={BNB_VERSION}"])
+    if proc.returncode != 0:
+        return proc.returncode
+    removed = slim_wheel(next(dest.glob("bitsandbytes-*.whl")), BNB_KEEP)
+    sizes = {w.name: round(w.stat().st_size / 2**20, 1) for w in sorted(dest.glob("*.whl"))}
+    print(f"gpu: wheels in {dest} (MiB): {sizes}; {removed} bitsandbytes libraries left out")
     return 0
 
 
@@ -959,8 +1010,9 @@ def run(args) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["prepare", "run"])
+    parser.add_argument("command", choices=["prepare", "run", "wheels"])
     parser.add_argument("--prep", type=Path, required=True, help="the prepared folder")
+    parser.add_argument("--dest", type=Path, help="wheels: where the wheels go")
     parser.add_argument("--work", type=Path, help="run: where the project runs (a fresh copy)")
     parser.add_argument("--out", type=Path, help="run: where gpu.json and gpu.md go")
     parser.add_argument("--dry-run", action="store_true")
@@ -968,6 +1020,10 @@ def main(argv=None) -> int:
     parser.add_argument("--shape", choices=sorted(SHAPES), help="run: the model's shape")
     parser.add_argument("--max-new-tokens", type=int, help="run: default the mean answer")
     args = parser.parse_args(argv)
+    if args.command == "wheels":
+        if args.dest is None:
+            parser.error("wheels needs --dest")
+        return prepare_wheels(args.prep.resolve(), args.dest.resolve())
     if args.command == "prepare":
         return prepare(args.prep.resolve(), args.dry_run)
     if args.work is None or args.out is None:

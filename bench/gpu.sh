@@ -4,15 +4,19 @@
 #
 #   bash bench/gpu.sh --prepare   # development machine: .gpu-prep/ (compiled project and
 #                                 # its QLoRA twin, tokenizer, 600 seed 000-shaped
-#                                 # examples; about 5 MB) and .whl/ (bitsandbytes, 43 MB)
+#                                 # examples; about 5 MB) and .whl/ (the project's pinned
+#                                 # transformers and a slimmed bitsandbytes; about 19 MB)
 #   bash bench/gpu.sh             # GPU machine, with .gpu-prep carried: figures in $OUT
 #   bash bench/gpu.sh --dry-run   # CPU: prepare + every stage with a tiny model, into $OUT
+#   bash bench/gpu.sh --diag      # GPU machine: bench/gpu_diag.py (prefill, decode, LoRA
+#                                 # step parts) into $OUT/diag.json, with the same wheels
 #
 # Options: --limit SECONDS (default 450: everything stops cleanly by then, with what was
 # measured so far in $OUT/gpu.json and gpu.md), --shape 8b|3b|1b (default 8b: Llama 3 8B),
 # --max-new-tokens N. Environment: PYTHON (default python3), OUT (default bench/out/gpu).
-# The GPU run needs no distillgen and nothing installed: it runs the generated project's
-# own steps with the machine's torch, transformers and peft. Safe to run twice: each run
+# The GPU run needs no distillgen: it runs the generated project's own steps with the
+# machine's torch and peft, and the carried .whl/ (the project's transformers pin, which
+# decodes a padded batch without repeating the KV heads; bitsandbytes). Safe to run twice: each run
 # works on a fresh copy of the prepared project; the random model is kept in
 # /tmp/distillgen-gpu/cache and reused by a rerun on the same machine.
 set -uo pipefail
@@ -20,7 +24,6 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
 PY="${PYTHON:-python3}"
-BNB_VERSION=0.50.2
 OUT="${OUT:-$ROOT/bench/out/gpu}"
 MODE=gpu
 LIMIT=450
@@ -28,10 +31,11 @@ PASS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --dry-run) MODE=dry ;;
+        --diag) MODE=diag ;;
         --prepare) MODE=prepare ;;
         --limit) LIMIT="$2"; shift ;;
         --shape|--max-new-tokens) PASS+=("$1" "$2"); shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "gpu.sh: unknown argument $1 (see bash bench/gpu.sh --help)" >&2; exit 2 ;;
     esac
     shift
@@ -53,14 +57,10 @@ with_compiler() {
 case "$MODE" in
     prepare)
         with_compiler --prep "$ROOT/.gpu-prep" || exit $?
-        # bitsandbytes for the qlora stage travels as a wheel (43 MB; the GPU machine has
-        # no package index). Without it that stage says so and the others still run.
-        if ! ls "$ROOT"/.whl/bitsandbytes-*.whl >/dev/null 2>&1; then
-            "$PY" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
-                --implementation cp --platform manylinux_2_24_x86_64 -d "$ROOT/.whl" \
-                "bitsandbytes==$BNB_VERSION" \
-                || echo "gpu.sh: no bitsandbytes wheel: the qlora stage will be skipped" >&2
-        fi
+        # The wheels the GPU machine lacks (it has no package index): the project's pinned
+        # transformers and bitsandbytes for the qlora stage. Without them the run says so.
+        "$PY" bench/gpu.py wheels --prep "$ROOT/.gpu-prep" --dest "$ROOT/.whl" \
+            || echo "gpu.sh: wheels not prepared: the run uses the machine's transformers and skips qlora" >&2
         exit 0
         ;;
     dry)
@@ -80,11 +80,15 @@ if [ ! -f "$ROOT/.gpu-prep/manifest.json" ]; then
     echo "gpu.sh: .gpu-prep/ is missing: run 'bash bench/gpu.sh --prepare' on the development machine and carry .gpu-prep" >&2
     exit 2
 fi
-# Wheels carried in .whl/ (bitsandbytes) go into a private folder on the path.
+# Wheels carried in .whl/ (transformers, bitsandbytes) go into a private folder on the path.
 if ls "$ROOT"/.whl/*.whl >/dev/null 2>&1; then
     "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
         --target /tmp/distillgen-site "$ROOT"/.whl/*.whl \
         && export PYTHONPATH="/tmp/distillgen-site${PYTHONPATH:+:$PYTHONPATH}"
+fi
+if [ "$MODE" = diag ]; then  # bench/gpu_diag.py: generation and training split into parts
+    timeout -k 10 $((${LIMIT%.*} + 30)) "$PY" bench/gpu_diag.py --out "$OUT/diag.json"
+    exit $?
 fi
 BASE="${DG_GPU_BASE:-/tmp/distillgen-gpu}"
 mkdir -p "$BASE"

@@ -12,28 +12,29 @@ import pytest
 
 from .conftest import ROOT
 
-STAGES = ["peak", "model", "data", "train", "generate"]
+STAGES = ["peak", "model", "data", "train", "generate", "predict", "qlora"]
+TRAIN = [
+    "steps",
+    "steps_timed",
+    "batch_size",
+    "micro_batches_per_step",
+    "tokens_per_step",
+    "step_s",
+    "tokens_per_s",
+    "model_tflop_per_step",
+    "model_tflops",
+    "mfu",
+    "hfu",
+    "activation_checkpointing",
+    "trainable_params",
+    "lora_layers",
+    "flops_formula",
+]
 FIGURES = {
     "peak": ["matmul_size", "dtype", "tflops", "device"],
     "model": ["shape", "params", "layers", "hidden", "vocab", "dtype", "build_s", "save_s"],
     "data": ["examples", "train_examples", "prompt_tokens_mean", "answer_tokens_mean"],
-    "train": [
-        "steps",
-        "steps_timed",
-        "batch_size",
-        "micro_batches_per_step",
-        "tokens_per_step",
-        "step_s",
-        "tokens_per_s",
-        "model_tflop_per_step",
-        "model_tflops",
-        "mfu",
-        "hfu",
-        "activation_checkpointing",
-        "trainable_params",
-        "lora_layers",
-        "flops_formula",
-    ],
+    "train": TRAIN,
     "generate": [
         "prompts",
         "batch_size",
@@ -47,6 +48,21 @@ FIGURES = {
         "projected_hours_116674",
         "adapter",
     ],
+    "predict": [
+        "rows",
+        "answered",
+        "rejected",
+        "batch_size",
+        "max_new_tokens",
+        "completion_tokens",
+        "seconds",
+        "load_s",
+        "rows_per_s",
+        "output_tokens_per_s",
+        "projected_hours_116674",
+        "decision",
+    ],
+    "qlora": ["data_s", *TRAIN],
 }
 
 
@@ -76,7 +92,7 @@ def test_dry_run_runs_every_stage_through_the_generated_project(tmp_path):
     assert result["dry_run"] is True and result["complete"] is True
     assert "DRY RUN" in result["note"] and result["stopped"] is None
     assert list(result["stages"]) == STAGES
-    for name in STAGES:
+    for name in STAGES[:-1]:
         stage = result["stages"][name]
         assert stage["status"] == "ok", (name, stage)
         assert list(stage["figures"]) == FIGURES[name]
@@ -89,7 +105,12 @@ def test_dry_run_runs_every_stage_through_the_generated_project(tmp_path):
         "model",
         "train",
         "generate",
+        "predict",
+        "qlora",
     }
+    # QLoRA (bitsandbytes) cannot run on a CPU: the dry run says so and is complete without it
+    qlora = result["stages"]["qlora"]
+    assert qlora["status"] == "needs cuda" and "CUDA" in qlora["note"]
     assert "Stages that need CUDA" in proc.stdout
     train = result["stages"]["train"]["figures"]
     # the generated project's own train step, LoRA on the spec's layers, the spec's checkpointing
@@ -102,6 +123,12 @@ def test_dry_run_runs_every_stage_through_the_generated_project(tmp_path):
     generate = result["stages"]["generate"]["figures"]
     assert generate["prompts"] == 4 and generate["adapter"] is True
     assert generate["output_tokens"] > 0 and generate["prompt_tokens"] > 4 * 1700
+    # the project's own predict step over corpus rows without labels, every row answered;
+    # the random model's answers do not parse, so the missing-rate gate fails them
+    predict = result["stages"]["predict"]["figures"]
+    assert predict["rows"] == 4 and predict["answered"] == 4 and predict["rejected"] == 0
+    assert predict["decision"] == "FAIL" and predict["completion_tokens"] > 0
+    assert predict["max_new_tokens"] == 400 and predict["rows_per_s"] > 0
     md = (tmp_path / "gpu.md").read_text()
     assert md.startswith("**DRY RUN") and "| train | ok |" in md and "FLOPs counted" in md
     assert (tmp_path / "train-steps.jsonl").is_file() and (tmp_path / "train.log").is_file()
@@ -145,3 +172,62 @@ def test_train_flops_count_frozen_and_trainable_weights_apart():
     assert model_flops == forward + backward
     assert recompute == 2 * 400 * 30 + 2 * 2 * 8 * 500
     assert gpu.train_flops({**model, "activation_checkpointing": False}, lengths)[1] == 0
+
+
+def test_the_qlora_twin_is_the_same_spec_with_a_4bit_base(tmp_path):
+    gpu = _bench_module()
+    assert gpu.prepare(tmp_path / "prep", dry=True) == 0
+    twin = (tmp_path / "prep" / "project-qlora" / "pipeline" / "schema.py").read_text()
+    plain = (tmp_path / "prep" / "project" / "pipeline" / "schema.py").read_text()
+    assert 'QUANTIZE = "4bit"' in twin and "QUANTIZE =" not in plain
+    assert (tmp_path / "prep" / "project-qlora" / "pipeline" / "quantized.py").is_file()
+    assert not (tmp_path / "prep" / "project" / "pipeline" / "quantized.py").exists()
+
+
+def test_slim_wheel_keeps_the_listed_libraries_and_a_matching_record(tmp_path):
+    import zipfile
+
+    gpu = _bench_module()
+    wheel = tmp_path / "bitsandbytes-0-py3-none-any.whl"
+    names = ["libbitsandbytes_cpu.so", "libbitsandbytes_cuda118.so", "libbitsandbytes_cuda130.so"]
+    record = "".join(f"bitsandbytes/{n},sha256=x,1\n" for n in [*names, "__init__.py"])
+    with zipfile.ZipFile(wheel, "w") as out:
+        for name in [*names, "__init__.py"]:
+            out.writestr(f"bitsandbytes/{name}", b"x")
+        out.writestr("bitsandbytes-0.dist-info/RECORD", record)
+    keep = ("libbitsandbytes_cpu.so", "libbitsandbytes_cuda130.so")
+    assert gpu.slim_wheel(wheel, keep) == 1
+    with zipfile.ZipFile(wheel) as result:
+        files = sorted(result.namelist())
+        kept_record = result.read("bitsandbytes-0.dist-info/RECORD").decode()
+    assert "bitsandbytes/libbitsandbytes_cuda118.so" not in files
+    assert (
+        "bitsandbytes/libbitsandbytes_cuda130.so" in files and "bitsandbytes/__init__.py" in files
+    )
+    assert "cuda118" not in kept_record and kept_record.count("\n") == 3
+
+
+def test_gpu_diag_dry_run_splits_generation_and_training(tmp_path):
+    out = tmp_path / "diag.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "gpu_diag.py"), "--out", str(out), "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    parts = json.loads(out.read_text())["parts"]
+    assert list(parts) == [
+        "prefill",
+        "generate",
+        "generate_unpadded",
+        "generate_static_cache",
+        "profile",
+        "train_checkpointing",
+        "train_no_checkpointing",
+    ]
+    assert all(p["status"] == "ok" for p in parts.values()), parts
+    assert parts["generate"]["decode_step_ms"] > 0 and parts["profile"]["top"]
+    # checkpointing recomputes the forward: the same step, more work
+    assert parts["train_checkpointing"]["hfu"] is None  # no peak on a CPU
+    assert parts["train_no_checkpointing"]["tokens"] == parts["train_checkpointing"]["tokens"]
