@@ -179,6 +179,7 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "has_export": "pipeline/export.py" in copied,
         "has_serve": "pipeline/serve.py" in copied,
         "has_parity": "pipeline/parity.py" in copied,
+        "has_ray": "pipeline/predict_ray.py" in copied,
     }
     files: dict[str, str] = {}
     for template, out in rendered_files(project):

@@ -413,6 +413,20 @@ def test_ray_pipeline_writes_what_the_single_machine_writes(project, gold, tmp_p
     assert digest(tmp_path / "ray") == digest(tmp_path / "one")
 
 
+def test_make_predict_ray_1_runs_the_ray_pipeline(project):
+    def dry(*args):
+        done = subprocess.run(
+            ["make", "-n", "predict", "INPUT=c.jsonl", *args], cwd=project, capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.decode()
+
+    ray = dry("RAY=1", "RAY_ADDRESS=ray://head:10001")
+    assert '-m pipeline.predict_ray "c.jsonl"' in ray and '--ray-address "ray://head:10001"' in ray
+    plain = dry()
+    assert '-m pipeline.predict "c.jsonl"' in plain and "ray" not in plain
+
+
 def test_confidence_per_field_from_the_servers_logprobs(project, gold, tmp_path):
     """--confidence: each field's column holds the probability the server gave its
     value's tokens, and nothing else (the key and the line break do not count); a field

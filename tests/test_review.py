@@ -85,3 +85,29 @@ def test_distillation_agreement_per_key_or_whole_answer():
         assert review.agreement({"a": 1}, {}) == {"answer": "unread"}
     finally:
         schema.MATCH_KEYS = keys
+
+
+def test_regression_sheet_says_the_mean_error_and_lists_only_dimensions_off(tmp_path):
+    mods = _mods("uplifting")
+    dims, review = mods["schema"].DIMENSIONS, mods["review"]
+    gold = dict.fromkeys(dims, 5.0)
+    values = {**gold, dims[0]: 7.0}
+    del values[dims[1]]
+    sheet = review.rows(
+        [_example(0, "text")], [{"output": "x"}], [{"gold": gold, "values": values}], 1
+    )
+    review.write(sheet, tmp_path)
+    md = (tmp_path / "review.md").read_text(encoding="utf-8")
+    # the error averaged over the dimensions read (2 and six 0s), the unread one listed
+    assert f"mean error {2 / (len(dims) - 1):.2f}" in md
+    assert f"{dims[0]}: 5.0 → 7.0; {dims[1]}: 5.0 → unread |" in md
+    assert dims[2] not in md.split("|")[-2]
+
+
+def test_generation_projects_ship_no_review_sheet_or_base_comparison():
+    # generation's evaluate reports style rates and perplexity itself: the labelled
+    # kinds' review sheet and base comparison are code its spec cannot reach
+    pipeline = ROOT / "generated" / "gaea_style" / "pipeline"
+    assert (pipeline / "evaluate.py").is_file()
+    assert not (pipeline / "review.py").exists() and not (pipeline / "compare.py").exists()
+    assert (ROOT / "generated" / "poetry" / "pipeline" / "review.py").is_file()

@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from . import schema
-from .paths import PathError, value_at
+from .paths import MISSING, PathError, value_at
 
 # Answers that mean "does not apply" (compared case-insensitively).
 NA_FORMS = frozenset({"n/a", "na", "none", "null", "-", ""}) | (
@@ -116,6 +116,19 @@ def _short(raw) -> str:
 # Per field: the field, its name, and its exact spellings (none for other types).
 _CHECKS = [(f, f["name"], EXACT.get(f["name"], frozenset())) for f in schema.FIELDS]
 _MISSING = object()
+
+
+def gold_source(row: dict) -> dict | None:
+    """What check_labels reads in a corpus row (its labels_key object, or the row), or
+    None where the row has no label at all (predict scores the rows that have them)."""
+    try:
+        source = value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
+        present = isinstance(source, dict) and any(
+            value_at(source, f["path"] or f["name"], MISSING) is not MISSING for f in schema.FIELDS
+        )
+    except PathError:
+        return None
+    return source if present else None
 
 
 def check_labels(source: dict) -> tuple[dict, list[str]]:

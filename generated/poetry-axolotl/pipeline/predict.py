@@ -46,9 +46,8 @@ from . import accept, confidence, constrain, corpus, engine, schema
 from .corpus import CorpusError, cell, line, records
 from .data import DataError, check_inputs, load_tokenizer
 from .inference import ENGINES, Options
-from .labels import check_labels
+from .labels import check_labels, gold_source
 from .parse import parse
-from .paths import MISSING, PathError, value_at
 from .prompts import ADD_SPECIAL_TOKENS, model_texts, prompt_messages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,19 +62,8 @@ TAIL = ("parse_status", "parse_problems", "finish")
 
 def gold_of(row: dict) -> dict | None:
     """The row's labels where it has valid ones (scored in the summary), else None."""
-    if schema.KIND == "distillation":
-        present = row.get(schema.OUTPUT_FIELD) is not None
-        source = row
-    else:
-        try:
-            source = value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
-            present = isinstance(source, dict) and any(
-                value_at(source, f["path"] or f["name"], MISSING) is not MISSING
-                for f in schema.FIELDS
-            )
-        except PathError:
-            return None
-    if not present:
+    source = gold_source(row)
+    if source is None:
         return None
     labels, problems = check_labels(source)
     return None if problems else labels
@@ -372,7 +360,7 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
     )
     constrain.add_options(parser, schema.PREDICT_CONSTRAINED)
     args = parser.parse_args(argv)
-    engine_kind = args.engine or ("server" if args.server else "local")
+    engine_name = args.engine or ("server" if args.server else "local")
     if min(args.concurrency, args.checkpoint_every, args.max_context, args.batch_size or 1) < 1:
         print(
             "predict: --concurrency, --batch-size, --checkpoint-every and --max-context "
@@ -384,7 +372,7 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
         print(f"predict: input file not found: {args.input}", file=sys.stderr)
         return 2
     adapter = args.adapter
-    if engine_kind != "server" and args.model is None and not adapter.exists():
+    if engine_name != "server" and args.model is None and not adapter.exists():
         print(
             f"predict: no adapter at {adapter}: train first (make train), or give --adapter DIR, "
             "or --model DIR for a merged model",
@@ -392,12 +380,12 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
         )
         return 2
     opts = Options(
-        engine=engine_kind,
-        adapter=None if engine_kind == "server" else adapter,
+        engine=engine_name,
+        adapter=None if engine_name == "server" else adapter,
         model=args.model,
         server=args.server,
         concurrency=args.concurrency,
-        batch_size=args.batch_size or (256 if engine_kind == "vllm" else schema.EVAL_BATCH_SIZE),
+        batch_size=args.batch_size or (256 if engine_name == "vllm" else schema.EVAL_BATCH_SIZE),
         cache=None,
         api_key_env=args.api_key_env,
         retries=args.retries,
@@ -407,7 +395,7 @@ def main(argv=None, stream=None, description: str | None = None) -> int:
         constrain_with=args.constrain_with,
     )
     out = args.out or ROOT / "work" / "predict" / args.input.stem
-    if engine_kind == "server":  # answers kept on disk: a rerun or a resume asks nothing twice
+    if engine_name == "server":  # answers kept on disk: a rerun or a resume asks nothing twice
         opts = Options(**{**opts.__dict__, "cache": out / "cache.sqlite"})
     try:
         tokenizer = load_tokenizer(args.tokenizer)

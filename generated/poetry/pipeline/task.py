@@ -5,9 +5,23 @@ them could not be computed, and its part of the eval report (see pipeline/metric
 and pipeline/evaluate.py, which call these by name).
 """
 
+from .report import agree_count as agree_cell
+from .report import agrees_yes as agrees
 from .report import answers_line, field_table, pct
+from .report import field_agreement as agreement
 
-__all__ = ["answers_line", "cell", "data_warnings", "extend", "field_table", "summary", "why_none"]
+__all__ = [
+    "agree_cell",
+    "agreement",
+    "agrees",
+    "answers_line",
+    "cell",
+    "data_warnings",
+    "extend",
+    "field_table",
+    "summary",
+    "why_none",
+]
 
 
 def summary(golds: list[dict], parsed: list, fields: dict, n: int) -> dict:

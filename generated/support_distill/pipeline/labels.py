@@ -55,6 +55,11 @@ def _finite(value) -> bool:
     return True
 
 
+def gold_source(row: dict) -> dict | None:
+    """The row itself where it has a reference answer (predict scores those), else None."""
+    return row if row.get(schema.OUTPUT_FIELD) is not None else None
+
+
 def check_labels(row: dict) -> tuple[dict, list[str]]:
     """(reference answer, problems) from one source row."""
     name = schema.OUTPUT_FIELD

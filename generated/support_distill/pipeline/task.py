@@ -5,9 +5,21 @@ them could not be computed, and its part of the eval report (see pipeline/metric
 and pipeline/evaluate.py, which call these by name).
 """
 
-from .report import field_table, pct
+from . import schema
+from .report import agree_count as agree_cell
+from .report import agrees_yes as agrees
+from .report import field_agreement, field_table, pct, same
 
-__all__ = ["answers_line", "cell", "data_warnings", "field_table", "why_none"]
+__all__ = [
+    "agree_cell",
+    "agreement",
+    "agrees",
+    "answers_line",
+    "cell",
+    "data_warnings",
+    "field_table",
+    "why_none",
+]
 
 
 def why_none(name: str, result: dict) -> str | None:
@@ -34,3 +46,10 @@ def answers_line(result: dict) -> str:
 def data_warnings(splits: dict) -> list[str]:
     """Nothing in the written splits that acceptance cannot measure, for this kind."""
     return []
+
+
+def agreement(gold: dict, values: dict) -> dict:
+    """The review sheet's marks: the whole answer, or each of eval.match_keys."""
+    if not schema.MATCH_KEYS:
+        return {"answer": "yes" if values and same(gold, values) else "no" if values else "unread"}
+    return field_agreement(gold, values, schema.MATCH_KEYS)

@@ -9,9 +9,15 @@ import json
 from pathlib import Path
 
 from . import schema
+from .report import agree_count as agree_cell
+from .report import agrees_yes as agrees
 from .report import answers_line, field_table, pct
+from .report import field_agreement as agreement
 
 __all__ = [
+    "agree_cell",
+    "agreement",
+    "agrees",
     "answers_line",
     "cell",
     "data_warnings",

@@ -44,3 +44,31 @@ def id_notes(result: dict) -> list[str]:
         ids = ", ".join(result["unknown_ids"][:20])
         lines += ["", f"Predictions for unknown ids (ignored): {ids}"]
     return lines
+
+
+# ------------------------------------------------- the review sheet's marks (review.py)
+
+
+def same(gold, value) -> bool:
+    """Gold and answer agree: strings up to case and spacing, booleans by identity."""
+    if isinstance(gold, str) and isinstance(value, str):
+        return " ".join(gold.casefold().split()) == " ".join(value.casefold().split())
+    if isinstance(gold, bool) or isinstance(value, bool):
+        return gold is value
+    return gold == value
+
+
+def field_agreement(gold: dict, values: dict, keys=None) -> dict:
+    """key -> "yes", "no" or "unread", over ``keys`` (default every label field)."""
+    return {
+        key: "unread" if key not in values else "yes" if same(gold.get(key), values[key]) else "no"
+        for key in (schema.FIELD_NAMES if keys is None else keys)
+    }
+
+
+def agrees_yes(mark: str) -> bool:
+    return mark == "yes"
+
+
+def agree_count(marks: list[str]) -> str:
+    return f"{sum(m == 'yes' for m in marks)}/{len(marks)}"

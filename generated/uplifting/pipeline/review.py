@@ -6,8 +6,9 @@
 schema.REVIEW_SAMPLE examples drawn with schema.SPLIT_SEED (the same examples on every
 run and whatever the file order: the draw is over the ids sorted): the input (an
 excerpt of the prompt), the gold labels, the answer, and per field whether they
-agree ("yes", "no", "unread"; regression: the absolute error). The CSV has a column
-per field and empty "verdict" and "notes" columns for the reviewer.
+agree (as the kind's pipeline/task.py marks them: "yes", "no", "unread"; regression:
+the absolute error). The CSV has a column per field and empty "verdict" and "notes"
+columns for the reviewer.
 """
 
 import csv
@@ -15,7 +16,7 @@ import json
 import random
 from pathlib import Path
 
-from . import schema
+from . import schema, task
 
 EXCERPT = 300  # characters of the prompt shown
 ANSWER = 300  # characters of the answer shown
@@ -38,28 +39,9 @@ def excerpt(messages: list[dict]) -> str:
     return clip(users[-1] if users else "", EXCERPT)
 
 
-def _same(gold, value) -> bool:
-    if isinstance(gold, str) and isinstance(value, str):
-        return " ".join(gold.casefold().split()) == " ".join(value.casefold().split())
-    if isinstance(gold, bool) or isinstance(value, bool):
-        return gold is value
-    return gold == value
-
-
 def agreement(gold: dict, values: dict) -> dict:
-    """field -> "yes", "no" or "unread" (regression and numbers: the absolute error)."""
-    if schema.KIND == "distillation" and not schema.MATCH_KEYS:  # the whole answer
-        return {"answer": "yes" if values and _same(gold, values) else "no" if values else "unread"}
-    keys = schema.MATCH_KEYS if schema.KIND == "distillation" else schema.FIELD_NAMES
-    out = {}
-    for key in keys:
-        if key not in values:
-            out[key] = "unread"
-        elif schema.KIND == "regression":
-            out[key] = f"{abs(values[key] - gold[key]):g}"
-        else:
-            out[key] = "yes" if _same(gold.get(key), values[key]) else "no"
-    return out
+    """field -> its mark, as the kind's pipeline/task.py judges it."""
+    return task.agreement(gold, values)
 
 
 def rows(examples: list[dict], records: list, scored: list[dict], n: int) -> list[dict]:
@@ -109,13 +91,9 @@ def write(sheet: list[dict], out: Path) -> list[Path]:
         "| --- | --- | --- | --- | --- |",
     ]
     for r in sheet:
-        marks = r["agreement"].values()
-        if schema.KIND == "regression":
-            agree = f"mean error {_mean_error(marks)}"
-        else:
-            agree = f"{sum(m == 'yes' for m in marks)}/{len(r['agreement'])}"
+        agree = task.agree_cell(list(r["agreement"].values()))
         differs = "; ".join(
-            _difference(r, key) for key, mark in r["agreement"].items() if not _agrees(mark)
+            _difference(r, key) for key, mark in r["agreement"].items() if not task.agrees(mark)
         )
         lines.append(
             f"| {_cell(r['id'])} | {_cell(clip(r['input'], 120))} | {_cell(r['status'])} | "
@@ -123,10 +101,6 @@ def write(sheet: list[dict], out: Path) -> list[Path]:
         )
     md_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [csv_path, md_path]
-
-
-def _agrees(mark: str) -> bool:
-    return mark == "yes" or (schema.KIND == "regression" and mark == "0")
 
 
 def _difference(r: dict, key: str) -> str:
@@ -138,11 +112,6 @@ def _difference(r: dict, key: str) -> str:
     else:
         value = _compact(r["values"][key]) if key in r["values"] else "unread"
     return f"{key}: {_compact(gold)} → {value}"
-
-
-def _mean_error(marks) -> str:
-    numbers = [float(m) for m in marks if m != "unread"]
-    return f"{sum(numbers) / len(numbers):.2f}" if numbers else "n/a"
 
 
 def _cell(text) -> str:

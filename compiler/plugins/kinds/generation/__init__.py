@@ -287,6 +287,10 @@ KIND = register_kind(
                 "pipeline/inference.py",
                 "pipeline/predict_ray.py",
                 "pipeline/confidence.py",
+                # the labelled kinds' base comparison and review sheet (generation's
+                # evaluate.py reports style rates and perplexity itself)
+                "pipeline/compare.py",
+                "pipeline/review.py",
                 "tests/test_roundtrip.py",
             }
         ),

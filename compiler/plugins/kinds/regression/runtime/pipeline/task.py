@@ -11,7 +11,18 @@ from .report import answers_line, pct
 if schema.TIERS:
     from . import tiers
 
-__all__ = ["answers_line", "cell", "data_warnings", "extend", "field_table", "summary", "why_none"]
+__all__ = [
+    "agree_cell",
+    "agreement",
+    "agrees",
+    "answers_line",
+    "cell",
+    "data_warnings",
+    "extend",
+    "field_table",
+    "summary",
+    "why_none",
+]
 
 
 def summary(golds: list[dict], parsed: list, fields: dict, n: int) -> dict:
@@ -87,3 +98,20 @@ def field_table(result: dict) -> list[str]:
 def data_warnings(splits: dict) -> list[str]:
     """Nothing in the written splits that acceptance cannot measure, for this kind."""
     return []
+
+
+def agreement(gold: dict, values: dict) -> dict:
+    """The review sheet's marks: each dimension's absolute error, or "unread"."""
+    return {
+        key: "unread" if key not in values else f"{abs(values[key] - gold[key]):g}"
+        for key in schema.FIELD_NAMES
+    }
+
+
+def agrees(mark: str) -> bool:
+    return mark == "0"
+
+
+def agree_cell(marks: list[str]) -> str:
+    numbers = [float(m) for m in marks if m != "unread"]
+    return f"mean error {sum(numbers) / len(numbers):.2f}" if numbers else "mean error n/a"
