@@ -535,11 +535,12 @@ def axolotl_config(
     return tb.config, tb.rows
 
 
-LLGUIDANCE = "llguidance>=1.9  # constrained decoding with transformers (pipeline/constrain.py)"
+LLGUIDANCE = "llguidance>=1.9  # constrained decoding, local engine (pipeline/constrain.py)"
 
 
 def constrained_requirements(project) -> list[str]:
-    """llguidance, where the project generates labelled answers with transformers."""
+    """llguidance, where the project generates labelled answers locally (transformers or
+    mlx-lm)."""
     from .plugins import kind
 
     generates = kind(project.kind).labelled and project.task.get("route") != "head"

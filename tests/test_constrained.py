@@ -325,3 +325,31 @@ def test_spec_keys_and_what_cannot_be_constrained(tmp_path):
     compile_spec(specs / "uplifting.yaml")
     with pytest.raises(SpecError, match="free text"):
         compile_spec(_with(specs / "gaea_style.yaml", "eval", "constrained: true"))
+
+
+@pytest.mark.parametrize("fmt", ["key_value", "label"])
+def test_mlx_local_engine_constrained_parses_every_answer(tmp_path, tiny_model, fmt):
+    """The mlx backend's local engine holds answers to the schema too (llguidance's mask
+    as an mlx-lm logits processor): the untrained tiny model's answers all parse."""
+    pytest.importorskip("mlx_lm")
+    from distillgen.ir import Overrides
+
+    spec = FIXTURES / "mini" / "mini.yaml" if fmt == "key_value" else ROOT / "specs/toxicity.yaml"
+    build_into(spec, tmp_path / "mlx", Overrides(backend="mlx", model_base=str(tiny_model)))
+    mods = load_generated(tmp_path / "mlx", MODULES)
+    assert "llguidance" in (tmp_path / "mlx" / "requirements.txt").read_text()
+    opts = mods["inference"].Options(model=str(tiny_model), constrained=True)
+    answers = [a for _, a in mods["engine"].stream(_items(mods, 3), opts)]
+    assert len(answers) == 3
+    for answer in answers:
+        parsed = mods["parse"].parse(answer["output"])
+        assert answer["finish"] == "stop" and parsed.status == "parsed", answer
+        values = {
+            k: (v if v is not None else mods["schema"].NA_TOKEN) for k, v in parsed.values.items()
+        }
+        assert mods["labels"].check_labels(values)[1] == [], answer["output"]
+    # with confidence asked too, each token's log-probability is after the mask
+    opts = mods["inference"].Options(model=str(tiny_model), constrained=True, logprobs=True)
+    (answer,) = [a for _, a in mods["engine"].stream(_items(mods, 1), opts)]
+    assert mods["parse"].parse(answer["output"]).status == "parsed"
+    assert all(lp <= 0.0 for _, lp in answer["logprobs"])

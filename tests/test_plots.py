@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import ROOT, load_generated
 
-NAMES = ("schema", "history", "plots", "parse", "metrics")
+NAMES = ("schema", "history", "plots", "parse", "metrics", "task")
 
 
 def _project(name: str) -> dict:
@@ -45,7 +45,7 @@ def test_confusion_data_rows_columns_counts_and_shares(toxicity):
     assert ordered["rows"] == ["b", "a", "c", "q"]
     assert ordered["counts"] == [[1, 0, 0, 0], [0] * 4, [0] * 4, [0, 1, 0, 0]]
     schema = toxicity["schema"]
-    assert toxicity["plots"].value_order(schema.LABEL_FIELD) == schema.CLASSES
+    assert toxicity["task"].value_order(schema.LABEL_FIELD) == schema.CLASSES
 
 
 def test_value_order_of_multi_field_fields():
@@ -59,12 +59,12 @@ def test_classification_bars_are_per_class_f1_with_the_macro_f1_lines(toxicity):
     schema = toxicity["schema"]
     per_class = {c: {"f1": 0.1 * (i + 1), "support": 1} for i, c in enumerate(schema.CLASSES)}
     result = {"fields": {schema.LABEL_FIELD: {"per_class": per_class}}}
-    data = toxicity["plots"].bar_data(result)
+    data = toxicity["task"].class_bars(result)
     assert data["names"] == schema.CLASSES
     assert data["values"] == [0.1 * (i + 1) for i in range(len(schema.CLASSES))]
     # a class with no example and no answer is shown, at 0 and marked n/a
     del per_class[schema.CLASSES[-1]]
-    data = toxicity["plots"].bar_data(result)
+    data = toxicity["task"].class_bars(result)
     assert data["names"] == schema.CLASSES
     assert data["values"][-1] == 0.0 and data["labels"][-1] == "n/a"
     assert data["labels"][0] == "10%"
@@ -229,8 +229,8 @@ def test_figures_are_written_open_and_are_the_same_bytes_twice(toxicity, tmp_pat
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir()
     second.mkdir()
-    figures = plots.write_figures(result, [], first)
-    plots.write_figures(result, [], second)
+    figures = plots.write_figures(toxicity["task"].figures(result, []), first)
+    plots.write_figures(toxicity["task"].figures(result, []), second)
     files = [f["file"] for f in figures]
     assert files == ["bars.png", f"confusion-{schema.LABEL_FIELD}.png", "training.png"]
     for name in files:
@@ -254,7 +254,7 @@ def test_regression_and_distillation_figures(tmp_path):
     mods["history"].HISTORY = tmp_path / "none.jsonl"
     dims = mods["schema"].DIMENSIONS
     scored = [{"gold": dict.fromkeys(dims, 2), "values": dict.fromkeys(dims, 3)}]
-    figures = mods["plots"].write_figures({"fields": {}}, scored, tmp_path)
+    figures = mods["plots"].write_figures(mods["task"].figures({"fields": {}}, scored), tmp_path)
     assert [f["file"] for f in figures] == ["scores.png"]
     width, height = mods["plots"].score_size(len(dims))
     assert _png_size(tmp_path / "scores.png") == (width * 100, height * 100)
@@ -265,6 +265,6 @@ def test_regression_and_distillation_figures(tmp_path):
         ("pass", "wrong", "schema_invalid", "truncated", "unparseable", "missing"), 1
     )
     result = {"examples": 6, "outcomes": outcomes, "fields": {}}
-    figures = mods["plots"].write_figures(result, [], tmp_path)
+    figures = mods["plots"].write_figures(mods["task"].figures(result, []), tmp_path)
     assert [f["file"] for f in figures] == ["outcomes.png"]
     assert _png_size(tmp_path / "outcomes.png") == (800, 400)

@@ -2,9 +2,10 @@
 # Do not edit. Source: distillgen/runtime/pipeline/plots.py
 """The eval report's figures, as PNG files beside report.md.
 
-The numbers behind each figure come from a pure function (confusion_data, bar_data,
-score_data, outcome_data, style_data, curve_data), which the tests check exactly;
-draw_* turns them into a figure. Figures are deterministic: matplotlib's default
+The numbers behind each figure come from a pure function (confusion_data,
+accuracy_bars, score_data, outcome_data, style_data, curve_data), which the tests
+check exactly; draw_* turns them into a figure. Which figures a report has is the
+kind's choice (its pipeline/task.py's figures()). Figures are deterministic: matplotlib's default
 style with a fixed font (DejaVu Sans, shipped with matplotlib), size and dpi, and no
 timestamp or software tag in the file, so the same numbers give the same bytes.
 Without matplotlib the report says the figures were left out.
@@ -48,9 +49,7 @@ def confusion_data(confusion: dict, order: list | None = None) -> dict:
 
 def value_order(name: str) -> list:
     """A categorical field's values as the spec lists them (the NA token last), a
-    boolean's true and false, a class label's classes."""
-    if schema.KIND == "classification" and name == schema.LABEL_FIELD:
-        return list(schema.CLASSES)
+    boolean's true and false."""
     field = schema.FIELD_BY_NAME[name]
     if field["type"] == "boolean":
         values = ["true", "false"]
@@ -59,38 +58,18 @@ def value_order(name: str) -> list:
     return values + ([schema.NA_TOKEN] if field["allow_na"] else [])
 
 
-def bar_data(result: dict) -> dict | None:
-    """Per-field accuracy (multi_field), per-class F1 (classification) or key accuracy
-    (distillation per_key), with the acceptance lines that judge them."""
-    if schema.KIND == "classification":
-        per_class = result["fields"][schema.LABEL_FIELD]["per_class"]
-        names = list(schema.CLASSES)  # a class with no example and no answer: F1 0, "n/a"
-        return {
-            "title": f"per-class F1 ({schema.LABEL_FIELD})",
-            "ylabel": "F1",
-            "names": names,
-            "values": [per_class[c]["f1"] if c in per_class else 0.0 for c in names],
-            "labels": [f"{per_class[c]['f1']:.0%}" if c in per_class else "n/a" for c in names],
-            "rule": threshold("macro_f1", "weighted_f1"),
-        }
+def accuracy_bars(result: dict, title: str, *rule: str) -> dict | None:
+    """Each field's (or key's) accuracy, with the first acceptance rule on ``rule``."""
     fields = result.get("fields") or {}
-    if schema.KIND == "multi_field" and fields:
-        return {
-            "title": "accuracy per field",
-            "ylabel": "accuracy",
-            "names": list(fields),
-            "values": [fields[f]["accuracy"] or 0.0 for f in fields],
-            "rule": threshold("min_field_accuracy", "mean_field_accuracy"),
-        }
-    if schema.KIND == "distillation" and fields:
-        return {
-            "title": "accuracy per key",
-            "ylabel": "accuracy",
-            "names": list(fields),
-            "values": [fields[f]["accuracy"] or 0.0 for f in fields],
-            "rule": threshold("mean_key_accuracy"),
-        }
-    return None
+    if not fields:
+        return None
+    return {
+        "title": title,
+        "ylabel": "accuracy",
+        "names": list(fields),
+        "values": [fields[f]["accuracy"] or 0.0 for f in fields],
+        "rule": threshold(*rule),
+    }
 
 
 def score_data(scored: list[dict]) -> dict:
@@ -372,48 +351,50 @@ def draw_curves(data: dict, flags: list[str], path: Path) -> Path:
 # ---------------------------------------------------------------- for the report
 
 
-def write_figures(result: dict, scored: list[dict], out: Path, curves: bool = True) -> list[dict]:
-    """Every figure this kind has, written into ``out``: [{"file", "title"}]. The
-    training curves come from work/train/history.jsonl when training recorded it."""
+def bars(data: dict | None) -> list[tuple]:
+    """The bar figure of ``data`` (accuracy_bars' or a kind's own), if it has bars."""
+    return [("bars.png", data["title"], draw_bars, data)] if data and data["names"] else []
+
+
+def confusions(result: dict, order=value_order) -> list[tuple]:
+    """A confusion-matrix figure per field that has one; ``order(name)``: its rows."""
+    return [
+        (
+            f"confusion-{name}.png",
+            f"confusion matrix: {name} (row shares, counts)",
+            draw_confusion,
+            confusion_data(entry["confusion"], order(name)),
+            f"{name}: share of each gold row (count)",
+        )
+        for name, entry in result["fields"].items()
+        if entry.get("confusion")
+    ]
+
+
+def write_figures(figures: list[tuple], out: Path, curves: bool = True) -> list[dict]:
+    """The kind's ``figures`` ((file, title, draw, *its arguments), from its
+    pipeline/task.py), then the training curves from work/train/history.jsonl when
+    training recorded them, written into ``out``: [{"file", "title"}]."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         return [{"file": None, "title": "figures left out: matplotlib is not installed"}]
-    figures = []
+    written = []
     context = _style()
     try:
-
-        def add(file, title, draw, *args):
-            draw(*args, out / file)
-            figures.append({"file": file, "title": title})
-
-        if schema.KIND == "generation":
-            add("style.png", "style pattern rates against targets", draw_style, style_data(result))
-        elif schema.KIND == "regression":
-            title = "predicted against gold, per dimension"
-            add("scores.png", title, draw_scores, score_data(scored))
-        elif schema.KIND == "distillation":
-            add("outcomes.png", "outcome shares", draw_outcomes, outcome_data(result))
-        bars = bar_data(result)
-        if bars and bars["names"]:
-            add("bars.png", bars["title"], draw_bars, bars)
-        if schema.KIND in ("multi_field", "classification"):
-            for name, entry in result["fields"].items():
-                if entry.get("confusion"):
-                    add(
-                        f"confusion-{name}.png",
-                        f"confusion matrix: {name} (row shares, counts)",
-                        draw_confusion,
-                        confusion_data(entry["confusion"], value_order(name)),
-                        f"{name}: share of each gold row (count)",
-                    )
         rows = history.read() if curves else []
         if rows:
             flags = history.diagnose(rows)
-            add("training.png", "training curves", draw_curves, curve_data(rows), flags)
+            figures = [
+                *figures,
+                ("training.png", "training curves", draw_curves, curve_data(rows), flags),
+            ]
+        for file, title, draw, *args in figures:
+            draw(*args, out / file)
+            written.append({"file": file, "title": title})
     finally:
         context.__exit__(None, None, None)
-    return figures
+    return written
 
 
 def markdown(figures: list[dict], flags: list[str]) -> list[str]:

@@ -5,12 +5,14 @@ them could not be computed, and its part of the eval report (see pipeline/metric
 and pipeline/evaluate.py, which call these by name).
 """
 
+from . import plots
 from .report import agree_count as agree_cell
 from .report import agrees_yes as agrees
 from .report import answers_line, field_table, pct
 from .report import field_agreement as agreement
 
 __all__ = [
+    "figures",
     "agree_cell",
     "agreement",
     "agrees",
@@ -44,3 +46,11 @@ def cell(name: str, value) -> str:
 def data_warnings(splits: dict) -> list[str]:
     """Nothing in the written splits that acceptance cannot measure, for this kind."""
     return []
+
+
+def figures(result: dict, scored: list[dict]) -> list[tuple]:
+    """The report's figures: accuracy per field, and each field's confusion matrix."""
+    accuracy = plots.accuracy_bars(
+        result, "accuracy per field", "min_field_accuracy", "mean_field_accuracy"
+    )
+    return plots.bars(accuracy) + plots.confusions(result)

@@ -5,12 +5,13 @@ them could not be computed, and its part of the eval report (see pipeline/metric
 and pipeline/evaluate.py, which call these by name).
 """
 
-from . import schema
+from . import plots, schema
 from .report import agree_count as agree_cell
 from .report import agrees_yes as agrees
 from .report import field_agreement, field_table, pct, same
 
 __all__ = [
+    "figures",
     "agree_cell",
     "agreement",
     "agrees",
@@ -53,3 +54,10 @@ def agreement(gold: dict, values: dict) -> dict:
     if not schema.MATCH_KEYS:
         return {"answer": "yes" if values and same(gold, values) else "no" if values else "unread"}
     return field_agreement(gold, values, schema.MATCH_KEYS)
+
+
+def figures(result: dict, scored: list[dict]) -> list[tuple]:
+    """The report's figures: the outcome shares, and accuracy per key."""
+    outcomes = ("outcomes.png", "outcome shares", plots.draw_outcomes, plots.outcome_data(result))
+    accuracy = plots.accuracy_bars(result, "accuracy per key", "mean_key_accuracy")
+    return [outcomes, *plots.bars(accuracy)]

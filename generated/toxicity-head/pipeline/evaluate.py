@@ -268,7 +268,7 @@ def score(predictions: Path, out: Path, base: bool = False) -> dict:
     result["unknown_ids"] = unknown
     result["duplicate_ids"] = sorted(set(duplicates))
     out.mkdir(parents=True, exist_ok=True)
-    result["figures"] = plots.write_figures(result, scored, out, curves=not base)
+    result["figures"] = plots.write_figures(task.figures(result, scored), out, curves=not base)
     result["training_flags"] = [] if base else history.diagnose(history.read())
     result["review_sheet"] = None
     if schema.REVIEW_SAMPLE and not base:

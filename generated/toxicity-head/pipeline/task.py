@@ -8,13 +8,16 @@ and pipeline/evaluate.py, which call these by name).
 import json
 from pathlib import Path
 
-from . import schema
+from . import plots, schema
 from .report import agree_count as agree_cell
 from .report import agrees_yes as agrees
 from .report import answers_line, field_table, pct
 from .report import field_agreement as agreement
 
 __all__ = [
+    "class_bars",
+    "figures",
+    "value_order",
     "agree_cell",
     "agreement",
     "agrees",
@@ -104,3 +107,27 @@ def data_warnings(splits: dict) -> list[str]:
                 "or give the split a larger share"
             )
     return warnings
+
+
+def figures(result: dict, scored: list[dict]) -> list[tuple]:
+    """The report's figures: per-class F1, and the confusion matrix in class order."""
+    return plots.bars(class_bars(result)) + plots.confusions(result, order=value_order)
+
+
+def value_order(name: str) -> list:
+    """The class label's classes as the spec lists them; another field's values."""
+    return list(schema.CLASSES) if name == schema.LABEL_FIELD else plots.value_order(name)
+
+
+def class_bars(result: dict) -> dict:
+    """Per-class F1 of the class label, with the macro-F1 acceptance lines."""
+    per_class = result["fields"][schema.LABEL_FIELD]["per_class"]
+    names = list(schema.CLASSES)  # a class with no example and no answer: F1 0, "n/a"
+    return {
+        "title": f"per-class F1 ({schema.LABEL_FIELD})",
+        "ylabel": "F1",
+        "names": names,
+        "values": [per_class[c]["f1"] if c in per_class else 0.0 for c in names],
+        "labels": [f"{per_class[c]['f1']:.0%}" if c in per_class else "n/a" for c in names],
+        "rule": plots.threshold("macro_f1", "weighted_f1"),
+    }

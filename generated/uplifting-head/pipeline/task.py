@@ -5,13 +5,14 @@ them could not be computed, and its part of the eval report (see pipeline/metric
 and pipeline/evaluate.py, which call these by name).
 """
 
-from . import schema
+from . import plots, schema
 from .report import answers_line, pct
 
 if schema.TIERS:
     from . import tiers
 
 __all__ = [
+    "figures",
     "agree_cell",
     "agreement",
     "agrees",
@@ -115,3 +116,9 @@ def agrees(mark: str) -> bool:
 def agree_cell(marks: list[str]) -> str:
     numbers = [float(m) for m in marks if m != "unread"]
     return f"mean error {sum(numbers) / len(numbers):.2f}" if numbers else "mean error n/a"
+
+
+def figures(result: dict, scored: list[dict]) -> list[tuple]:
+    """The report's figure: predicted against gold, per dimension."""
+    title = "predicted against gold, per dimension"
+    return [("scores.png", title, plots.draw_scores, plots.score_data(scored))]

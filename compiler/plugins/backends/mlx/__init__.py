@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from distillgen.backends import mlx_config
+from distillgen.backends import constrained_requirements, mlx_config
 from distillgen.plugins import Backend, register_backend
 
 ROOT = Path(__file__).resolve().parent
@@ -55,6 +55,7 @@ BACKEND = register_backend(
             'mlx[cpu]==0.32.4; platform_system == "Linux"',
             'mlx==0.32.4; platform_system == "Darwin"',
             "mlx-lm==0.32.2",
+            *constrained_requirements(project),
         ],
         why_not={
             "generation": (

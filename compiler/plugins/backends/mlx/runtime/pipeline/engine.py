@@ -2,11 +2,12 @@
 # Do not edit. Source: distillgen/plugins/backends/mlx/runtime/pipeline/engine.py
 """How eval and predict get their answers (one code path for both): mlx-lm with the
 adapter, in batches of ``batch_size`` prompts (mlx_lm.generate.batch_generate, where the
-installed mlx-lm has it; one prompt at a time with stream_generate where it does not, or
-where each token's log-probability is asked for), or the server and vllm engines of
-pipeline/inference.py."""
+installed mlx-lm has it; one prompt at a time with stream_generate where it does not,
+where each token's log-probability is asked for, or where the answers are constrained to
+the label schema: llguidance's mask as an mlx-lm logits processor, pipeline/constrain.py),
+or the server and vllm engines of pipeline/inference.py."""
 
-from . import inference, schema
+from . import constrain, inference, schema
 from .inference import Options
 
 
@@ -15,11 +16,6 @@ def stream(items, opts: Options):
     if opts.engine != "local":
         yield from inference.remote(items, opts)
         return
-    if opts.constrained:
-        raise SystemExit(
-            "constrained decoding is not available with mlx-lm here: use --engine vllm, "
-            "--engine server with a vLLM server, a peft build of the project, or leave it off"
-        )
     from mlx_lm import load
 
     try:
@@ -28,7 +24,8 @@ def stream(items, opts: Options):
         batch_generate = None
     adapter = str(opts.adapter) if opts.adapter and not opts.model else None
     model, tokenizer = load(opts.model or schema.MODEL, adapter_path=adapter)
-    if opts.logprobs:  # stream_generate gives each token's log-probabilities
+    # stream_generate gives each token's log-probabilities and takes a logits processor
+    if opts.logprobs or opts.constrained:
         batch_generate = None
     size = opts.batch_size if batch_generate is not None else 1
     for batch in inference.batches(items, size):
@@ -48,8 +45,11 @@ def _batch(model, tokenizer, batch, opts: Options, batch_generate):
 
         for item, prompt in zip(batch, prompts, strict=True):
             text, finish, n_tokens, logprobs = "", None, 0, []
+            extra = {}
+            if opts.constrained:
+                extra["logits_processors"] = [Constrained(tokenizer, len(prompt))]
             for response in stream_generate(
-                model, tokenizer, prompt, max_tokens=opts.max_new_tokens
+                model, tokenizer, prompt, max_tokens=opts.max_new_tokens, **extra
             ):
                 text += response.text
                 finish = response.finish_reason
@@ -83,3 +83,28 @@ def detokenize(tokenizer, ids) -> str:
         detokenizer.add_token(token)
     detokenizer.finalize()
     return detokenizer.text
+
+
+class Constrained:
+    """An mlx-lm logits processor holding one answer to the label schema: mlx-lm calls it
+    before each token with the prompt and the tokens taken so far, and the tokens
+    llguidance does not allow next get -inf (the last one taken is consumed first)."""
+
+    def __init__(self, tokenizer, prompt_length: int):
+        self.hf_tokenizer = tokenizer._tokenizer  # mlx-lm's wrapper around the HF tokenizer
+        self.prompt_length = prompt_length
+        self.matchers = None  # made at the first call, when the vocabulary's width is known
+
+    def __call__(self, tokens, logits):
+        import mlx.core as mx
+        import numpy as np
+
+        width = logits.shape[-1]
+        if self.matchers is None:
+            self.matchers = constrain.Matchers(self.hf_tokenizer, width, 1)
+        elif tokens.size > self.prompt_length:
+            self.matchers.consume(0, int(tokens[-1].item()))
+        allowed = self.matchers.allowed(0)
+        if allowed.shape[0] < width:  # rows of the embedding no token uses
+            allowed = np.pad(allowed, (0, width - allowed.shape[0]))
+        return mx.where(mx.array(allowed[:width]), logits, float("-inf"))

@@ -133,7 +133,10 @@ def score(samples: Path, out: Path) -> dict:
     }
     out.mkdir(parents=True, exist_ok=True)
     tuned = out != BASE_EVAL
-    result["figures"] = plots.write_figures(result, [], out, curves=tuned)
+    style_figure = ("style.png", "style pattern rates against targets", plots.draw_style)
+    result["figures"] = plots.write_figures(
+        [(*style_figure, plots.style_data(result))], out, curves=tuned
+    )
     result["training_flags"] = history.diagnose(history.read()) if tuned else []
     (out / "metrics.json").write_text(
         json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
