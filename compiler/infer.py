@@ -45,7 +45,6 @@ ID_NAMES = re.compile(r"^(id|uuid|key|row_id|.*_id)$", re.IGNORECASE)
 NA_FORMS = {"n/a", "na", "none", "null", "-"}
 # Bounded scales a numeric label is read on: the smallest that holds every value seen.
 SCALES = ((0, 1), (1, 5), (0, 5), (1, 7), (1, 10), (0, 10), (0, 100))
-KINDS = ("multi_field", "classification", "regression", "distillation")
 
 
 class InferError(Exception):
@@ -276,7 +275,7 @@ def identifier(text: str, taken: set[str]) -> str:
     return name
 
 
-def _scale(values: list) -> tuple[float, float] | None:
+def usual_scale(values: list) -> tuple[float, float] | None:
     lo, hi = min(values), max(values)
     for a, b in SCALES:
         if a <= lo and hi <= b:
@@ -284,7 +283,7 @@ def _scale(values: list) -> tuple[float, float] | None:
     return None
 
 
-def _counts(values) -> str:
+def value_counts(values) -> str:
     counted = Counter(values).most_common()
     shown = ", ".join(f"{v} {n}" for v, n in counted[:30])
     return shown + (f", ... ({len(counted)} values)" if len(counted) > 30 else "")
@@ -315,21 +314,21 @@ def label_field(column: Column, name: str, path: str, n_rows: int, where: str) -
     info = LabelInfo(name, path, "string")
     if kinds == {"boolean"}:
         info.type = "boolean"
-        info.notes.append(f"boolean: {_counts(values)}")
+        info.notes.append(f"boolean: {value_counts(values)}")
         return info
     if kinds <= {"integer", "number"}:
         numbers = [float(v) for v in values]
-        scale = _scale(numbers)
+        scale = usual_scale(numbers)
         info.type = "integer" if kinds == {"integer"} else "number"
         if scale is not None:
             info.minimum, info.maximum = scale
         else:
             info.minimum, info.maximum = min(numbers), max(numbers)
         distinct = sorted(set(values))
-        info.notes.append(f"{info.type}, seen {_num(min(numbers))} to {_num(max(numbers))}")
+        info.notes.append(f"{info.type}, seen {num(min(numbers))} to {num(max(numbers))}")
         if len(distinct) <= 5:
             info.questions.append(
-                f"only {len(distinct)} distinct values ({', '.join(map(_num, distinct))}): a "
+                f"only {len(distinct)} distinct values ({', '.join(map(num, distinct))}): a "
                 "score (kept as a number) or categories? For categories, make it type: "
                 "categorical with these values as text."
             )
@@ -353,7 +352,7 @@ def label_field(column: Column, name: str, path: str, n_rows: int, where: str) -
         info.type = "categorical"
         info.values = [v for v, _ in counts.most_common()]
         info.counts = counts
-        info.notes.append(f"categorical, {len(counts)} values seen: {_counts(real)}")
+        info.notes.append(f"categorical, {len(counts)} values seen: {value_counts(real)}")
         once = [v for v, n in counts.items() if n == 1]
         if once:
             info.questions.append(
@@ -375,7 +374,7 @@ def label_field(column: Column, name: str, path: str, n_rows: int, where: str) -
     return info
 
 
-def _num(value) -> str:
+def num(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -429,24 +428,28 @@ def infer(
         "mark what the data leaves open (a safe default is used). Check them, then run "
         f"`distillgen build` and `distillgen smoke` on this file."
     )
+    chosen = None if kind is None else _inferable(kind, where)
+    answers = next(k for k in _kinds() if getattr(k.infer, "ANSWERS", False))
     answer = None
     if len(labels) == 1:
         only = present[labels[0]]
         if only and all(isinstance(v, dict) for v in only):
-            as_answer = kind == "distillation" or (
-                kind is None and labels[0].rpartition(".")[2] in ANSWER_NAMES
+            as_answer = chosen is answers or (
+                chosen is None and labels[0].rpartition(".")[2] in ANSWER_NAMES
             )
             answer = "object" if as_answer else None
-        elif only and all(isinstance(v, str) for v in only) and all(_json_object(v) for v in only):
+        elif only and all(isinstance(v, str) for v in only) and all(json_object(v) for v in only):
             answer = "json text"
-    if kind == "distillation" and answer is None:
+    if chosen is answers and answer is None:
         raise InferError(
-            f"{where}: --kind distillation needs a label column of JSON objects (the reference "
+            f"{where}: --kind {kind} needs a label column of JSON objects (the reference "
             f"answers); {labels[0]!r} holds "
             + ", ".join(sorted({_kind_of(v) for v in present[labels[0]]}))
         )
-    if answer is not None:
-        return _distillation(doc, name, data_ref, fmt, rows, labels[0], answer, chosen_by, top, n)
+    if answer is not None and chosen in (None, answers):
+        return answers.infer.write(
+            doc, name, data_ref, fmt, rows, labels[0], answer, chosen_by, top, n
+        )
     # Label fields: an object's keys (labels_key), or the label columns themselves.
     labels_key = None
     if (
@@ -486,40 +489,29 @@ def infer(
     ]
     numeric = all(f.type in ("integer", "number") for f in fields)
     if numeric:  # one scale for them all: the smallest that holds every value seen
-        shared = _scale([float(v) for c in label_columns.values() for v in c.values])
+        shared = usual_scale([float(v) for c in label_columns.values() for v in c.values])
         for f in fields:
             if shared is not None:
                 f.minimum, f.maximum = shared
             f.notes.append(
-                f"on the scale {_num(f.minimum)}-{_num(f.maximum)}"
+                f"on the scale {num(f.minimum)}-{num(f.maximum)}"
                 + (" (the smallest usual scale that holds every label seen)" if shared else "")
             )
     scales = {(f.minimum, f.maximum) for f in fields}
-    if kind is None:
-        if numeric and len(scales) == 1 and _scale([f.minimum, f.maximum]) is not None:
-            kind = "regression"
-            why = "every label is a number on the same bounded scale"
-        elif len(fields) == 1 and fields[0].type == "categorical":
-            kind = "classification"
-            why = "one categorical label"
-        else:
-            kind = "multi_field"
-            why = f"{len(fields)} label field{'s' if len(fields) > 1 else ''} of mixed types"
+    if chosen is None:  # the first kind, in the kinds' ORDER, that claims these labels
+        for candidate in _kinds():
+            why = None if candidate is answers else candidate.infer.claims(fields, numeric, scales)
+            if why:
+                chosen, kind = candidate, candidate.name
+                break
     else:
         why = "given with --kind"
-    if kind == "regression" and not (numeric and len(scales) == 1):
-        raise InferError(
-            f"{where}: --kind regression needs labels that are all numbers on one scale; "
-            + "; ".join(f"{f.name}: {f.type}" for f in fields)
-        )
-    if kind == "classification" and (len(fields) != 1 or fields[0].type != "categorical"):
-        raise InferError(
-            f"{where}: --kind classification needs one categorical label; found "
-            + "; ".join(f"{f.name}: {f.type}" for f in fields)
-        )
+    problem = chosen.infer.refuses(fields, numeric, scales)
+    if problem:
+        raise InferError(f"{where}: --kind {kind} {problem}")
     label_paths = set(labels) if labels_key is None else {labels_key}
     exclude = lambda p: any(p == lp or p.startswith(lp + ".") for lp in label_paths)  # noqa: E731
-    inputs, id_field, id_notes = _inputs(raw, exclude, n, where)
+    inputs, id_field, id_notes = inputs_of(raw, exclude, n, where)
     doc.add("version: 1", f"name: {name}", f"kind: {kind}")
     doc.comment(f"kind {kind}: {why}.")
     doc.add(
@@ -536,19 +528,40 @@ def infer(
     if labels_key is not None:
         doc.comment(f"labels are the keys of the {labels_key!r} object ({chosen_by}).", 2)
         doc.add(f"  labels_key: {q(labels_key)}")
-    _write_inputs(doc, inputs)
+    write_inputs(doc, inputs)
     doc.add("")
-    max_answer = _labels_section(doc, kind, fields, labels_key, chosen_by, n)
-    template = _template(kind, inputs)
-    _prompt(doc, kind, template)
-    stratify = _split(doc, kind, fields, n)
-    del stratify
-    _model_training(doc, inputs, max_answer, n)
-    _acceptance(doc, kind, fields, n)
+    doc.add("labels:")
+    max_answer = chosen.infer.labels(doc, fields, chosen_by)
+    prompt_section(doc, template_lines(chosen.infer.FRAME, inputs))
+    split_section(doc, chosen.infer.stratify(fields))
+    model_training(doc, inputs, max_answer, n)
+    doc.add("acceptance:", "  thresholds:")
+    chosen.infer.acceptance(doc, fields, n)
     return doc.text()
 
 
-def _json_object(text: str) -> bool:
+def _kinds() -> list:
+    """The registered kinds that infer a spec from data (their plugin's infer.py), in
+    the order they are asked to claim it."""
+    from . import plugins
+
+    return sorted((k for k in plugins.KINDS.values() if k.infer), key=lambda k: k.infer.ORDER)
+
+
+def _inferable(kind: str, where: str):
+    """The kind named by --kind, if it infers a spec from data."""
+    from . import plugins
+
+    plugin = plugins.kind(kind)
+    if plugin.infer is None:
+        names = ", ".join(k.name for k in _kinds())
+        raise InferError(
+            f"{where}: a {kind} spec is not inferred from data (--from infers {names})"
+        )
+    return plugin
+
+
+def json_object(text: str) -> bool:
     try:
         return isinstance(json.loads(text), dict)
     except ValueError:
@@ -590,7 +603,7 @@ class InputInfo:
     questions: list[str] = field(default_factory=list)
 
 
-def _inputs(raw: dict[str, Column], exclude, n: int, where: str):
+def inputs_of(raw: dict[str, Column], exclude, n: int, where: str):
     """(inputs, id field or None, notes on the id) from the columns that are not labels."""
     id_field, notes = None, []
     candidates = [
@@ -674,7 +687,7 @@ def _inputs(raw: dict[str, Column], exclude, n: int, where: str):
     return inputs, id_field, notes
 
 
-def _write_inputs(doc: Spec, inputs: list[InputInfo]) -> None:
+def write_inputs(doc: Spec, inputs: list[InputInfo]) -> None:
     doc.add("  inputs:")
     for item in inputs:
         facts = [item.type]
@@ -687,7 +700,7 @@ def _write_inputs(doc: Spec, inputs: list[InputInfo]) -> None:
         if not item.required:
             keys.append("required: false")
         if item.type == "text" and item.longest:
-            keys.append(f"max_chars: {_round_up(item.longest * 4)}")
+            keys.append(f"max_chars: {round_up(item.longest * 4)}")
         if item.path != item.name:
             keys.append(f"path: {q(item.path)}")
         doc.add(f"    {item.name}: {{{', '.join(keys)}}}")
@@ -695,66 +708,13 @@ def _write_inputs(doc: Spec, inputs: list[InputInfo]) -> None:
         doc.comment("max_chars: four times the longest value seen (a longer row is rejected).", 4)
 
 
-def _round_up(value: float) -> int:
+def round_up(value: float) -> int:
     step = 10 ** max(0, int(math.log10(max(value, 1))) - 1)
     return int(math.ceil(value / step) * step)
 
 
-def _labels_section(doc: Spec, kind: str, fields: list[LabelInfo], labels_key, chosen_by, n) -> int:
-    """Write labels:; return the longest answer's characters (for the token budget)."""
-    doc.add("labels:")
-    if kind == "classification":
-        f = fields[0]
-        doc.comment(f"the label column {f.path!r} ({chosen_by}): {f.notes[0]}.", 2)
-        for question in f.questions:
-            doc.question(question, 2)
-        doc.add(f"  field: {f.path}", f"  classes: [{', '.join(q(v) for v in f.values)}]")
-        smallest = min(f.counts.values())
-        if smallest * 3 < max(f.counts.values()):
-            doc.comment(
-                "the classes are imbalanced (largest over 3x the smallest): the minority "
-                "classes are repeated in the train split.",
-                2,
-            )
-            doc.add("  balance: oversample")
-        doc.add("")
-        return max(len(v) for v in f.values) + 8
-    if kind == "regression":
-        lo, hi = fields[0].minimum, fields[0].maximum
-        doc.comment(f"every label is a number on the scale {_num(lo)}-{_num(hi)}:", 2)
-        for f in fields:
-            doc.comment(f"{f.name}: {f.notes[0]}", 4)
-            for question in f.questions:
-                doc.question(f"{f.name}: {question}", 4)
-        doc.add(f"  minimum: {_num(lo)}", f"  maximum: {_num(hi)}")
-        doc.add(f"  dimensions: [{', '.join(f.name for f in fields)}]", "")
-        return 24 * len(fields) + 16
-    has_na = any("not-applicable" in note for f in fields for note in f.notes)
-    if has_na:
-        doc.comment("N/A: the not-applicable token some rows use.", 2)
-        doc.add("  na_token: N/A")
-    doc.add("  fields:")
-    for f in fields:
-        doc.comment(f"{f.path}: " + "; ".join(f.notes) + ".", 4)
-        for question in f.questions:
-            doc.question(question, 4)
-        keys = [f"type: {f.type}"]
-        if f.values:
-            keys.append(f"values: [{', '.join(q(v) for v in f.values)}]")
-        if f.minimum is not None:
-            keys += [f"minimum: {_num(f.minimum)}", f"maximum: {_num(f.maximum)}"]
-        if not has_na and f.type != "string":
-            keys.append("allow_na: false")
-        if f.path != f.name:
-            keys.append(f"path: {q(f.path)}")
-        doc.add(f"    {f.name}: {{{', '.join(keys)}}}")
-    doc.add("")
-    return sum(
-        len(f.name) + max((len(v) for v in f.values or ["x" * 12]), default=12) + 3 for f in fields
-    )
-
-
-def _template(kind: str, inputs: list[InputInfo]) -> list[str]:
+def template_lines(frame: tuple[str, str], inputs: list[InputInfo]) -> list[str]:
+    """The prompt: the kind's opening and closing (``frame``) around every input."""
     lines = []
     for item in inputs:
         title = item.name.replace("_", " ").capitalize()
@@ -763,26 +723,11 @@ def _template(kind: str, inputs: list[InputInfo]) -> list[str]:
         if not item.required:
             line = "{% if " + item.name + " is not none %}" + line + "{% endif %}"
         lines.append(line)
-    body = "\n".join(lines)
-    if kind == "classification":
-        head = 'Classify the item below into one of: {{ fields[0]["values"] | join(", ") }}.'
-        tail = "Answer with the class only."
-    elif kind == "regression":
-        head = (
-            "Rate the item below on each of these {{ n_fields }} dimensions:\n"
-            "{% for field in fields %}\n- {{ field.name }}\n{% endfor %}"
-        )
-        tail = "Answer in this form:\n{{ answer_format }}"
-    elif kind == "distillation":
-        head = "Answer for the item below."
-        tail = "Answer with JSON only, in this form: {{ answer_format }}"
-    else:
-        head = "Label the item below with {{ n_fields }} fields."
-        tail = "Answer in this form:\n{{ answer_format }}"
-    return f"{head}\n\n{body}\n\n{tail}".splitlines()
+    head, tail = frame
+    return f"{head}\n\n{chr(10).join(lines)}\n\n{tail}".splitlines()
 
 
-def _prompt(doc: Spec, kind: str, template: list[str]) -> None:
+def prompt_section(doc: Spec, template: list[str]) -> None:
     doc.add("prompt:")
     doc.comment(
         "a neutral prompt that names every input and takes the label list and answer "
@@ -795,13 +740,14 @@ def _prompt(doc: Spec, kind: str, template: list[str]) -> None:
     doc.add("")
 
 
-def _split(doc: Spec, kind: str, fields: list[LabelInfo], n: int) -> str | None:
+def first_categorical(fields: list[LabelInfo]) -> str | None:
+    """The first categorical label field's name (what a split is stratified by)."""
+    categorical = [f for f in fields if f.type == "categorical"]
+    return categorical[0].name if categorical else None
+
+
+def split_section(doc: Spec, stratify: str | None) -> None:
     doc.add("split:")
-    stratify = None
-    if kind in ("classification", "multi_field"):
-        categorical = [f for f in fields if f.type == "categorical"]
-        if categorical:
-            stratify = categorical[0].name
     doc.comment(
         "80/10/10, seeded"
         + (
@@ -815,10 +761,9 @@ def _split(doc: Spec, kind: str, fields: list[LabelInfo], n: int) -> str | None:
     if stratify:
         doc.add(f"  stratify_by: {stratify}")
     doc.add("")
-    return stratify
 
 
-def _model_training(doc: Spec, inputs: list[InputInfo], max_answer: int, n: int) -> None:
+def model_training(doc: Spec, inputs: list[InputInfo], max_answer: int, n: int) -> None:
     longest = sum((i.longest or 12) + len(i.name) + 4 for i in inputs) + max_answer + 300
     tokens = max(512, 1 << math.ceil(math.log2(longest / 3 + 64)))
     doc.add("model:")
@@ -847,158 +792,4 @@ def _model_training(doc: Spec, inputs: list[InputInfo], max_answer: int, n: int)
         "  learning_rate: 1.0e-4",
         "",
     )
-    doc.add("eval:", f"  max_new_tokens: {_round_up(max(16, max_answer // 2 + 16))}", "")
-
-
-def _acceptance(doc: Spec, kind: str, fields: list[LabelInfo], n: int) -> None:
-    doc.add("acceptance:", "  thresholds:")
-    if kind == "classification":
-        f = fields[0]
-        eval_rows = n * 0.1
-        doc.add("    - {metric: macro_f1, pass: 0.7, review: 0.6}")
-        expected = {v: f.counts[v] / sum(f.counts.values()) * eval_rows for v in f.values}
-        smallest = f.values[-1]  # (most common first)
-        if expected[smallest] >= MIN_GATED:
-            from .spec import class_metric_names
-
-            metric = class_metric_names(f.values)[smallest]
-            doc.comment(
-                f"{smallest!r}, the smallest class, has about {expected[smallest]:.0f} examples "
-                "in the test split: a recall gate on it.",
-                4,
-            )
-            doc.add(f"    - {{metric: recall.{metric}, pass: 0.7, review: 0.5}}")
-        else:
-            few = ", ".join(
-                f"{v} {expected[v]:.1f}" for v in reversed(f.values) if expected[v] < MIN_GATED
-            )
-            doc.comment(
-                f"no recall gate on a class: too few of its examples fall in the test split "
-                f"(about {few}; a gate needs {MIN_GATED}), and a recall on so few says little.",
-                4,
-            )
-        doc.add("    - {metric: parse_rate, pass: 0.98, review: 0.95}")
-    elif kind == "regression":
-        span = fields[0].maximum - fields[0].minimum
-        doc.comment(
-            f"MAE under a tenth of the scale ({_num(span / 10)}) passes, under 15% is REVIEW.", 4
-        )
-        doc.add(
-            f"    - {{metric: mae, pass: {_num(round(span / 10, 4))}, "
-            f"review: {_num(round(span * 0.15, 4))}}}"
-        )
-        doc.add("    - {metric: parse_rate, pass: 0.95, review: 0.9}")
-    else:
-        doc.add("    - {metric: mean_field_accuracy, pass: 0.8, review: 0.7}")
-        doc.add("    - {metric: parse_rate, pass: 0.95, review: 0.9}")
-
-
-def _distillation(doc, name, data_ref, fmt, rows, label, answer, chosen_by, top, n) -> str:
-    where = doc
-    del where
-    if "." in label or not IDENTIFIER_RE.match(label):
-        raise InferError(
-            f"the answer column {label!r} must be a top-level column with a plain name "
-            "(lowercase letters, digits, _) for distillation's labels.output_field"
-        )
-    objects = []
-    for _, row in rows:
-        value = row.get(label)
-        if isinstance(value, str):
-            value = json.loads(value) if _json_object(value) else None
-        if isinstance(value, dict):
-            objects.append(value)
-    keys: dict[str, Column] = {}
-    for obj in objects:
-        for key in obj:
-            keys.setdefault(key, Column(key))
-    for obj in objects:
-        for key, column in keys.items():
-            if obj.get(key) is None:
-                column.missing += 1
-            else:
-                column.values.append(obj[key])
-    properties, required, notes = [], [], []
-    for key, column in keys.items():
-        kinds = column.kinds()
-        if column.missing == 0:
-            required.append(key)
-        if kinds == {"string"}:
-            counts = Counter(column.values)
-            coded = all(re.match(r"^[a-z0-9_\-]+$", v) for v in counts)
-            if coded and 2 <= len(counts) <= max(2, min(50, len(column.values) // 2)):
-                properties.append(
-                    (
-                        key,
-                        "enum: ["
-                        + ", ".join(q(v) for v in sorted(counts, key=lambda v: (-counts[v], v)))
-                        + "]",
-                    )
-                )
-                notes.append((key, f"codes, {len(counts)} values: {_counts(column.values)}", None))
-                continue
-            longest = max(len(v) for v in column.values)
-            properties.append(
-                (key, f"type: string, minLength: 1, maxLength: {_round_up(longest * 2)}")
-            )
-            question = None
-            if len(counts) <= 10 and len(column.values) >= 3 * len(counts):
-                question = (
-                    f"{len(counts)} distinct values ({', '.join(map(repr, sorted(counts)[:10]))}) "
-                    "that are not codes: free text (kept) or an enum?"
-                )
-            notes.append((key, f"text, {len(counts)} distinct values, longest {longest}", question))
-        elif kinds == {"boolean"}:
-            properties.append((key, "type: boolean"))
-            notes.append((key, f"boolean: {_counts(column.values)}", None))
-        elif kinds == {"integer"}:
-            properties.append((key, "type: integer"))
-            notes.append((key, f"integer, {min(column.values)} to {max(column.values)}", None))
-        elif kinds <= {"integer", "number"}:
-            properties.append((key, "type: number"))
-            notes.append((key, f"number, {min(column.values)} to {max(column.values)}", None))
-        elif kinds == {"list"}:
-            properties.append((key, "type: array"))
-            notes.append((key, "a list", None))
-        elif kinds == {"object"}:
-            properties.append((key, "type: object"))
-            notes.append((key, "an object", None))
-        else:
-            notes.append((key, f"mixed types ({', '.join(sorted(kinds))}): not constrained", None))
-            properties.append((key, "description: mixed types"))
-    exclude = lambda p: p == label or p.startswith(label + ".")  # noqa: E731
-    raw = columns(rows, keep=set())
-    inputs, id_field, id_notes = _inputs(raw, exclude, n, label)
-    doc.add("version: 1", f"name: {name}", "kind: distillation")
-    why = "its values are JSON objects" + (" (as text)" if answer == "json text" else "")
-    doc.comment(f"kind distillation: the answer column {label!r} ({chosen_by}): {why}.")
-    doc.add("description: " + q(f"Answers distilled from {label!r}; describe the task here."), "")
-    doc.add("data:", f"  source: {q(data_ref)}")
-    doc.comment(f"{fmt}: {n} rows read to infer this spec.", 2)
-    for note in id_notes:
-        doc.comment(note, 2)
-    doc.add(f"  id_field: {id_field if id_field else 'null'}")
-    _write_inputs(doc, inputs)
-    doc.add("", "labels:", f"  output_field: {label}")
-    doc.comment(f"the answer schema, from the {len(objects)} answers read:", 2)
-    doc.add("  answer_schema:", "    type: object", "    properties:")
-    for (key, spec_text), (_, note, question) in zip(properties, notes, strict=True):
-        doc.comment(f"{key}: {note}.", 6)
-        if question:
-            doc.question(question, 6)
-        doc.add(f"      {q(key)}: {{{spec_text}}}")
-    doc.comment("required: the keys every answer read has; no keys beyond these.", 4)
-    doc.add(
-        f"    required: [{', '.join(q(k) for k in required)}]",
-        "    additionalProperties: false",
-        "",
-    )
-    longest = max(len(json.dumps(o)) for o in objects) if objects else 64
-    template = _template("distillation", inputs)
-    _prompt(doc, "distillation", template)
-    _split(doc, "distillation", [], n)
-    _model_training(doc, inputs, longest, n)
-    doc.add("acceptance:", "  thresholds:")
-    doc.add("    - {metric: pass_rate, pass: 0.8, review: 0.7}")
-    doc.add("    - {metric: schema_rate, pass: 0.95, review: 0.9}")
-    return doc.text()
+    doc.add("eval:", f"  max_new_tokens: {round_up(max(16, max_answer // 2 + 16))}", "")

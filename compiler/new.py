@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import plugins
 from .infer import InferError, infer
 from .render import templates_dir
 from .spec import _identifier, kind_names
@@ -56,10 +57,10 @@ def from_data(
     target = _target(name, out_dir)
     if kind is not None and kind not in kind_names():
         raise ScaffoldError(f"unknown kind {kind!r} (kinds: {', '.join(kind_names())})")
-    if kind == "generation":
+    if kind is not None and plugins.kind(kind).infer is None:
         raise ScaffoldError(
-            "generation specs read a directory of text chunks: start from "
-            "`distillgen new NAME --kind generation` and point data.chunks at yours"
+            f"a {kind} spec is not inferred from a data file: start from "
+            f"`distillgen new NAME --kind {kind}` and point its data at yours"
         )
     data_ref = f"data/{source.name}"
     try:

@@ -84,3 +84,22 @@ def test_compatibility_is_the_backends_word(registered):
     poetry = ROOT / "specs" / "poetry.yaml"
     with pytest.raises(SpecError, match="--backend scripted: backend 'scripted' does not build"):
         compile_spec(poetry, overrides=Overrides(backend="scripted"))
+
+
+def test_no_kind_is_chosen_by_name_outside_its_plugin():
+    """Kinds are plugins: the compiler and the shared runtime ask a kind's plugin (its
+    hooks, its task.py, its infer.py), never compare a kind's name. Only the kind
+    folders may name their own kind."""
+    import re
+
+    pattern = re.compile(
+        r"""\b(kind|KIND)\s*(==|!=|in\s*[(\[{])|["'](multi_field|classification|regression|distillation|generation)["']\s*(==|!=)\s*\w*kind"""
+    )
+    found = []
+    for path in sorted((ROOT / "compiler").rglob("*.py")):
+        if "plugins/kinds" in path.as_posix():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == []

@@ -84,6 +84,10 @@ class Kind:
     # What the eval report's figures of this kind show (the generated README says it),
     # beside the training curves every kind has.
     figures: str = ""
+    # `distillgen new --from`: the plugin's infer.py (ORDER, claims, refuses, labels,
+    # FRAME, stratify, acceptance; or ANSWERS and write), None where a spec of this kind
+    # is not inferred from data
+    infer: Any = None
 
     def runtime(self) -> Path:
         return self.root / "runtime"
@@ -191,6 +195,7 @@ def _check_fields(plugin) -> None:
         "select_metric",
         "head_readme",
         "head_config",
+        "infer",
     }
     missing = [k for k, v in vars(plugin).items() if v is None and k not in optional]
     if missing:

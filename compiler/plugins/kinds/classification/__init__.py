@@ -20,6 +20,8 @@ from distillgen.spec import (
     Text,
 )
 
+from . import infer
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -199,6 +201,7 @@ def head_config(project) -> dict:
 
 KIND = register_kind(
     Kind(
+        infer=infer,
         name="classification",
         figures=(
             "F1 per class as bars, with the PASS and REVIEW lines of the macro-F1 threshold "

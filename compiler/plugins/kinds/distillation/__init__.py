@@ -17,6 +17,8 @@ from distillgen.spec import (
     Strict,
 )
 
+from . import infer
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -158,6 +160,7 @@ def task(spec, overrides) -> dict:
 
 KIND = register_kind(
     Kind(
+        infer=infer,
         name="distillation",
         figures=(
             "the share of each outcome (pass, wrong, schema-invalid, truncated, unparseable, "

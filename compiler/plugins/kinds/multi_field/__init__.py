@@ -16,6 +16,8 @@ from distillgen.spec import (
     Strict,
 )
 
+from . import infer
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -98,6 +100,7 @@ def task(spec, overrides) -> dict:
 
 KIND = register_kind(
     Kind(
+        infer=infer,
         name="multi_field",
         figures=(
             "accuracy per field as bars, with the PASS and REVIEW lines of the thresholds "

@@ -16,6 +16,8 @@ from distillgen.spec import (
     Strict,
 )
 
+from . import infer
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -154,6 +156,7 @@ def _dimension_path(name: str, index: int | None = None) -> tuple:
 
 KIND = register_kind(
     Kind(
+        infer=infer,
         name="regression",
         figures=(
             "predicted against gold scores, one panel per dimension, with the diagonal and "
