@@ -543,7 +543,7 @@ def constrained_requirements(project) -> list[str]:
     mlx-lm)."""
     from .plugins import kind
 
-    generates = kind(project.kind).labelled and project.task.get("route") != "head"
+    generates = kind(project.kind).labelled and project.task.route != "head"
     return [LLGUIDANCE] if generates else []
 
 

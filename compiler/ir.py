@@ -16,6 +16,7 @@ from . import __version__, plugins
 from . import spec as S
 from .backends import Row
 from .checks import field_dicts
+from .plugins import Task
 from .sources import format_of
 
 
@@ -61,7 +62,7 @@ class Project:
     training: dict
     eval: dict
     acceptance: list[dict]
-    task: dict = field(default_factory=dict)  # what only this kind has
+    task: Task = field(default_factory=Task)  # what only this kind has
     # data.sources: [{"name", "path" (from the output directory), "weight", "rename"}]
     sources: list[dict] = field(default_factory=list)
     backend_config: dict = field(default_factory=dict)
@@ -221,7 +222,12 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
         },
     )
     project.task = kind.task(spec, ov)
-    project.training["select"] = selection(spec, kind, project.task.get("route"))
+    if not isinstance(project.task, Task):
+        raise TypeError(
+            f"kind {kind.name!r}: task() returned {type(project.task).__name__}, not a "
+            "distillgen.ir.Task (subclass it with the kind's own fields)"
+        )
+    project.training["select"] = selection(spec, kind, project.task.route)
     project.tracking = resolve_tracking(spec)
     project.sources = sources
     if source_path is None and not sources:

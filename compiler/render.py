@@ -219,7 +219,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
     the modules of features the spec does not declare."""
     kind = plugins.kind(project.kind)
     backend = plugins.backend(project.training["backend"])
-    route = project.task.get("route")
+    route = project.task.route
     found = runtime.files_under(runtime.ROOT)
     for folder in (kind.runtime(), PLUGINS / "routes" / str(route) / "runtime", backend.runtime()):
         found.update(runtime.files_under(folder))
@@ -230,10 +230,10 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/parquet_rows.py": "parquet" in project.formats,
         "pipeline/hf_rows.py": "hf" in project.formats,
         "pipeline/mix.py": bool(project.sources),
-        "pipeline/oversample.py": project.task.get("balance") == "oversample",
+        "pipeline/oversample.py": project.task.oversample,
         "pipeline/label_answer.py": project.prompt["completion_format"] == "label",
-        "pipeline/tiers.py": bool(project.task.get("tiers")),
-        "pipeline/baseline.py": bool(project.task.get("baseline")),
+        "pipeline/tiers.py": bool(project.task.tiers),
+        "pipeline/baseline.py": project.task.baseline,
         "pipeline/causal.py": not head,
         "pipeline/quantized.py": project.training["quantize"] == "4bit",
         "pipeline/head_task.py": head,

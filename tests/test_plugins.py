@@ -76,6 +76,20 @@ def test_a_registered_kind_and_backend_compile_and_the_project_tests_pass(regist
     assert (out / "work" / "adapters" / "scripted.json").read_text() == '{"steps": 10}\n'
 
 
+def test_a_kind_resolves_a_typed_task_not_a_dict(tmp_path):
+    from dataclasses import replace
+
+    plugins.register_kind(replace(rating.KIND, task=lambda spec, overrides: {"scale": 5}))
+    plugins.register_backend(scripted.BACKEND)
+    try:
+        with pytest.raises(TypeError, match="kind 'rating': task\\(\\) returned dict, not a"):
+            build_project(SPEC, tmp_path / "ratings")
+    finally:
+        plugins.unregister("rating")
+        plugins.unregister("scripted")
+    assert not (tmp_path / "ratings").exists()
+
+
 def test_compatibility_is_the_backends_word(registered):
     from distillgen.ir import Overrides
 

@@ -26,6 +26,23 @@ KINDS: dict[str, Kind] = {}
 BACKENDS: dict[str, Backend] = {}
 
 
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """What only a kind resolves from its spec: each kind's plugin subclasses this with
+    its own typed fields (the projects' schema.py and templates read them). The fields
+    here are the ones shared code asks of every kind; each default says the kind has no
+    such thing."""
+
+    route: str | None = None  # "generative" or "head", for kinds with routes
+    baseline: bool = False  # a classical baseline after the data step
+    tiers: list[dict] | None = None  # score tiers, [{"name", "below"}]
+
+    @property
+    def oversample(self) -> bool:
+        """Minority classes repeated in the train split."""
+        return False
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from distillgen.plugins import Kind
+from distillgen.plugins import Kind, Task
 from distillgen.spec import Identifier, LabelField, SpecBase, Strict
 
 
@@ -59,7 +59,7 @@ KIND = Kind(
     arg_word="argument",
     completion_format="label",
     label_fields=label_fields,
-    task=lambda spec, overrides: {},
+    task=lambda spec, overrides: Task(),
     check=check,
     check_threshold=check_threshold,
     label_path=lambda name, index=None: ("labels", "field"),

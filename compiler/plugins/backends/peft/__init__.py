@@ -17,7 +17,7 @@ def config(project) -> tuple[dict, list]:
     return peft_config(
         project.training,
         project.model,
-        head=kind.head_config(project) if project.task.get("route") == "head" else None,
+        head=kind.head_config(project) if project.task.route == "head" else None,
         text=project.source_format == "text",  # text chunks, not chat records
         tracking=project.tracking,
     )

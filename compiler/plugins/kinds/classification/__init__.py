@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
 from distillgen import spec as S
-from distillgen.plugins import Kind, register_kind
+from distillgen.plugins import Kind, Task, register_kind
 from distillgen.spec import (
     Identifier,
     LabelField,
@@ -155,26 +156,39 @@ def check_threshold(c, base: tuple, name: str, arg: str) -> None:
         )
 
 
-def task(spec, overrides) -> dict:
+@dataclass(frozen=True, kw_only=True)
+class ClassificationTask(Task):
+    field: str  # the class column
+    classes: list[str]
+    metric_names: dict[str, str]  # class -> its name in metric names (recall.<name>)
+    balance: str  # "none" or "oversample"
+    ngram_max: int  # the baseline's TF-IDF n-grams
+    class_weights: str  # the head route's: "none" or "balanced"
+
+    @property
+    def oversample(self) -> bool:
+        return self.balance == "oversample"
+
+
+def task(spec, overrides) -> ClassificationTask:
     labels = spec.labels
-    return {
-        "field": labels.field,
-        "classes": list(labels.classes),
-        # class -> the name it has in metric names (recall.<name>)
-        "metric_names": S.class_metric_names(list(labels.classes)),
-        "balance": labels.balance,
-        "baseline": labels.baseline.enabled,
-        "ngram_max": labels.baseline.ngram_max,
-        "route": overrides.route or labels.route,
-        "class_weights": labels.class_weights,
-    }
+    return ClassificationTask(
+        field=labels.field,
+        classes=list(labels.classes),
+        metric_names=S.class_metric_names(list(labels.classes)),
+        balance=labels.balance,
+        baseline=labels.baseline.enabled,
+        ngram_max=labels.baseline.ngram_max,
+        route=overrides.route or labels.route,
+        class_weights=labels.class_weights,
+    )
 
 
 def head_config(project) -> dict:
-    weights = project.task["class_weights"]
+    weights = project.task.class_weights
     return {
         "model": "AutoModelForSequenceClassification, problem_type "
-        f"single_label_classification, one output per class ({len(project.task['classes'])}), "
+        f"single_label_classification, one output per class ({len(project.task.classes)}), "
         "cross-entropy",
         "rows": [
             (
@@ -189,7 +203,7 @@ def head_config(project) -> dict:
             ),
             (
                 "labels.classes",
-                ", ".join(project.task["classes"]),
+                ", ".join(project.task.classes),
                 "labels",
                 "the class's index",
                 "the class of the largest logit is written as the "

@@ -4,13 +4,14 @@ reference answers (seed 004)."""
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
 
 from distillgen import spec as S
-from distillgen.plugins import Kind, register_kind
+from distillgen.plugins import Kind, Task, register_kind
 from distillgen.spec import (
     Identifier,
     SpecBase,
@@ -144,18 +145,29 @@ def check_threshold(c, base: tuple, name: str, arg: str) -> None:
         c.add(base + ("metric",), c.unknown_field(arg))
 
 
-def task(spec, overrides) -> dict:
+@dataclass(frozen=True, kw_only=True)
+class DistillationTask(Task):
+    output_field: str  # the reference answer's column
+    answer_schema: dict
+    match_rule: str  # "exact" or "per_key"
+    match_keys: list[str]
+    ignore_case: bool
+    tolerance: float | None
+    allow_code_fence: bool
+
+
+def task(spec, overrides) -> DistillationTask:
     labels = spec.labels
     properties = list(labels.answer_schema["properties"])
-    return {
-        "output_field": labels.output_field,
-        "answer_schema": labels.answer_schema,
-        "match_rule": labels.match.rule,
-        "match_keys": list(labels.match.keys or properties),
-        "ignore_case": labels.match.ignore_case,
-        "tolerance": labels.match.tolerance,
-        "allow_code_fence": labels.allow_code_fence,
-    }
+    return DistillationTask(
+        output_field=labels.output_field,
+        answer_schema=labels.answer_schema,
+        match_rule=labels.match.rule,
+        match_keys=list(labels.match.keys or properties),
+        ignore_case=labels.match.ignore_case,
+        tolerance=labels.match.tolerance,
+        allow_code_fence=labels.allow_code_fence,
+    )
 
 
 KIND = register_kind(

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from distillgen import __version__
-from distillgen.plugins import Kind, _count, register_kind
+from distillgen.plugins import Kind, Task, _count, register_kind
 from distillgen.spec import (
     AcceptanceSection,
     EvalSection,
@@ -163,6 +164,32 @@ def check_threshold(c, base: tuple, name: str, arg: str) -> None:
     """eval_loss and perplexity take no argument: nothing to check here."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class GenerationTask(Task):
+    pattern: str  # the chunk files' glob
+    min_tokens: int  # per chunk, without BOS/EOS
+    max_tokens: int
+    prompts: list[str]  # the style samples' prompts
+    samples_per_prompt: int
+    temperature: float
+    style_seed: int
+    patterns: list[dict]  # the style patterns, with their targets
+
+
+def task(spec, overrides) -> GenerationTask:
+    style = spec.style
+    return GenerationTask(
+        pattern=spec.data.pattern,
+        min_tokens=spec.data.min_tokens,
+        max_tokens=spec.data.max_tokens,
+        prompts=list(style.prompts),
+        samples_per_prompt=style.samples_per_prompt,
+        temperature=style.temperature,
+        style_seed=style.seed,
+        patterns=[p.model_dump() for p in style.patterns],
+    )
+
+
 def resolve(loaded, out_dir: Path, ov):
     """Text chunks in, perplexity and style rates out."""
     from distillgen.ir import (
@@ -215,16 +242,7 @@ def resolve(loaded, out_dir: Path, ov):
             }
             for p in patterns
         ],
-        task={
-            "pattern": spec.data.pattern,
-            "min_tokens": spec.data.min_tokens,
-            "max_tokens": spec.data.max_tokens,
-            "prompts": list(style.prompts),
-            "samples_per_prompt": style.samples_per_prompt,
-            "temperature": style.temperature,
-            "style_seed": style.seed,
-            "patterns": patterns,
-        },
+        task=task(spec, ov),
         tracking=resolve_tracking(spec),
     )
 
@@ -253,7 +271,7 @@ KIND = register_kind(
         arg_word="argument",
         completion_format=None,
         label_fields=lambda spec: {},
-        task=lambda spec, overrides: {},
+        task=task,
         check=check,
         check_threshold=check_threshold,
         resolve=resolve,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from distillgen.plugins import Kind, register_kind
+from distillgen.plugins import Kind, Task, register_kind
 from distillgen.spec import (
     Identifier,
     LabelField,
@@ -94,8 +94,9 @@ def check_threshold(c, base: tuple, name: str, arg: str) -> None:
         )
 
 
-def task(spec, overrides) -> dict:
-    return {}
+def task(spec, overrides) -> Task:
+    """Nothing beyond the label fields every kind has."""
+    return Task()
 
 
 KIND = register_kind(

@@ -3,12 +3,13 @@ them (seed 001); answered as JSON, or by a regression head (route head)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
-from distillgen.plugins import Kind, register_kind
+from distillgen.plugins import Kind, Task, register_kind
 from distillgen.spec import (
     Identifier,
     LabelField,
@@ -121,17 +122,24 @@ def check_threshold(c, base: tuple, name: str, arg: str) -> None:
         c.add(base + ("metric",), c.unknown_field(arg))
 
 
-def task(spec, overrides) -> dict:
+@dataclass(frozen=True, kw_only=True)
+class RegressionTask(Task):
+    dimensions: list[str]
+    minimum: float
+    maximum: float
+
+
+def task(spec, overrides) -> RegressionTask:
     labels = spec.labels
-    return {
-        "dimensions": list(labels.dimensions),
-        "minimum": labels.minimum,
-        "maximum": labels.maximum,
-        "tiers": None
+    return RegressionTask(
+        dimensions=list(labels.dimensions),
+        minimum=labels.minimum,
+        maximum=labels.maximum,
+        tiers=None
         if labels.tiers is None
         else [{"name": t.name, "below": t.below} for t in labels.tiers.boundaries],
-        "route": overrides.route or labels.route,
-    }
+        route=overrides.route or labels.route,
+    )
 
 
 def head_config(project) -> dict:
