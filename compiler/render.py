@@ -181,6 +181,10 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "has_parity": "pipeline/parity.py" in copied,
         "has_ray": "pipeline/predict_ray.py" in copied,
     }
+    # The backend's parts of the README (its macros), rendered with the same context.
+    context["backend_doc"] = _template(env, context["backend"].readme).make_module(context)
+    kind_readme = context["kind"].readme  # and the kind's, where it uses README.md.j2
+    context["kind_doc"] = _template(env, kind_readme).make_module(context) if kind_readme else None
     files: dict[str, str] = {}
     for template, out in rendered_files(project):
         start = time.perf_counter()

@@ -95,6 +95,10 @@ class Kind:
     # The head route's train and eval paragraphs of the generated README (a template below
     # templates/); a kind with routes=("generative", "head") gives one.
     head_readme: str | None = None
+    # Its parts of the generated README.md (a template below templates/ with the macros
+    # label_columns(), answers(), unavailable() and label_schema()); None for a kind with
+    # a README template of its own
+    readme: str | None = None
     # project -> the head's part of the peft config table: {"model": what the model and
     # its loss are, "rows": (spec key, value, key, shown, note) rows of its own}.
     head_config: Callable[[Any], dict] | None = None
@@ -120,6 +124,10 @@ class Backend:
     config: Callable[[Any], tuple[dict, list]]  # project -> (config, README rows)
     config_file: str  # its config's path in the project
     config_template: str  # the template (below templates/) that writes it
+    # its parts of the generated README: a template (below templates/, or an absolute path)
+    # with the macros steps() (the step table's train rows), train(best) (best: how the
+    # checkpoint kept is chosen, in words), engine() (eval's local engine) and config()
+    readme: str
     smoke: Callable[..., tuple[list, str | None]]  # the smoke's steps for a built project
     root: Path
     # Shared runtime files only this backend's projects take (project paths).
@@ -213,6 +221,7 @@ def _check_fields(plugin) -> None:
         "head_readme",
         "head_config",
         "infer",
+        "readme",
     }
     missing = [k for k, v in vars(plugin).items() if v is None and k not in optional]
     if missing:

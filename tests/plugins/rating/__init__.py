@@ -60,6 +60,7 @@ KIND = Kind(
     completion_format="label",
     label_fields=label_fields,
     task=lambda spec, overrides: Task(),
+    readme="project/kinds/labelled.md.j2",
     check=check,
     check_threshold=check_threshold,
     label_path=lambda name, index=None: ("labels", "field"),

@@ -29,6 +29,7 @@ BACKEND = Backend(
     config=config,
     config_file="configs/scripted.yaml",
     config_template=str(ROOT / "scripted.yaml.j2"),
+    readme=str(ROOT / "readme.md.j2"),
     smoke=smoke,
     root=ROOT,
     requirements=lambda project: ["# the scripted trainer needs nothing more"],

@@ -48,6 +48,7 @@ BACKEND = register_backend(
         config=config,
         config_file="configs/axolotl.yaml",
         config_template="project/configs/axolotl.yaml.j2",
+        readme="project/backends/axolotl/readme.md.j2",
         smoke=smoke,
         root=ROOT,
         exports=(

@@ -38,6 +38,7 @@ BACKEND = register_backend(
         config=config,
         config_file="configs/mlx_lora.yaml",
         config_template="project/configs/mlx_lora.yaml.j2",
+        readme="project/backends/mlx/readme.md.j2",
         smoke=smoke,
         root=ROOT,
         exports=(

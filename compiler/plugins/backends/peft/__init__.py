@@ -54,6 +54,7 @@ BACKEND = register_backend(
         config=config,
         config_file="configs/peft.yaml",
         config_template="project/configs/peft.yaml.j2",
+        readme="project/backends/peft/readme.md.j2",
         smoke=smoke,
         root=ROOT,
         exports=(

@@ -216,6 +216,7 @@ def head_config(project) -> dict:
 KIND = register_kind(
     Kind(
         infer=infer,
+        readme="project/kinds/classification/readme.md.j2",
         name="classification",
         figures=(
             "F1 per class as bars, with the PASS and REVIEW lines of the macro-F1 threshold "

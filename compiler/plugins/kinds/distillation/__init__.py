@@ -173,6 +173,7 @@ def task(spec, overrides) -> DistillationTask:
 KIND = register_kind(
     Kind(
         infer=infer,
+        readme="project/kinds/distillation/readme.md.j2",
         name="distillation",
         figures=(
             "the share of each outcome (pass, wrong, schema-invalid, truncated, unparseable, "

@@ -102,6 +102,7 @@ def task(spec, overrides) -> Task:
 KIND = register_kind(
     Kind(
         infer=infer,
+        readme="project/kinds/labelled.md.j2",
         name="multi_field",
         figures=(
             "accuracy per field as bars, with the PASS and REVIEW lines of the thresholds "

@@ -165,6 +165,7 @@ def _dimension_path(name: str, index: int | None = None) -> tuple:
 KIND = register_kind(
     Kind(
         infer=infer,
+        readme="project/kinds/labelled.md.j2",
         name="regression",
         figures=(
             "predicted against gold scores, one panel per dimension, with the diagonal and "
