@@ -556,7 +556,8 @@ def _inferable(kind: str, where: str):
     if plugin.infer is None:
         names = ", ".join(k.name for k in _kinds())
         raise InferError(
-            f"{where}: a {kind} spec is not inferred from data (--from infers {names})"
+            f"{where}: a {kind} spec is not inferred from a data file (--from infers {names}): "
+            f"start from `distillgen new NAME --kind {kind}` and point its data at yours"
         )
     return plugin
 

@@ -225,7 +225,7 @@ def resolve(loaded, out_dir: Path, overrides: Overrides | None = None) -> Projec
     if not isinstance(project.task, Task):
         raise TypeError(
             f"kind {kind.name!r}: task() returned {type(project.task).__name__}, not a "
-            "distillgen.ir.Task (subclass it with the kind's own fields)"
+            "distillgen.plugins.Task (subclass it with the kind's own fields)"
         )
     project.training["select"] = selection(spec, kind, project.task.route)
     project.tracking = resolve_tracking(spec)

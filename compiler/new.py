@@ -17,7 +17,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import plugins
 from .infer import InferError, infer
 from .render import templates_dir
 from .spec import _identifier, kind_names
@@ -57,11 +56,6 @@ def from_data(
     target = _target(name, out_dir)
     if kind is not None and kind not in kind_names():
         raise ScaffoldError(f"unknown kind {kind!r} (kinds: {', '.join(kind_names())})")
-    if kind is not None and plugins.kind(kind).infer is None:
-        raise ScaffoldError(
-            f"a {kind} spec is not inferred from a data file: start from "
-            f"`distillgen new NAME --kind {kind}` and point its data at yours"
-        )
     data_ref = f"data/{source.name}"
     try:
         text = infer(name, source, data_ref, labels=labels, kind=kind, fmt=fmt)

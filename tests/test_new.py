@@ -292,3 +292,11 @@ def test_a_spec_new_infers_smokes_as_it_is(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "smoke: passed" in proc.stdout
+
+
+def test_from_refuses_a_kind_that_is_not_inferred_and_writes_nothing(tmp_path):
+    result = new(tmp_path, "gen", "--from", str(DATA / "toxicity.jsonl"), "--kind", "generation")
+    assert result.exit_code == 2
+    assert "a generation spec is not inferred from a data file" in result.stderr
+    assert "`distillgen new NAME --kind generation`" in result.stderr
+    assert not made(tmp_path, "gen").exists()

@@ -115,7 +115,6 @@ def _short(raw) -> str:
 
 # Per field: the field, its name, and its exact spellings (none for other types).
 _CHECKS = [(f, f["name"], EXACT.get(f["name"], frozenset())) for f in schema.FIELDS]
-_MISSING = object()
 
 
 def gold_source(row: dict) -> dict | None:
@@ -137,16 +136,16 @@ def check_labels(source: dict) -> tuple[dict, list[str]]:
     values, problems = {}, []
     for field, name, exact in _CHECKS:
         if field["path"] is None:
-            raw = source.get(name, _MISSING)
+            raw = source.get(name, MISSING)
         else:
             try:
-                raw = value_at(source, field["path"], _MISSING)
+                raw = value_at(source, field["path"], MISSING)
             except PathError as exc:
                 problems.append(f"{name}: {exc}")
                 continue
         if type(raw) is str and raw in exact:  # the common case, without a call
             values[name] = raw
-        elif raw is _MISSING:
+        elif raw is MISSING:
             where = "" if field["path"] is None else f" (at {field['path']})"
             problems.append(f"{name}: missing label{where}")
         else:
