@@ -126,12 +126,16 @@ class Backend:
     config_template: str  # the template (below templates/) that writes it
     # its parts of the generated README: a template (below templates/, or an absolute path)
     # with the macros steps() (the step table's train rows), train(best) (best: how the
-    # checkpoint kept is chosen, in words), engine() (eval's local engine) and config()
+    # checkpoint kept is chosen, in words), engine() (eval's local engine) and config(); a
+    # backend that builds generation projects adds text_train() (training on the text itself)
     readme: str
     smoke: Callable[..., tuple[list, str | None]]  # the smoke's steps for a built project
     root: Path
     # Shared runtime files only this backend's projects take (project paths).
     uses: frozenset[str] = frozenset()
+    # The lines of pipeline/schema.py with what only this backend reads (a template below
+    # templates/), included in the training block.
+    schema_block: str | None = None
     # Why a kind, route or quantization is refused (added to the compatibility error).
     why_not: dict[str, str] = field(default_factory=dict)
     # project -> the requirements.txt lines of what it trains with

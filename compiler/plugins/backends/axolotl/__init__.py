@@ -49,6 +49,7 @@ BACKEND = register_backend(
         config_file="configs/axolotl.yaml",
         config_template="project/configs/axolotl.yaml.j2",
         readme="project/backends/axolotl/readme.md.j2",
+        schema_block="project/backends/axolotl/schema.py.j2",
         smoke=smoke,
         root=ROOT,
         exports=(
