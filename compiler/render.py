@@ -68,6 +68,73 @@ def py_literal(value) -> str:
     raise TypeError(f"cannot emit {type(value).__name__} as a literal")
 
 
+def _py_str(text: str) -> str:
+    """A string literal quoted as ruff format writes it: double quotes unless the text has
+    a double quote and no single one."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text:
+        literal = '"' + literal[1:-1].replace("\\'", "'") + '"'
+    return literal
+
+
+def _flat(value) -> str:
+    """py_literal with ruff's quotes (filled blocks are not reformatted by ruff)."""
+    if isinstance(value, str):
+        return _py_str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_flat(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_flat(k)}: {_flat(v)}" for k, v in value.items()) + "}"
+    return py_literal(value)
+
+
+def _fill(value, col: int, width: int, tail: str) -> list[str]:
+    """value as literal lines, the first starting at column col, filled like prose: items
+    side by side while they fit in width, a nested list or dict that does not fit on a line
+    of its own, with its items aligned after its bracket. Only the first line lacks its
+    indent."""
+    flat = _flat(value) + tail
+    if col + len(flat) <= width or not isinstance(value, list | tuple | dict) or not value:
+        return [flat]
+    is_dict = isinstance(value, dict)
+    opening, closing = ("{", "}") if is_dict else ("[", "]")
+    items = list(value.items()) if is_dict else [(None, v) for v in value]
+    inner = " " * (col + 1)
+    lines = [" " * col + opening]
+    fresh_after = False  # the last item spanned lines: the next one starts a line
+    for i, (key, item) in enumerate(items):
+        suffix = "," if i < len(items) - 1 else closing + tail
+        head = f"{_flat(key)}: " if is_dict else ""
+        piece = head + _flat(item) + suffix
+        at_start = lines[-1].endswith(opening) and len(lines) == 1 or not lines[-1].strip()
+        sep = "" if at_start else " "
+        if not fresh_after and len(lines[-1]) + len(sep) + len(piece) <= width:
+            lines[-1] += sep + piece
+            fresh_after = False
+            continue
+        if not at_start:
+            lines.append(inner)
+        if len(lines[-1]) + len(piece) <= width or not isinstance(item, list | tuple | dict):
+            lines[-1] += piece
+            fresh_after = False
+            continue
+        nested = _fill(item, len(lines[-1]) + len(head), width, suffix)
+        lines[-1] += head + nested[0]
+        lines.extend(nested[1:])
+        fresh_after = True
+    lines[0] = lines[0][col:]
+    return lines
+
+
+def py_rows(rows: list, indent: int = 4, width: int = 100) -> str:
+    """A list literal with one item per line at indent, each filled to width (for tables
+    such as the label fields; the template puts it between # fmt: off and # fmt: on, so
+    ruff format does not explode it to one value per line)."""
+    pad = " " * indent
+    body = "".join(pad + "\n".join(_fill(row, indent, width, ",")) + "\n" for row in rows)
+    return "[\n" + body + " " * max(indent - 4, 0) + "]"
+
+
 class _PlainDumper(yaml.SafeDumper):
     """safe_dump without anchors: a list used twice is written out twice, not as
     &id001 / *id001, which reads badly in review (and the spec loader itself refuses)."""
@@ -139,6 +206,7 @@ def _environment() -> Environment:
         autoescape=False,
     )
     env.filters["py"] = py_literal
+    env.filters["py_rows"] = py_rows
     env.filters["yaml"] = yaml_block
     env.filters["json"] = lambda v: json.dumps(v, ensure_ascii=False)
     env.filters["md_cell"] = md_cell

@@ -35,6 +35,7 @@ MAX_REJECT_SHARE = 0.0
 
 # Input fields, in the order the spec declares them (keys left out take INPUT_DEFAULTS).
 INPUT_DEFAULTS = {"required": True, "max_chars": None, "path": None}
+# fmt: off
 INPUTS = [
     {**INPUT_DEFAULTS, **spec}
     for spec in [
@@ -42,6 +43,7 @@ INPUTS = [
         {"name": "input", "type": "text", "required": False},
     ]
 ]
+# fmt: on
 
 # ---------------------------------------------------------------- label schema
 NA_TOKEN = None
@@ -55,19 +57,18 @@ FIELD_DEFAULTS = {
     "maximum": None,
     "path": None,
 }
+# fmt: off
 FIELDS = [
     {**FIELD_DEFAULTS, **spec}
     for spec in [
-        {
-            "name": "intent",
-            "type": "categorical",
-            "values": ["refund", "bug_report", "how_to", "account_access", "cancellation"],
-        },
+        {"name": "intent", "type": "categorical",
+         "values": ["refund", "bug_report", "how_to", "account_access", "cancellation"]},
         {"name": "urgency", "type": "categorical", "values": ["low", "medium", "high"]},
         {"name": "product", "type": "string"},
         {"name": "needs_human", "type": "boolean"},
     ]
 ]
+# fmt: on
 FIELD_NAMES = [f["name"] for f in FIELDS]
 FIELD_BY_NAME = {f["name"]: f for f in FIELDS}
 

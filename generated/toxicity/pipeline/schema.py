@@ -18,9 +18,14 @@ MAX_REJECT_SHARE = 0.0
 
 # Input fields, in the order the spec declares them (keys left out take INPUT_DEFAULTS).
 INPUT_DEFAULTS = {"required": True, "max_chars": None, "path": None}
+# fmt: off
 INPUTS = [
-    {**INPUT_DEFAULTS, **spec} for spec in [{"name": "comment", "type": "text", "max_chars": 5000}]
+    {**INPUT_DEFAULTS, **spec}
+    for spec in [
+        {"name": "comment", "type": "text", "max_chars": 5000},
+    ]
 ]
+# fmt: on
 
 # ---------------------------------------------------------------- label schema
 NA_TOKEN = None
@@ -34,17 +39,15 @@ FIELD_DEFAULTS = {
     "maximum": None,
     "path": None,
 }
+# fmt: off
 FIELDS = [
     {**FIELD_DEFAULTS, **spec}
     for spec in [
-        {
-            "name": "label",
-            "type": "categorical",
-            "values": ["safe", "mild", "toxic", "severe"],
-            "description": "safe (no insult); mild (rude or dismissive); toxic (insults); severe (threats, hate)",
-        }
+        {"name": "label", "type": "categorical", "values": ["safe", "mild", "toxic", "severe"],
+         "description": "safe (no insult); mild (rude or dismissive); toxic (insults); severe (threats, hate)"},
     ]
 ]
+# fmt: on
 FIELD_NAMES = [f["name"] for f in FIELDS]
 FIELD_BY_NAME = {f["name"]: f for f in FIELDS}
 

@@ -18,6 +18,7 @@ MAX_REJECT_SHARE = 0.0
 
 # Input fields, in the order the spec declares them (keys left out take INPUT_DEFAULTS).
 INPUT_DEFAULTS = {"required": True, "max_chars": None, "path": None}
+# fmt: off
 INPUTS = [
     {**INPUT_DEFAULTS, **spec}
     for spec in [
@@ -25,6 +26,7 @@ INPUTS = [
         {"name": "content", "type": "text", "max_chars": 20000},
     ]
 ]
+# fmt: on
 
 # ---------------------------------------------------------------- label schema
 NA_TOKEN = None
@@ -38,6 +40,7 @@ FIELD_DEFAULTS = {
     "maximum": None,
     "path": None,
 }
+# fmt: off
 FIELDS = [
     {**FIELD_DEFAULTS, **spec}
     for spec in [
@@ -51,6 +54,7 @@ FIELDS = [
         {"name": "wonder", "type": "number", "minimum": 0.0, "maximum": 10.0},
     ]
 ]
+# fmt: on
 FIELD_NAMES = [f["name"] for f in FIELDS]
 FIELD_BY_NAME = {f["name"]: f for f in FIELDS}
 
