@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 # Progress bars of datasets / transformers would flood the report's console copy.
 os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -81,13 +83,25 @@ def load_project(project: Path) -> dict:
     return _LOADED.enter_context(project_imported(project, names))
 
 
-def build_poetry(out: Path, source: Path | None = None, model: str | None = None) -> Path:
+def build_poetry(
+    out: Path, source: Path | None = None, model: str | None = None, context: int | None = None
+) -> Path:
+    """specs/poetry.yaml compiled into ``out``; ``context``: another model.max_seq_length
+    (a copy of the spec beside ``out``, its data source given by ``source``)."""
     from distillgen.compile import build_project
     from distillgen.ir import Overrides
 
     if out.exists():
         shutil.rmtree(out)
-    build_project(ROOT / "specs" / "poetry.yaml", out, Overrides(source=source, model_base=model))
+    spec = ROOT / "specs" / "poetry.yaml"
+    if context is not None:
+        data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+        data["model"]["max_seq_length"] = context
+        if source is not None:
+            data["data"]["source"] = os.path.relpath(source, out.parent)
+        spec = out.parent / f"{out.name}-spec.yaml"
+        spec.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    build_project(spec, out, Overrides(source=source, model_base=model))
     return out
 
 
@@ -419,7 +433,9 @@ def bench_audit(report: Report, records: int, repeat: int) -> None:
         corpus.write_corpus(source, n, seed=2)
     rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
     model = build_tiny_model(OUT / "tiny", (r["poem"] for r in rows[:2000]), vocab_size=8000)
-    project = build_poetry(OUT / "audit-project", source=source, model=str(model))
+    # The tiny tokenizer's 8k vocabulary makes a synthetic poem's example about 2,500
+    # tokens: the project's context is raised so that the data step keeps every one.
+    project = build_poetry(OUT / "audit-project", source=source, model=str(model), context=4096)
     mods = load_project(project)
     inputs = [i["name"] for i in mods["schema"].INPUTS]
     conversations = []

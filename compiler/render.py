@@ -310,7 +310,6 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/quantized.py": project.training["quantize"] == "4bit",
         "pipeline/head_task.py": head,
         "pipeline/select.py": project.training.get("select") is not None,
-        "pipeline/llm.py": project.teacher is not None or kind.labelled,
         "pipeline/teacher.py": project.teacher is not None,
         "pipeline/tracking.py": project.tracking is not None,
         # A server answers chat prompts: not the head's scores. Parity compares greedy

@@ -1,4 +1,5 @@
-"""A small OpenAI-compatible chat-completions server on 127.0.0.1, with faults to turn on.
+"""A small OpenAI-compatible server on 127.0.0.1 (chat completions at /v1/chat/completions,
+text completions at /v1/completions: a body with "prompt"), with faults to turn on.
 
     with FakeOpenAI(answer=lambda body: "...") as server:
         server.url  # http://127.0.0.1:PORT/v1
@@ -26,10 +27,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def prompt_key(body: dict) -> str:
-    return hashlib.sha256(json.dumps(body["messages"], sort_keys=True).encode()).hexdigest()
+    """The chat messages, or a text completion's prompt and seed (a sample of its own)."""
+    asked = body["messages"] if "messages" in body else [body["prompt"], body.get("seed")]
+    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
 
 def user_text(body: dict) -> str:
+    if "prompt" in body:
+        return body["prompt"]
     return next(m["content"] for m in body["messages"] if m["role"] == "user")
 
 
@@ -54,6 +59,7 @@ class FakeOpenAI:
         self.requests = 0
         self.faults = Counter()
         self.answered = Counter()  # prompt key -> answers delivered
+        self.paths = Counter()  # request path -> requests
         self._seen: dict[str, bool] = {}  # prompt key -> answered wrong
         self._released = threading.Event()
         ThreadingHTTPServer.request_queue_size = 256  # many clients connect at once
@@ -115,6 +121,7 @@ class FakeOpenAI:
                 key = prompt_key(body)
                 with fake.lock:
                     fake.requests += 1
+                    fake.paths[self.path] += 1
                     if fake._take("rate_limits"):
                         fault = "429"
                     elif fake._take("errors"):
@@ -155,20 +162,25 @@ class FakeOpenAI:
                 finish = "stop"
                 if fake.truncate is not None and fake.truncate(body):
                     content, finish = content[: max(1, len(content) // 2)], "length"
-                prompt_tokens = sum(len(m["content"]) for m in body["messages"]) // 4 + 1
+                if "prompt" in body:  # a text completion
+                    prompt_tokens = len(body["prompt"]) // 4 + 1
+                    kind = "text_completion"
+                    choice = {"index": 0, "text": content, "finish_reason": finish}
+                else:
+                    prompt_tokens = sum(len(m["content"]) for m in body["messages"]) // 4 + 1
+                    kind = "chat.completion"
+                    choice = {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": finish,
+                    }
                 completion_tokens = len(content) // 4 + 1
                 payload = {
-                    "id": "chatcmpl-" + key[:12],
-                    "object": "chat.completion",
+                    "id": "cmpl-" + key[:12],
+                    "object": kind,
                     "created": 0,
                     "model": body["model"],
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": content},
-                            "finish_reason": finish,
-                        }
-                    ],
+                    "choices": [choice],
                     "usage": {
                         "prompt_tokens": prompt_tokens,
                         "completion_tokens": completion_tokens,

@@ -366,3 +366,98 @@ def test_predict_continues_prompts_keeps_columns_rejects_and_resumes(tmp_path, t
     for name in ("predictions.jsonl", "predictions.csv", "rejects.jsonl", "summary.json"):
         assert (killed / name).read_bytes() == (done / name).read_bytes(), name
     assert not (killed / "checkpoint.json").exists()
+
+
+def test_predict_on_a_server_asks_each_sample_once_in_order_and_resumes(tmp_path, tiny_model):
+    """make predict SERVER=...: text completions (/v1/completions) from an OpenAI-compatible
+    server, one request per sample with its own seed, answers in input order whatever the
+    concurrency, faults retried, every answer cached (a rerun asks nothing), a run killed
+    mid-way resumes without asking any sample twice; greedy asks once per row."""
+    import signal
+    import time
+
+    from .fake_openai import FakeOpenAI
+
+    project = tmp_path / "g"
+    build_into(SPEC, project, Overrides(model_base=str(tiny_model)))
+    rows = [{"id": f"p{i}", "prompt": f"You walk to gate {i}."} for i in range(12)]
+    rows[3]["prompt"] = " "
+    path = tmp_path / "prompts.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    def answer(body):
+        time.sleep(0.002 * (hash(body["prompt"]) % 5))  # answers arrive out of order
+        return f"{body['prompt']} *You* see seed {body.get('seed')}."
+
+    env = {**os.environ, "PYTHONPATH": "", "OPENAI_API_KEY": "k"}
+
+    def predict(server, out, *extra, wait=True):
+        command = [sys.executable, "-m", "pipeline.predict", str(path), "--out", str(out)]
+        proc = subprocess.Popen(
+            [*command, "--server", server.url, "--samples", "2", *extra],
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        if not wait:
+            return proc
+        out_text, _ = proc.communicate(timeout=300)
+        assert proc.returncode in (0, 3, 4), out_text
+        return out_text
+
+    files = ("predictions.jsonl", "predictions.csv", "rejects.jsonl", "summary.json")
+    with FakeOpenAI(answer, rate_limits=2, errors=2) as server:
+        predict(server, tmp_path / "c16", "--concurrency", "16")
+        assert server.paths == {"/v1/completions": 11 * 2 + 4}  # 4 faults, asked again
+        assert sum(server.answered.values()) == 22
+        predict(server, tmp_path / "c16", "--concurrency", "16")  # a rerun: all cached
+        assert sum(server.answered.values()) == 22
+    with FakeOpenAI(answer) as server:
+        predict(server, tmp_path / "c1", "--concurrency", "1")
+    for name in files:
+        assert (tmp_path / "c1" / name).read_bytes() == (tmp_path / "c16" / name).read_bytes()
+    lines = [json.loads(x) for x in (tmp_path / "c1" / "predictions.jsonl").open()]
+    kept = [r for r in rows if r["id"] != "p3"]
+    assert [(x["id"], x["sample"]) for x in lines] == [(r["id"], k) for r in kept for k in (0, 1)]
+    # Sample k of row i: seed (STYLE_SEED + i) x 2 + k, so the two samples differ.
+    style_seed = load_generated(project, ["schema"])["schema"].STYLE_SEED
+    assert lines[0]["output"].endswith(f"seed {style_seed * 2}.")
+    assert lines[1]["output"].endswith(f"seed {style_seed * 2 + 1}.")
+    assert lines[-1]["output"].endswith(f"seed {(style_seed + 11) * 2 + 1}.")
+    summary = json.loads((tmp_path / "c1" / "summary.json").read_text())
+    assert (summary["rows"], summary["answered"], summary["rejected"], summary["samples"]) == (
+        12,
+        11,
+        1,
+        22,
+    )
+
+    # Killed while the server holds its answers, then started again: nothing asked twice,
+    # the same bytes as the uninterrupted run.
+    with FakeOpenAI(answer, hold_after=9) as server:
+        proc = predict(server, tmp_path / "killed", "--checkpoint-every", "1", wait=False)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and server.faults["hold"] == 0:
+            time.sleep(0.02)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        server.release()
+    assert proc.returncode == -signal.SIGKILL and 9 <= len(server.answered) < 22
+    with FakeOpenAI(answer) as again:
+        predict(again, tmp_path / "killed", "--checkpoint-every", "1")
+        asked_again = set(again.answered)
+    assert not asked_again & set(server.answered), "a sample was paid for twice"
+    assert len(asked_again) + len(server.answered) == 22
+    for name in files:
+        assert (tmp_path / "killed" / name).read_bytes() == (tmp_path / "c1" / name).read_bytes()
+
+    # Greedy: one request per row stands for both samples.
+    with FakeOpenAI(answer) as server:
+        predict(server, tmp_path / "greedy", "--temperature", "0")
+        assert server.requests == 11
+    lines = [json.loads(x) for x in (tmp_path / "greedy" / "predictions.jsonl").open()]
+    assert len(lines) == 22 and lines[0]["output"] == lines[1]["output"]
+    assert lines[0]["output"].endswith("seed None.")  # no seed is sent when greedy

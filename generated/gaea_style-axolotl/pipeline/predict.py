@@ -5,15 +5,24 @@
     python -m pipeline.predict [INPUT] [--column NAME] [--out DIR]
         [--adapter DIR | --base | --model DIR] [--samples N] [--max-new-tokens N]
         [--temperature T] [--seed N] [--checkpoint-every N] [--max-context N]
+        [--engine local|server] [--server URL] [--concurrency N] [--api-key-env NAME]
 
 INPUT is JSONL or CSV with a column of prompts (--column, default "prompt"); the
 row's other columns are kept. Without INPUT, the spec's style prompts are continued
 (written first to work/predict/style-prompts.jsonl, the run's input file).
 
-Each prompt is continued --samples times (default SAMPLES_PER_PROMPT) with the model
-and adapter eval uses (pipeline/textgen.py), greedy at temperature 0, else sampled
-with the seed plus the row's index: a resumed run gives the same text as an
-uninterrupted one. A row without a prompt (missing, empty, not text), or whose prompt
+Each prompt is continued --samples times (default SAMPLES_PER_PROMPT), greedy at
+temperature 0, else sampled with the seed plus the row's index: a resumed run gives
+the same text as an uninterrupted one. Engines:
+- local (default): the model and adapter eval uses (pipeline/textgen.py);
+- server (default with --server): any OpenAI-compatible server's text completions
+  (`vllm serve` with the adapter or the merged model, see `make serve`), --concurrency
+  requests in flight, retries with backoff, the key from $OPENAI_API_KEY
+  (--api-key-env), every answer kept in <out>/cache.sqlite so a rerun or a resumed
+  run asks nothing twice (pipeline/llm.py). Sample k of row i is asked with the seed
+  (seed + i) x samples + k; at temperature 0 one greedy answer stands for every sample.
+
+A row without a prompt (missing, empty, not text), or whose prompt
 plus --max-new-tokens is longer than the context (--max-context, default the training
 MAX_SEQ_LENGTH), goes to rejects.jsonl with its reason: nothing is cut, nothing is
 dropped in silence.
@@ -32,6 +41,7 @@ Exit status: 0 PASS, 3 REVIEW, 4 FAIL (accept's codes, for the style targets),
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +50,8 @@ from .corpus import CorpusError, cell, line
 
 ROOT = Path(__file__).resolve().parent.parent
 TAIL = ("sample", "output", "finish", "tokens")
+ENGINES = ("local", "server")
+NO_KEY_ENV = "DISTILLGEN_NO_API_KEY"  # what is sent when the key's variable is unset
 
 
 def new_counts() -> dict:
@@ -153,21 +165,9 @@ def summary_md(result: dict) -> str:
     return "\n".join(lines)
 
 
-def run(input_path: Path, out: Path, args, model, tokenizer) -> dict:
+def local_stream(args, model, tokenizer):
+    """The local engine: each prompt's samples in one batch (pipeline/textgen.py)."""
     from . import textgen
-
-    identity = {
-        "input": str(input_path.resolve()),
-        "input_bytes": input_path.stat().st_size,
-        "column": args.column,
-        "model": args.model,
-        "adapter": None if args.adapter is None else str(args.adapter),
-        "samples": args.samples,
-        "max_new_tokens": args.max_new_tokens,
-        "temperature": args.temperature,
-        "seed": args.seed,
-        "context": args.max_context,
-    }
 
     def stream(items):
         for item in items:
@@ -182,6 +182,87 @@ def run(input_path: Path, out: Path, args, model, tokenizer) -> dict:
             for answer in answers:
                 answer.pop("ids")
             yield item, {"samples": answers, "tokens": sum(a["tokens"] for a in answers)}
+
+    return stream
+
+
+def server_settings(args):
+    from . import llm
+
+    key_env = args.api_key_env
+    if not os.environ.get(key_env):
+        # A local vLLM server needs no key; one that does answers 401, named in the error.
+        print(f"note: ${key_env} is not set: requests are sent without an API key")
+        os.environ[NO_KEY_ENV] = "none"
+        key_env = NO_KEY_ENV
+    url = args.server.rstrip("/")
+    return llm.Settings(
+        base_url=url if url.endswith("/v1") else url + "/v1",
+        model=args.model or schema.MODEL,
+        api_key_env=key_env,
+        temperature=args.temperature,
+        max_tokens=args.max_new_tokens,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        retries=args.retries,
+    )
+
+
+def server_stream(args, cache: Path):
+    """The server engine: one text-completion request per sample (one per row when
+    greedy), ``--concurrency`` in flight, answers in input order."""
+    from . import llm
+
+    settings = server_settings(args)
+    asked = 1 if args.temperature == 0 else args.samples
+
+    def requests(items):
+        for item in items:
+            for k in range(asked):
+                yield item, k
+
+    def body_of(request):
+        item, k = request
+        seed = None if args.temperature == 0 else (args.seed + item["seq"]) * args.samples + k
+        return llm.text_body_of(item["prompt"], settings, seed)
+
+    def stream(items):
+        samples = []
+        try:
+            for (item, k), answer in llm.in_order(requests(items), body_of, settings, cache):
+                sample = {
+                    "output": answer.content,
+                    "finish": answer.finish_reason,
+                    "tokens": answer.completion_tokens,
+                }
+                samples.append(sample)
+                if k == asked - 1:
+                    samples = samples * (args.samples // asked)
+                    yield item, {"samples": samples, "tokens": sum(a["tokens"] for a in samples)}
+                    samples = []
+        except llm.LLMError as exc:
+            raise CorpusError(
+                f"the server at {settings.base_url} failed: {exc}\n"
+                "What was answered is kept; run the same command again to resume."
+            ) from None
+
+    return stream
+
+
+def run(input_path: Path, out: Path, args, stream, tokenizer) -> dict:
+    identity = {
+        "input": str(input_path.resolve()),
+        "input_bytes": input_path.stat().st_size,
+        "column": args.column,
+        "model": args.model,
+        "adapter": None if args.adapter is None else str(args.adapter),
+        "samples": args.samples,
+        "max_new_tokens": args.max_new_tokens,
+        "temperature": args.temperature,
+        "seed": args.seed,
+        "context": args.max_context,
+        "engine": args.engine,  # not the server's address: it may move between runs
+    }
 
     def summarize(counts: dict) -> tuple[dict, str]:
         result = summary(counts, str(input_path))
@@ -226,13 +307,29 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=schema.STYLE_SEED)
     parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--max-context", type=int, default=schema.MAX_SEQ_LENGTH)
+    parser.add_argument(
+        "--engine", choices=ENGINES, default=None, help="default: server with --server, else local"
+    )
+    parser.add_argument("--server", default=None, help="an OpenAI-compatible server's URL")
+    parser.add_argument("--concurrency", type=int, default=64, help="server: requests in flight")
+    parser.add_argument("--api-key-env", default="OPENAI_API_KEY")
+    parser.add_argument("--timeout", type=float, default=600.0, help="server: seconds a request")
+    parser.add_argument("--retries", type=int, default=5, help="server: retries per request")
+    parser.add_argument(
+        "--tokenizer", default=schema.TOKENIZER, help="server: the model's tokenizer (a local copy)"
+    )
     args = parser.parse_args(argv)
-    if min(args.samples, args.max_new_tokens, args.checkpoint_every, args.max_context) < 1:
+    args.engine = args.engine or ("server" if args.server else "local")
+    numbers = (args.samples, args.max_new_tokens, args.checkpoint_every, args.max_context)
+    if min(*numbers, args.concurrency, args.retries + 1) < 1:
         print(
-            "predict: --samples, --max-new-tokens, --checkpoint-every and --max-context "
-            "must be positive",
+            "predict: --samples, --max-new-tokens, --checkpoint-every, --max-context and "
+            "--concurrency must be positive",
             file=sys.stderr,
         )
+        return 2
+    if args.engine == "server" and not args.server:
+        print("predict: the server engine needs the server's URL: --server URL", file=sys.stderr)
         return 2
     if args.temperature < 0:
         print("predict: --temperature must be 0 (greedy) or more", file=sys.stderr)
@@ -242,8 +339,8 @@ def main(argv=None) -> int:
     elif not args.input.is_file():
         print(f"predict: input file not found: {args.input}", file=sys.stderr)
         return 2
-    if args.base or args.model is not None:
-        args.adapter = None
+    if args.base or args.model is not None or args.engine == "server":
+        args.adapter = None  # a server answers with the model it serves (--model: its name)
     elif not (args.adapter / "adapter_config.json").is_file():
         print(
             f"predict: no adapter in {args.adapter}: train first (make train), or give "
@@ -251,12 +348,20 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
-    from . import textgen
-
-    model, tokenizer = textgen.load_model(args.adapter, args.model)
     out = args.out or ROOT / "work" / "predict" / args.input.stem
+    if args.engine == "server":
+        from transformers import AutoTokenizer
+
+        # The prompts are measured against the context with the model's own tokenizer.
+        tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
+        stream = server_stream(args, out / "cache.sqlite")
+    else:
+        from . import textgen
+
+        model, tokenizer = textgen.load_model(args.adapter, args.model)
+        stream = local_stream(args, model, tokenizer)
     try:
-        result = run(args.input, out, args, model, tokenizer)
+        result = run(args.input, out, args, stream, tokenizer)
     except CorpusError as exc:
         print(f"predict: {exc}", file=sys.stderr)
         return 2

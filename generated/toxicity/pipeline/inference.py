@@ -18,10 +18,8 @@ and yields (item, answer) in the items' order, whatever the concurrency: an answ
 {"output": text, "finish": "stop" | "length" | ..., "tokens": completion tokens}.
 """
 
-import asyncio
 import json
 import os
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,47 +91,20 @@ def server_settings(opts: Options):
 
 
 def server_stream(items, opts: Options):
-    """(item, answer) in order; at most ``concurrency`` requests in flight, and at most
-    4 x ``concurrency`` answers held back waiting for an earlier one (memory is flat)."""
+    """(item, answer) in order, through llm.in_order (``concurrency`` requests in flight,
+    memory flat)."""
     from . import llm
 
     settings = server_settings(opts)
-    cache = llm.Cache(opts.cache if opts.cache is not None else Path(":memory:"))
-    client = llm.Client(settings, cache)
-    loop = asyncio.new_event_loop()
-    gate = asyncio.Semaphore(max(1, opts.concurrency))
-    window = 4 * max(1, opts.concurrency)
 
-    async def ask(item):
+    def body_of(item):
         body = llm.body_of(item["messages"], settings)
         if opts.logprobs:
             body["logprobs"] = True
-        key = llm.key_of(body)
-        known = cache.get(key)
-        if known is not None:
-            return known
-        async with gate:
-            return await client.ask(key, body)
+        return body
 
-    pending: deque = deque()
-    source = iter(items)
     try:
-        while True:
-            while len(pending) < window:
-                item = next(source, None)
-                if item is None:
-                    break
-                pending.append((item, loop.create_task(ask(item))))
-            if not pending:
-                return
-            item, task = pending.popleft()
-            try:
-                answer = loop.run_until_complete(task)
-            except llm.LLMError as exc:
-                raise SystemExit(
-                    f"the server at {settings.base_url} failed: {exc}\n"
-                    "What was answered is kept; run the same command again to resume."
-                ) from None
+        for item, answer in llm.in_order(items, body_of, settings, opts.cache):
             reply = {
                 "output": answer.content,
                 "finish": answer.finish_reason,
@@ -142,16 +113,11 @@ def server_stream(items, opts: Options):
             if opts.logprobs:
                 reply["logprobs"] = answer.logprobs
             yield item, reply
-    finally:
-        for _, task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(
-                asyncio.gather(*(t for _, t in pending), return_exceptions=True)
-            )
-        loop.run_until_complete(client.close())
-        loop.close()
-        cache.close()
+    except llm.LLMError as exc:
+        raise SystemExit(
+            f"the server at {settings.base_url} failed: {exc}\n"
+            "What was answered is kept; run the same command again to resume."
+        ) from None
 
 
 # ------------------------------------------------------------------------ vllm
