@@ -38,7 +38,9 @@ build: setup
 
 # Two workers (pytest-xdist), one per core; a test file's tests stay on one worker, so
 # its module fixtures are built once.
-test: setup setup-axolotl
+# The two environments are built side by side (one pip per core) on a fresh clone.
+test:
+	$(MAKE) -j2 setup setup-axolotl
 	$(PY) -m pytest -n 2 --dist loadfile
 
 golden: setup
