@@ -41,7 +41,6 @@ Exit status: 0 PASS, 3 REVIEW, 4 FAIL (accept's codes, for the style targets),
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -51,7 +50,6 @@ from .corpus import CorpusError, cell, line
 ROOT = Path(__file__).resolve().parent.parent
 TAIL = ("sample", "output", "finish", "tokens")
 ENGINES = ("local", "server")
-NO_KEY_ENV = "DISTILLGEN_NO_API_KEY"  # what is sent when the key's variable is unset
 
 
 def new_counts() -> dict:
@@ -189,17 +187,10 @@ def local_stream(args, model, tokenizer):
 def server_settings(args):
     from . import llm
 
-    key_env = args.api_key_env
-    if not os.environ.get(key_env):
-        # A local vLLM server needs no key; one that does answers 401, named in the error.
-        print(f"note: ${key_env} is not set: requests are sent without an API key")
-        os.environ[NO_KEY_ENV] = "none"
-        key_env = NO_KEY_ENV
-    url = args.server.rstrip("/")
     return llm.Settings(
-        base_url=url if url.endswith("/v1") else url + "/v1",
+        base_url=llm.base_url(args.server),
         model=args.model or schema.MODEL,
-        api_key_env=key_env,
+        api_key_env=llm.key_env_or_none(args.api_key_env),
         temperature=args.temperature,
         max_tokens=args.max_new_tokens,
         concurrency=args.concurrency,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TOKENS_PER_MESSAGE = 8  # chat-template tokens around each message, counted in the worst case
+NO_KEY_ENV = "DISTILLGEN_NO_API_KEY"  # what is sent when the key's variable is unset
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,23 @@ class BudgetStop(Stop):
 
 class RequestFailed(LLMError):
     """A request that failed after its retries (nothing was stored for it)."""
+
+
+def base_url(url: str) -> str:
+    """The OpenAI client's base URL (…/v1) from a server's address, with or without /v1."""
+    url = url.rstrip("/")
+    return url if url.endswith("/v1") else url + "/v1"
+
+
+def key_env_or_none(name: str) -> str:
+    """The variable that holds the server's key, or, when it is unset, one holding a
+    placeholder: a local vLLM server needs no key, and one that does answers 401, which
+    the error names."""
+    if os.environ.get(name):
+        return name
+    print(f"note: ${name} is not set: requests are sent without an API key")
+    os.environ[NO_KEY_ENV] = "none"
+    return NO_KEY_ENV
 
 
 def body_of(messages: list[dict], settings: Settings) -> dict:

@@ -19,14 +19,12 @@ and yields (item, answer) in the items' order, whatever the concurrency: an answ
 """
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import constrain, schema
 
 ENGINES = ("local", "server", "vllm")
-NO_KEY_ENV = "DISTILLGEN_NO_API_KEY"  # what is sent when the key's variable is unset
 
 
 @dataclass(frozen=True)
@@ -60,27 +58,15 @@ def remote(items, opts: Options):
 # ---------------------------------------------------------------------- server
 
 
-def base_url(url: str) -> str:
-    """The OpenAI client's base URL (…/v1) from a server's address, with or without /v1."""
-    url = url.rstrip("/")
-    return url if url.endswith("/v1") else url + "/v1"
-
-
 def server_settings(opts: Options):
     from . import llm
 
     if not opts.server:
         raise SystemExit("the server engine needs the server's URL: --server URL")
-    key_env = opts.api_key_env
-    if not os.environ.get(key_env):
-        # A local vLLM server needs no key; one that does answers 401, named in the error.
-        print(f"note: ${key_env} is not set: requests are sent without an API key")
-        os.environ[NO_KEY_ENV] = "none"
-        key_env = NO_KEY_ENV
     return llm.Settings(
-        base_url=base_url(opts.server),
+        base_url=llm.base_url(opts.server),
         model=opts.model or schema.MODEL,
-        api_key_env=key_env,
+        api_key_env=llm.key_env_or_none(opts.api_key_env),
         temperature=0.0,
         max_tokens=opts.max_new_tokens,
         concurrency=opts.concurrency,
