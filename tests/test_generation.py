@@ -374,6 +374,7 @@ def test_predict_on_a_server_asks_each_sample_once_in_order_and_resumes(tmp_path
     concurrency, faults retried, every answer cached (a rerun asks nothing), a run killed
     mid-way resumes without asking any sample twice; greedy asks once per row."""
     import signal
+    import sqlite3
     import time
 
     from .fake_openai import FakeOpenAI
@@ -436,12 +437,24 @@ def test_predict_on_a_server_asks_each_sample_once_in_order_and_resumes(tmp_path
 
     # Killed while the server holds its answers, then started again: nothing asked twice,
     # the same bytes as the uninterrupted run.
+    # At most 4 in flight, so requests keep arriving after the 9th answer and are held
+    # (with 64 in flight all 22 could arrive before any answer, and none be held).
     with FakeOpenAI(answer, hold_after=9) as server:
-        proc = predict(server, tmp_path / "killed", "--checkpoint-every", "1", wait=False)
+        proc = predict(
+            server, tmp_path / "killed", "--checkpoint-every", "1", "--concurrency", "4", wait=False
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and server.faults["hold"] == 0:
             time.sleep(0.02)
-        time.sleep(0.5)
+        # Killed once every answer the server delivered is stored (one delivered and not
+        # yet stored would be lost with the process, and asked again: that is no resume
+        # bug, and a loaded machine makes it likely).
+        while time.monotonic() < deadline:
+            with sqlite3.connect(tmp_path / "killed" / "cache.sqlite") as con:
+                stored = con.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+            if stored == server.total_answered:
+                break
+            time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         server.release()
