@@ -205,7 +205,8 @@ def server_stream(args, cache: Path):
     from . import llm
 
     settings = server_settings(args)
-    asked = 1 if args.temperature == 0 else args.samples
+    greedy = args.temperature == 0
+    asked = 1 if greedy else args.samples
 
     def requests(items):
         for item in items:
@@ -214,7 +215,7 @@ def server_stream(args, cache: Path):
 
     def body_of(request):
         item, k = request
-        seed = None if args.temperature == 0 else (args.seed + item["seq"]) * args.samples + k
+        seed = None if greedy else (args.seed + item["seq"]) * args.samples + k
         return llm.text_body_of(item["prompt"], settings, seed)
 
     def stream(items):
@@ -315,7 +316,7 @@ def main(argv=None) -> int:
     if min(*numbers, args.concurrency, args.retries + 1) < 1:
         print(
             "predict: --samples, --max-new-tokens, --checkpoint-every, --max-context and "
-            "--concurrency must be positive",
+            "--concurrency must be positive, and --retries 0 or more",
             file=sys.stderr,
         )
         return 2
