@@ -287,8 +287,8 @@ def runtime_files(project: Project) -> dict[str, Path]:
 
     The shared runtime, then the kind's, the route's and the backend's own files (a
     plugin's file replaces the shared one of the same path), less those the spec
-    cannot reach: what the kind has no use for, what only other backends use, and
-    the modules of features the spec does not declare."""
+    cannot reach: what the kind has no use for, what only other kinds or other
+    backends use, and the modules of features the spec does not declare."""
     kind = plugins.kind(project.kind)
     backend = plugins.backend(project.training["backend"])
     route = project.task.route
@@ -296,6 +296,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
     for folder in (kind.runtime(), PLUGINS / "routes" / str(route) / "runtime", backend.runtime()):
         found.update(runtime.files_under(folder))
     backend_only = {path for b in plugins.BACKENDS.values() for path in b.uses}
+    kind_only = {path for k in plugins.KINDS.values() for path in k.uses}
     head = route == "head"
     wanted = {
         "pipeline/csv_rows.py": "csv" in project.formats,
@@ -304,6 +305,8 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/mix.py": bool(project.sources),
         "pipeline/oversample.py": project.task.oversample,
         "pipeline/label_answer.py": project.prompt["completion_format"] == "label",
+        "pipeline/json_answer.py": project.prompt["completion_format"] == "json",
+        "pipeline/key_value_answer.py": project.prompt["completion_format"] == "key_value",
         "pipeline/tiers.py": bool(project.task.tiers),
         "pipeline/baseline.py": project.task.baseline,
         "pipeline/causal.py": not head,
@@ -323,6 +326,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
         if wanted.get(out, True)
         and out not in kind.not_shared
         and (out not in backend_only or out in backend.uses)
+        and (out not in kind_only or out in kind.uses)
     }
     if "pipeline/weights.py" not in files:  # a backend that does not say how it exports
         files = {out: source for out, source in files.items() if out not in EXPORT_STEPS}

@@ -13,13 +13,14 @@ from .conftest import ROOT, load_generated
 NAMES = ("schema", "history", "plots", "parse", "metrics", "task")
 
 
-def _project(name: str) -> dict:
-    return load_generated(ROOT / "generated" / name, NAMES)
+def _project(name: str, *figures: str) -> dict:
+    """The project's modules, with the figure modules its kind takes (``figures``)."""
+    return load_generated(ROOT / "generated" / name, NAMES + figures)
 
 
 @pytest.fixture(scope="module")
 def toxicity():
-    return _project("toxicity")
+    return _project("toxicity", "bar_plots", "confusion_plots")
 
 
 def _png_size(path) -> tuple[int, int]:
@@ -29,7 +30,7 @@ def _png_size(path) -> tuple[int, int]:
 
 
 def test_confusion_data_rows_columns_counts_and_shares(toxicity):
-    data = toxicity["plots"].confusion_data(
+    data = toxicity["confusion_plots"].confusion_data(
         {"a": {"a": 3, "b": 1}, "b": {"<unparsed>": 2, "b": 2}, "c": {}, "z": {}}
     )
     assert data["rows"] == ["a", "b", "c", "z"]
@@ -38,10 +39,12 @@ def test_confusion_data_rows_columns_counts_and_shares(toxicity):
     assert data["shares"][0] == [0.75, 0.25, 0.0, 0.0, 0.0]
     assert data["shares"][1] == [0.0, 0.5, 0.0, 0.0, 0.5]
     # an answer outside the gold values gets its own column, before the unread one
-    other = toxicity["plots"].confusion_data({"a": {"x": 1, "<unparsed>": 1}})
+    other = toxicity["confusion_plots"].confusion_data({"a": {"x": 1, "<unparsed>": 1}})
     assert other["columns"] == ["a", "x", "<unparsed>"]
     # the spec's order first, every value even without a gold example
-    ordered = toxicity["plots"].confusion_data({"b": {"b": 1}, "q": {"a": 1}}, ["b", "a", "c"])
+    ordered = toxicity["confusion_plots"].confusion_data(
+        {"b": {"b": 1}, "q": {"a": 1}}, ["b", "a", "c"]
+    )
     assert ordered["rows"] == ["b", "a", "c", "q"]
     assert ordered["counts"] == [[1, 0, 0, 0], [0] * 4, [0] * 4, [0, 1, 0, 0]]
     schema = toxicity["schema"]
@@ -49,10 +52,10 @@ def test_confusion_data_rows_columns_counts_and_shares(toxicity):
 
 
 def test_value_order_of_multi_field_fields():
-    mods = _project("poetry")
-    schema, plots = mods["schema"], mods["plots"]
+    mods = _project("poetry", "bar_plots", "confusion_plots")
+    schema = mods["schema"]
     field = next(f for f in schema.FIELDS if f["type"] == "categorical" and f["allow_na"])
-    assert plots.value_order(field["name"]) == field["values"] + [schema.NA_TOKEN]
+    assert mods["confusion_plots"].value_order(field["name"]) == field["values"] + [schema.NA_TOKEN]
 
 
 def test_classification_bars_are_per_class_f1_with_the_macro_f1_lines(toxicity):
@@ -73,14 +76,14 @@ def test_classification_bars_are_per_class_f1_with_the_macro_f1_lines(toxicity):
 
 
 def test_regression_scores_and_tier_boundaries():
-    mods = _project("uplifting")
+    mods = _project("uplifting", "score_plots")
     schema = mods["schema"]
     dims = schema.DIMENSIONS
     scored = [
         {"gold": dict.fromkeys(dims, 2), "values": dict.fromkeys(dims, 3)},
         {"gold": dict.fromkeys(dims, 7), "values": {dims[0]: 6}},
     ]
-    data = mods["plots"].score_data(scored)
+    data = mods["score_plots"].score_data(scored)
     assert data["points"][dims[0]] == [(2.0, 3.0), (7.0, 6.0)]
     assert data["points"][dims[1]] == [(2.0, 3.0)]
     assert data["range"] == list(schema.SCORE_RANGE)
@@ -89,7 +92,7 @@ def test_regression_scores_and_tier_boundaries():
 
 
 def test_distillation_outcome_shares():
-    mods = _project("support_distill")
+    mods = _project("support_distill", "bar_plots", "outcome_plots")
     outcomes = {
         "pass": 5,
         "wrong": 2,
@@ -98,7 +101,7 @@ def test_distillation_outcome_shares():
         "unparseable": 1,
         "missing": 0,
     }
-    data = mods["plots"].outcome_data({"examples": 10, "outcomes": outcomes})
+    data = mods["outcome_plots"].outcome_data({"examples": 10, "outcomes": outcomes})
     assert data["names"] == list(outcomes)
     assert data["counts"] == [5, 2, 1, 1, 1, 0]
     assert data["shares"] == [0.5, 0.2, 0.1, 0.1, 0.1, 0.0]
@@ -106,13 +109,15 @@ def test_distillation_outcome_shares():
 
 
 def test_generation_style_rates_against_targets():
-    mods = load_generated(ROOT / "generated" / "gaea_style", ("schema", "history", "plots"))
+    mods = load_generated(
+        ROOT / "generated" / "gaea_style", ("schema", "history", "plots", "style_plots")
+    )
     patterns = mods["schema"].PATTERNS
     result = {
         "style": {p["name"]: {"rate": 0.25} for p in patterns},
         "reference_style": {p["name"]: {"rate": 0.5} for p in patterns},
     }
-    data = mods["plots"].style_data(result)
+    data = mods["style_plots"].style_data(result)
     assert data["names"] == [p["name"] for p in patterns]
     assert data["targets"] == [p["target"] for p in patterns]
     assert data["samples"] == [0.25] * len(patterns) and data["author"] == [0.5] * len(patterns)
@@ -239,9 +244,10 @@ def test_figures_are_written_open_and_are_the_same_bytes_twice(toxicity, tmp_pat
         assert image.shape[2] == 4
     assert _png_size(first / "bars.png") == (800, 400)
     assert _png_size(first / "training.png") == (800, 400)
-    width, height = plots.confusion_size(len(classes))
+    confusion_size = toxicity["confusion_plots"].confusion_size
+    width, height = confusion_size(len(classes))
     assert _png_size(first / files[1]) == (width * 100, height * 100)
-    assert plots.confusion_size(4) == (4.5, 3.75) and plots.confusion_size(30) == (12.0, 10.25)
+    assert confusion_size(4) == (4.5, 3.75) and confusion_size(30) == (12.0, 10.25)
     text = "\n".join(plots.markdown(figures, history.diagnose(history.read())))
     assert "![training curves](training.png)" in text
     assert f"![confusion matrix: {schema.LABEL_FIELD}" in text
@@ -250,16 +256,16 @@ def test_figures_are_written_open_and_are_the_same_bytes_twice(toxicity, tmp_pat
 
 def test_regression_and_distillation_figures(tmp_path):
     pytest.importorskip("matplotlib")
-    mods = _project("uplifting")
+    mods = _project("uplifting", "score_plots")
     mods["history"].HISTORY = tmp_path / "none.jsonl"
     dims = mods["schema"].DIMENSIONS
     scored = [{"gold": dict.fromkeys(dims, 2), "values": dict.fromkeys(dims, 3)}]
     figures = mods["plots"].write_figures(mods["task"].figures({"fields": {}}, scored), tmp_path)
     assert [f["file"] for f in figures] == ["scores.png"]
-    width, height = mods["plots"].score_size(len(dims))
+    width, height = mods["score_plots"].score_size(len(dims))
     assert _png_size(tmp_path / "scores.png") == (width * 100, height * 100)
-    assert mods["plots"].score_size(8) == (10.5, 5.5)
-    mods = _project("support_distill")
+    assert mods["score_plots"].score_size(8) == (10.5, 5.5)
+    mods = _project("support_distill", "bar_plots", "outcome_plots")
     mods["history"].HISTORY = tmp_path / "none.jsonl"
     outcomes = dict.fromkeys(
         ("pass", "wrong", "schema_invalid", "truncated", "unparseable", "missing"), 1

@@ -81,6 +81,9 @@ class Kind:
     own_thresholds: frozenset[str] = frozenset()
     # Shared runtime files the kind has no use for (project paths).
     not_shared: frozenset[str] = frozenset()
+    # Shared runtime files only the kinds that name them take (project paths), as a
+    # backend's ``uses``: the figures a kind draws (pipeline/bar_plots.py, ...).
+    uses: frozenset[str] = frozenset()
     # Project path -> template (below templates/) that replaces the shared one.
     templates: dict[str, str] = field(default_factory=dict)
     # The block of pipeline/schema.py with what only this kind has (a template below

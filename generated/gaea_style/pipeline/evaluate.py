@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import history, plots, schema, style
+from . import history, plots, schema, style, style_plots
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "work" / "data"
@@ -133,9 +133,9 @@ def score(samples: Path, out: Path) -> dict:
     }
     out.mkdir(parents=True, exist_ok=True)
     tuned = out != BASE_EVAL
-    style_figure = ("style.png", "style pattern rates against targets", plots.draw_style)
+    style_figure = ("style.png", "style pattern rates against targets", style_plots.draw_style)
     result["figures"] = plots.write_figures(
-        [(*style_figure, plots.style_data(result))], out, curves=tuned
+        [(*style_figure, style_plots.style_data(result))], out, curves=tuned
     )
     result["training_flags"] = history.diagnose(history.read()) if tuned else []
     (out / "metrics.json").write_text(

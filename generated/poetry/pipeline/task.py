@@ -5,7 +5,7 @@ them could not be computed, and its part of the eval report (see pipeline/metric
 and pipeline/evaluate.py, which call these by name).
 """
 
-from . import plots
+from . import bar_plots, confusion_plots
 from .report import agree_count as agree_cell
 from .report import agrees_yes as agrees
 from .report import answers_line, field_table, pct
@@ -50,7 +50,7 @@ def data_warnings(splits: dict) -> list[str]:
 
 def figures(result: dict, scored: list[dict]) -> list[tuple]:
     """The report's figures: accuracy per field, and each field's confusion matrix."""
-    accuracy = plots.accuracy_bars(
+    accuracy = bar_plots.accuracy_bars(
         result, "accuracy per field", "min_field_accuracy", "mean_field_accuracy"
     )
-    return plots.bars(accuracy) + plots.confusions(result)
+    return bar_plots.bars(accuracy) + confusion_plots.confusions(result)

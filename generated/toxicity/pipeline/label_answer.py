@@ -5,7 +5,12 @@
 import re
 import unicodedata
 
-from . import schema
+from . import labels, schema
+
+
+def render(values: dict) -> str:
+    """The answer the model learns to write: the field's value alone."""
+    return labels.format_value(values[schema.FIELD_NAMES[0]])
 
 
 def exact_pattern():

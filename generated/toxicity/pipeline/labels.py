@@ -1,18 +1,26 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/runtime/pipeline/labels.py
-"""Label values: checking a data row's labels and rendering the completion.
+"""Label values: checking a data row's labels, and the completion they are written as.
 
 A label value is a str (categorical or string), int, float or bool; None means
-"does not apply" and is written as the not-applicable token.
+"does not apply" and is written as the not-applicable token. The completion is written
+by the module of the spec's completion format (pipeline/key_value_answer.py,
+json_answer.py or label_answer.py: a project has only its own).
 """
 
-import json
 import math
 import re
 import unicodedata
 
 from . import schema
 from .paths import MISSING, PathError, value_at
+
+if schema.COMPLETION_FORMAT == "label":
+    from . import label_answer as _answer
+elif schema.COMPLETION_FORMAT == "json":
+    from . import json_answer as _answer
+else:
+    from . import key_value_answer as _answer
 
 # Answers that mean "does not apply" (compared case-insensitively).
 NA_FORMS = frozenset({"n/a", "na", "none", "null", "-", ""}) | (
@@ -156,6 +164,9 @@ def check_labels(source: dict) -> tuple[dict, list[str]]:
     return values, problems
 
 
+render_completion = _answer.render  # the answer a row's labels are written as
+
+
 def format_value(value) -> str:
     if value is None:
         return schema.NA_TOKEN
@@ -164,26 +175,3 @@ def format_value(value) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
-
-
-def render_completion(values: dict) -> str:
-    """The answer the model learns to write, in the spec's completion format."""
-    if schema.COMPLETION_FORMAT == "label":
-        return format_value(values[schema.FIELD_NAMES[0]])
-    if schema.COMPLETION_FORMAT == "json":
-        obj = {}
-        for name in schema.FIELD_NAMES:
-            value = values[name]
-            obj[name] = schema.NA_TOKEN if value is None else value
-        return json.dumps(obj, ensure_ascii=False)
-    return "\n".join(
-        [
-            prefix + (value if type(value) is str else format_value(value))
-            for prefix, value in zip(
-                _PREFIXES, map(values.__getitem__, schema.FIELD_NAMES), strict=True
-            )
-        ]
-    )
-
-
-_PREFIXES = [f"{name}: " for name in schema.FIELD_NAMES]

@@ -236,6 +236,7 @@ KIND = register_kind(
         routes=("generative", "head"),
         route=lambda spec: spec.labels.route,
         root=ROOT,
+        uses=frozenset({"pipeline/bar_plots.py", "pipeline/confusion_plots.py"}),
         schema_block="project/kinds/classification/schema.py.j2",
         select_metric="macro_f1",
         unselectable=frozenset(

@@ -192,6 +192,9 @@ KIND = register_kind(
         requirements=("jsonschema>=4.20  # answers are checked against the spec's answer schema",),
         named_labels=False,  # the answer is read from its own column, not the row's top level
         root=ROOT,
+        uses=frozenset({"pipeline/bar_plots.py"}),
+        # its own labels.py writes the reference answer as it came (not from fields)
+        not_shared=frozenset({"pipeline/json_answer.py"}),
         schema_block="project/kinds/distillation/schema.py.j2",
         select_metric="pass_rate",
     )

@@ -122,6 +122,7 @@ KIND = register_kind(
         check_threshold=check_threshold,
         labels_are_keys=True,
         root=ROOT,
+        uses=frozenset({"pipeline/bar_plots.py", "pipeline/confusion_plots.py"}),
         select_metric="mean_field_accuracy",
     )
 )

@@ -8,7 +8,7 @@ and pipeline/evaluate.py, which call these by name).
 import json
 from pathlib import Path
 
-from . import plots, schema
+from . import bar_plots, confusion_plots, plots, schema
 from .report import agree_count as agree_cell
 from .report import agrees_yes as agrees
 from .report import answers_line, field_table, pct
@@ -111,12 +111,14 @@ def data_warnings(splits: dict) -> list[str]:
 
 def figures(result: dict, scored: list[dict]) -> list[tuple]:
     """The report's figures: per-class F1, and the confusion matrix in class order."""
-    return plots.bars(class_bars(result)) + plots.confusions(result, order=value_order)
+    return bar_plots.bars(class_bars(result)) + confusion_plots.confusions(
+        result, order=value_order
+    )
 
 
 def value_order(name: str) -> list:
     """The class label's classes as the spec lists them; another field's values."""
-    return list(schema.CLASSES) if name == schema.LABEL_FIELD else plots.value_order(name)
+    return list(schema.CLASSES) if name == schema.LABEL_FIELD else confusion_plots.value_order(name)
 
 
 def class_bars(result: dict) -> dict:

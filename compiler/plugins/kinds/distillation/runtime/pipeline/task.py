@@ -5,7 +5,7 @@ them could not be computed, and its part of the eval report (see pipeline/metric
 and pipeline/evaluate.py, which call these by name).
 """
 
-from . import plots, schema
+from . import bar_plots, outcome_plots, schema
 from .report import agree_count as agree_cell
 from .report import agrees_yes as agrees
 from .report import field_agreement, field_table, pct, same
@@ -58,6 +58,11 @@ def agreement(gold: dict, values: dict) -> dict:
 
 def figures(result: dict, scored: list[dict]) -> list[tuple]:
     """The report's figures: the outcome shares, and accuracy per key."""
-    outcomes = ("outcomes.png", "outcome shares", plots.draw_outcomes, plots.outcome_data(result))
-    accuracy = plots.accuracy_bars(result, "accuracy per key", "mean_key_accuracy")
-    return [outcomes, *plots.bars(accuracy)]
+    outcomes = (
+        "outcomes.png",
+        "outcome shares",
+        outcome_plots.draw_outcomes,
+        outcome_plots.outcome_data(result),
+    )
+    accuracy = bar_plots.accuracy_bars(result, "accuracy per key", "mean_key_accuracy")
+    return [outcomes, *bar_plots.bars(accuracy)]

@@ -5,7 +5,7 @@ them could not be computed, and its part of the eval report (see pipeline/metric
 and pipeline/evaluate.py, which call these by name).
 """
 
-from . import plots, schema
+from . import schema, score_plots
 from .report import answers_line, pct
 
 if schema.TIERS:
@@ -121,4 +121,4 @@ def agree_cell(marks: list[str]) -> str:
 def figures(result: dict, scored: list[dict]) -> list[tuple]:
     """The report's figure: predicted against gold, per dimension."""
     title = "predicted against gold, per dimension"
-    return [("scores.png", title, plots.draw_scores, plots.score_data(scored))]
+    return [("scores.png", title, score_plots.draw_scores, score_plots.score_data(scored))]
