@@ -248,6 +248,7 @@ def render_project(project: Project, timings: dict[str, float] | None = None) ->
         "has_serve": "pipeline/serve.py" in copied,
         "has_parity": "pipeline/parity.py" in copied,
         "has_ray": "pipeline/predict_ray.py" in copied,
+        "runtime": frozenset(copied),  # the runtime files this project has
     }
     # The backend's parts of the README (its macros), rendered with the same context.
     context["backend_doc"] = _template(env, context["backend"].readme).make_module(context)

@@ -6,7 +6,9 @@ On a mismatch the unified diff is shown. To refresh after an intended change:
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 
 import pytest
 
@@ -124,3 +126,56 @@ def test_the_rendered_files_a_reviewer_reads_stay_small(capsys):
     for name, budget in RENDERED_BUDGET.items():
         assert figures[name] < budget, f"generated/{name}: {figures[name]} rendered lines"
     assert all(figures.values())
+
+
+# The modules a project's spec reaches, by the features that decide them.
+REACHED = {
+    "poetry": (
+        {"key_value_answer", "bar_plots", "confusion_plots"},
+        {"json_answer", "label_answer", "score_plots", "csv_rows"},
+    ),
+    "toxicity": (
+        {"label_answer", "bar_plots", "confusion_plots"},
+        {"json_answer", "key_value_answer", "outcome_plots"},
+    ),
+    "uplifting": (
+        {"json_answer", "score_plots", "tiers"},
+        {"bar_plots", "confusion_plots", "key_value_answer", "label_answer"},
+    ),
+    "support_distill": (
+        {"bar_plots", "outcome_plots"},
+        {"confusion_plots", "json_answer", "score_plots"},
+    ),
+    "gaea_style": ({"style_plots"}, {"bar_plots", "confusion_plots", "labels", "key_value_answer"}),
+}
+
+
+def _imported(text: str) -> set[str]:
+    """The project modules a module imports (``from . import x``, ``from .x import y``)."""
+    names = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            names |= {node.module} if node.module else {a.name for a in node.names}
+    return names
+
+
+GOLDENS = sorted(p.name for p in (ROOT / "generated").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("name", GOLDENS)
+def test_every_module_of_a_golden_project_is_used_by_it(name):
+    """Each pipeline module is run by the Makefile or the project's tests, or imported by
+    another of its modules; the answer writer and the figures are the spec's own only."""
+    project = ROOT / "generated" / name
+    modules = {p.stem: p.read_text(encoding="utf-8") for p in (project / "pipeline").glob("*.py")}
+    makefile = (project / "Makefile").read_text(encoding="utf-8").splitlines()
+    run = "\n".join(line for line in makefile if not line.lstrip().startswith("#"))
+    run += "".join(p.read_text(encoding="utf-8") for p in (project / "tests").glob("*.py"))
+    used = set().union(*(_imported(text) for text in modules.values()))
+    for module in set(modules) - used - {"__init__"}:
+        assert re.search(rf"\bpipeline\.(\$\(.*)?\b{module}\b", run), (
+            f"generated/{name}: pipeline/{module}.py is neither run nor imported"
+        )
+    present, absent = REACHED.get(name, (set(), set()))
+    assert present <= set(modules), present - set(modules)
+    assert not absent & set(modules), absent & set(modules)

@@ -84,6 +84,7 @@ BACKEND = register_backend(
             {
                 "pipeline/merge.py",
                 "pipeline/weights.py",
+                "pipeline/generate_hf.py",
                 "pipeline/examples.py",
                 "pipeline/causal.py",
                 "pipeline/quantized.py",
