@@ -474,3 +474,149 @@ def test_predict_on_a_server_asks_each_sample_once_in_order_and_resumes(tmp_path
     lines = [json.loads(x) for x in (tmp_path / "greedy" / "predictions.jsonl").open()]
     assert len(lines) == 22 and lines[0]["output"] == lines[1]["output"]
     assert lines[0]["output"].endswith("seed None.")  # no seed is sent when greedy
+
+
+FAKE_VLLM = '''
+"""A stand-in for vLLM (which needs CUDA): records what it is asked in $FAKE_VLLM_LOG,
+answers each prompt n times with text naming its seed, and fails the call numbered
+$FAKE_VLLM_FAIL_AT (a crash mid-run)."""
+import json
+import os
+import types
+
+
+def _log(record):
+    with open(os.environ["FAKE_VLLM_LOG"], "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\\n")
+
+
+class SamplingParams:
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+
+
+class LLM:
+    calls = 0
+
+    def __init__(self, **kwargs):
+        _log({"llm": kwargs})
+
+    def generate(self, prompts, params, lora_request=None, use_tqdm=True):
+        LLM.calls += 1
+        if str(LLM.calls) == os.environ.get("FAKE_VLLM_FAIL_AT"):
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        lora = None if lora_request is None else list(lora_request.args)
+        _log({"generate": [p.kwargs for p in params], "lora": lora, "use_tqdm": use_tqdm})
+        results = []
+        for prompt, p in zip(prompts, params):
+            outputs = [
+                types.SimpleNamespace(
+                    text=f" *You* see seed {p.kwargs.get('seed')} sample {k}.",
+                    finish_reason="stop",
+                    token_ids=[1] * (k + 2),
+                )
+                for k in range(p.kwargs["n"])
+            ]
+            results.append(types.SimpleNamespace(prompt=prompt, outputs=outputs))
+        return results
+'''
+
+
+def test_predict_with_vllm_offline_seeds_each_row_batches_and_resumes(tmp_path, tiny_model):
+    """make predict ENGINE=vllm: vLLM offline (a stand-in here: vLLM needs CUDA) with the
+    base model and the adapter as a LoRARequest, the adapter's rank, prefix caching and
+    tensor parallelism; --batch-size rows per generate call, each row's samples seeded with
+    STYLE_SEED + its index, in input order; a crash mid-run resumes to the same bytes;
+    greedy asks one sample a row; without vLLM a clear error."""
+    project = tmp_path / "g"
+    build_into(SPEC, project, Overrides(model_base=str(tiny_model)))
+    fake = tmp_path / "fake"
+    (fake / "vllm" / "lora").mkdir(parents=True)
+    (fake / "vllm" / "__init__.py").write_text(FAKE_VLLM, encoding="utf-8")
+    (fake / "vllm" / "lora" / "__init__.py").write_text("", encoding="utf-8")
+    (fake / "vllm" / "lora" / "request.py").write_text(
+        "class LoRARequest:\n    def __init__(self, *args):\n        self.args = args\n",
+        encoding="utf-8",
+    )
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text('{"r": 64}', encoding="utf-8")
+    rows = [{"id": f"p{i}", "prompt": f"You walk to gate {i}."} for i in range(11)]
+    rows[3]["prompt"] = ""
+    path = tmp_path / "prompts.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    log = tmp_path / "vllm.jsonl"
+
+    def predict(out, *extra, fail_at=None, pythonpath=str(fake)):
+        env = {**os.environ, "PYTHONPATH": pythonpath, "FAKE_VLLM_LOG": str(log)}
+        env["FAKE_VLLM_FAIL_AT"] = str(fail_at or "")
+        command = [sys.executable, "-m", "pipeline.predict", str(path), "--out", str(out)]
+        command += ["--engine", "vllm", "--adapter", str(adapter), "--samples", "2"]
+        command += ["--batch-size", "4", "--checkpoint-every", "1", *extra]
+        return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+
+    done = predict(tmp_path / "whole", "--tensor-parallel", "2", "--temperature", "0.7")
+    assert done.returncode in (0, 3, 4), done.stderr
+    records = [json.loads(x) for x in log.read_text().splitlines()]
+    schema = load_generated(project, ["schema"])["schema"]
+    assert records[0]["llm"] == {
+        "model": str(tiny_model),
+        "tokenizer": schema.TOKENIZER,
+        "enable_prefix_caching": True,
+        "tensor_parallel_size": 2,
+        "max_model_len": schema.MAX_SEQ_LENGTH,
+        "seed": schema.STYLE_SEED,
+        "enable_lora": True,
+        "max_lora_rank": 64,
+    }
+    calls = [r for r in records if "generate" in r]
+    assert [len(c["generate"]) for c in calls] == [4, 4, 2]  # 10 rows with a prompt
+    kept = [i for i in range(11) if i != 3]
+    seeds = [p["seed"] for c in calls for p in c["generate"]]
+    assert seeds == [schema.STYLE_SEED + i for i in kept]  # the row's index, not its place
+    assert all(p["n"] == 2 and p["temperature"] == 0.7 for c in calls for p in c["generate"])
+    assert all(c["lora"] == ["adapter", 1, str(adapter)] and not c["use_tqdm"] for c in calls)
+    lines = [json.loads(x) for x in (tmp_path / "whole" / "predictions.jsonl").open()]
+    assert [(x["id"], x["sample"]) for x in lines] == [(f"p{i}", k) for i in kept for k in (0, 1)]
+    assert lines[0]["output"] == f" *You* see seed {schema.STYLE_SEED} sample 0."
+    assert lines[-1]["output"] == f" *You* see seed {schema.STYLE_SEED + 10} sample 1."
+    summary = json.loads((tmp_path / "whole" / "summary.json").read_text())
+    assert (summary["rows"], summary["answered"], summary["rejected"], summary["samples"]) == (
+        11,
+        10,
+        1,
+        20,
+    )
+
+    # The second call fails (a GPU fault): the first batch is kept, and the rerun starts
+    # after it and writes the same bytes as the uninterrupted run.
+    log.unlink()
+    crashed = predict(
+        tmp_path / "crash", "--tensor-parallel", "2", "--temperature", "0.7", fail_at=2
+    )
+    assert crashed.returncode != 0 and "illegal memory access" in crashed.stderr
+    assert not (tmp_path / "crash" / "summary.json").exists()
+    again = predict(tmp_path / "crash", "--tensor-parallel", "2", "--temperature", "0.7")
+    assert again.returncode == done.returncode, again.stderr
+    assert "resuming after" in again.stdout + again.stderr
+    resumed = [json.loads(x) for x in log.read_text().splitlines() if '"generate"' in x]
+    assert [p["seed"] for p in resumed[1]["generate"]][0] == schema.STYLE_SEED + kept[4]
+    for name in ("predictions.jsonl", "predictions.csv", "rejects.jsonl", "summary.json"):
+        assert (tmp_path / "crash" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
+
+    # Greedy: one sample a row stands for both, and no seed is sent.
+    log.unlink()
+    greedy = predict(tmp_path / "greedy", "--temperature", "0")
+    assert greedy.returncode in (0, 3, 4), greedy.stderr
+    params = [p for r in map(json.loads, log.open()) if "generate" in r for p in r["generate"]]
+    assert all(
+        p == {"n": 1, "temperature": 0.0, "max_tokens": schema.MAX_NEW_TOKENS} for p in params
+    )
+    lines = [json.loads(x) for x in (tmp_path / "greedy" / "predictions.jsonl").open()]
+    assert len(lines) == 20 and lines[0]["output"] == lines[1]["output"]
+
+    # Without vLLM: what to do, and nothing written.
+    missing = predict(tmp_path / "none", pythonpath="")
+    assert missing.returncode == 2
+    assert "the vllm engine needs vLLM" in missing.stderr and "Traceback" not in missing.stderr
+    assert not (tmp_path / "none" / "predictions.jsonl").exists()

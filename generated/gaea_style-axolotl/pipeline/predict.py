@@ -5,7 +5,8 @@
     python -m pipeline.predict [INPUT] [--column NAME] [--out DIR]
         [--adapter DIR | --base | --model DIR] [--samples N] [--max-new-tokens N]
         [--temperature T] [--seed N] [--checkpoint-every N] [--max-context N]
-        [--engine local|server] [--server URL] [--concurrency N] [--api-key-env NAME]
+        [--engine local|server|vllm] [--server URL] [--concurrency N] [--api-key-env NAME]
+        [--batch-size N] [--tensor-parallel N]
 
 INPUT is JSONL or CSV with a column of prompts (--column, default "prompt"); the
 row's other columns are kept. Without INPUT, the spec's style prompts are continued
@@ -20,7 +21,12 @@ the same text as an uninterrupted one. Engines:
   requests in flight, retries with backoff, the key from $OPENAI_API_KEY
   (--api-key-env), every answer kept in <out>/cache.sqlite so a rerun or a resumed
   run asks nothing twice (pipeline/llm.py). Sample k of row i is asked with the seed
-  (seed + i) x samples + k; at temperature 0 one greedy answer stands for every sample.
+  (seed + i) x samples + k; at temperature 0 one greedy answer stands for every sample;
+- vllm: vLLM offline in this process (``vllm.LLM`` with prefix caching, the base model
+  and the adapter through ``LoRARequest``, or --model for a merged one; tensor
+  parallelism over --tensor-parallel GPUs): --batch-size rows per ``LLM.generate`` call
+  (vLLM schedules within a call; checkpoints fall between calls), each row's samples
+  drawn with the seed plus its index (``SamplingParams(n=samples, seed=...)``).
 
 A row without a prompt (missing, empty, not text), or whose prompt
 plus --max-new-tokens is longer than the context (--max-context, default the training
@@ -40,6 +46,7 @@ Exit status: 0 PASS, 3 REVIEW, 4 FAIL (accept's codes, for the style targets),
 """
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -49,7 +56,7 @@ from .corpus import CorpusError, cell, line
 
 ROOT = Path(__file__).resolve().parent.parent
 TAIL = ("sample", "output", "finish", "tokens")
-ENGINES = ("local", "server")
+ENGINES = ("local", "server", "vllm")
 
 
 def new_counts() -> dict:
@@ -241,6 +248,69 @@ def server_stream(args, cache: Path):
     return stream
 
 
+def vllm_args(args) -> tuple[dict, tuple | None]:
+    """(LLM kwargs, LoRARequest args or None): what the vllm engine builds, apart so that
+    it can be checked without vLLM."""
+    engine = {
+        "model": args.model or schema.MODEL,
+        "tokenizer": args.tokenizer,
+        "enable_prefix_caching": True,  # the samples of a prompt share it whole
+        "tensor_parallel_size": args.tensor_parallel,
+        "max_model_len": args.max_context,
+        "seed": args.seed,
+    }
+    if args.adapter is None:
+        return engine, None
+    engine["enable_lora"] = True
+    rank = json.loads((args.adapter / "adapter_config.json").read_text(encoding="utf-8"))["r"]
+    engine["max_lora_rank"] = rank  # vLLM's default (16) refuses larger ranks
+    return engine, ("adapter", 1, str(args.adapter))
+
+
+def vllm_sampling(args, seq: int) -> dict:
+    """SamplingParams kwargs for row ``seq``: greedy once (the answer stands for every
+    sample), else the row's samples with its own seed."""
+    if args.temperature == 0:
+        return {"n": 1, "temperature": 0.0, "max_tokens": args.max_new_tokens}
+    return {
+        "n": args.samples,
+        "temperature": args.temperature,
+        "max_tokens": args.max_new_tokens,
+        "seed": args.seed + seq,
+    }
+
+
+def vllm_stream(args):
+    """The vllm engine: --batch-size rows per ``LLM.generate`` call, in input order."""
+    try:
+        from vllm import LLM, SamplingParams
+        from vllm.lora.request import LoRARequest
+    except ImportError:
+        raise CorpusError(
+            "the vllm engine needs vLLM (pip install vllm, on a machine with a CUDA GPU); "
+            "or serve the model with `vllm serve` and use --server URL"
+        ) from None
+    engine, lora = vllm_args(args)
+    llm = LLM(**engine)
+    request = LoRARequest(*lora) if lora else None
+
+    def stream(items):
+        items = iter(items)
+        while batch := list(itertools.islice(items, args.batch_size)):
+            params = [SamplingParams(**vllm_sampling(args, i["seq"])) for i in batch]
+            prompts = [i["prompt"] for i in batch]
+            results = llm.generate(prompts, params, lora_request=request, use_tqdm=False)
+            for item, result in zip(batch, results, strict=True):
+                samples = [
+                    {"output": o.text, "finish": o.finish_reason, "tokens": len(o.token_ids)}
+                    for o in result.outputs
+                ]
+                samples = samples * (args.samples // len(samples))  # greedy: one for all
+                yield item, {"samples": samples, "tokens": sum(a["tokens"] for a in samples)}
+
+    return stream
+
+
 def run(input_path: Path, out: Path, args, stream, tokenizer) -> dict:
     identity = {
         "input": str(input_path.resolve()),
@@ -308,15 +378,21 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0, help="server: seconds a request")
     parser.add_argument("--retries", type=int, default=5, help="server: retries per request")
     parser.add_argument(
-        "--tokenizer", default=schema.TOKENIZER, help="server: the model's tokenizer (a local copy)"
+        "--tokenizer",
+        default=schema.TOKENIZER,
+        help="server, vllm: the model's tokenizer (a local copy)",
     )
+    parser.add_argument("--batch-size", type=int, default=64, help="vllm: rows per call")
+    parser.add_argument("--tensor-parallel", type=int, default=1, help="vllm: GPUs per engine")
     args = parser.parse_args(argv)
     args.engine = args.engine or ("server" if args.server else "local")
     numbers = (args.samples, args.max_new_tokens, args.checkpoint_every, args.max_context)
-    if min(*numbers, args.concurrency, args.retries + 1) < 1:
+    numbers += (args.concurrency, args.batch_size, args.tensor_parallel)
+    if min(*numbers, args.retries + 1) < 1:
         print(
-            "predict: --samples, --max-new-tokens, --checkpoint-every, --max-context and "
-            "--concurrency must be positive, and --retries 0 or more",
+            "predict: --samples, --max-new-tokens, --checkpoint-every, --max-context, "
+            "--concurrency, --batch-size and --tensor-parallel must be positive, and "
+            "--retries 0 or more",
             file=sys.stderr,
         )
         return 2
@@ -341,18 +417,21 @@ def main(argv=None) -> int:
         )
         return 2
     out = args.out or ROOT / "work" / "predict" / args.input.stem
-    if args.engine == "server":
-        from transformers import AutoTokenizer
-
-        # The prompts are measured against the context with the model's own tokenizer.
-        tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
-        stream = server_stream(args, out / "cache.sqlite")
-    else:
-        from . import textgen
-
-        model, tokenizer = textgen.load_model(args.adapter, args.model)
-        stream = local_stream(args, model, tokenizer)
     try:
+        if args.engine == "local":
+            from . import textgen
+
+            model, tokenizer = textgen.load_model(args.adapter, args.model)
+            stream = local_stream(args, model, tokenizer)
+        else:
+            from transformers import AutoTokenizer
+
+            # The prompts are measured against the context with the model's own tokenizer.
+            tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
+            if args.engine == "server":
+                stream = server_stream(args, out / "cache.sqlite")
+            else:
+                stream = vllm_stream(args)
         result = run(args.input, out, args, stream, tokenizer)
     except CorpusError as exc:
         print(f"predict: {exc}", file=sys.stderr)
