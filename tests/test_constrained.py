@@ -353,3 +353,65 @@ def test_mlx_local_engine_constrained_parses_every_answer(tmp_path, tiny_model, 
     (answer,) = [a for _, a in mods["engine"].stream(_items(mods, 1), opts)]
     assert mods["parse"].parse(answer["output"]).status == "parsed"
     assert all(lp <= 0.0 for _, lp in answer["logprobs"])
+
+
+def test_mlx_local_engine_batches_constrained_answers_as_one_at_a_time(
+    tmp_path, tiny_model, monkeypatch
+):
+    """Constrained answers (and their log-probabilities) come in batches too, each answer
+    with its own grammar state: a batch of 4 gives the answers of 4 batches of 1, and an
+    unconstrained answer is the text, finish and log-probabilities mlx-lm's own
+    stream_generate gives for the same prompt."""
+    pytest.importorskip("mlx_lm")
+    from mlx_lm import load, stream_generate
+
+    from distillgen.ir import Overrides
+
+    build_into(
+        FIXTURES / "mini" / "mini.yaml",
+        tmp_path / "mlx",
+        Overrides(backend="mlx", model_base=str(tiny_model)),
+    )
+    mods = load_generated(tmp_path / "mlx", MODULES)
+    options = mods["inference"].Options
+    items = _items(mods, 4)
+    import importlib
+
+    generate = importlib.import_module("mlx_lm.generate")  # (mlx_lm.generate: a function)
+    inserted = []
+
+    class Counting(generate.BatchGenerator):
+        def insert(self, prompts, *args, **kwargs):
+            inserted.append(len(prompts))
+            return super().insert(prompts, *args, **kwargs)
+
+    monkeypatch.setattr(generate, "BatchGenerator", Counting)
+    for constrained in (True, False):
+        answers = {}
+        for size in (1, 4):
+            opts = options(
+                model=str(tiny_model), constrained=constrained, logprobs=True, batch_size=size
+            )
+            inserted.clear()
+            answers[size] = [a for _, a in mods["engine"].stream(items, opts)]
+            assert inserted == [size] * (4 // size)  # batched, constrained or not
+        assert answers[4] == answers[1]
+        for answer in answers[4]:
+            pieces = answer["logprobs"]
+            assert "".join(text for text, _ in pieces) == answer["output"]
+            assert answer["tokens"] == len(pieces) - (answer["finish"] == "stop")
+        if constrained:
+            assert all(mods["parse"].parse(a["output"]).status == "parsed" for a in answers[4])
+    model, tokenizer = load(str(tiny_model))
+    prompt = tokenizer.apply_chat_template(
+        items[0]["messages"], add_generation_prompt=True, return_dict=False
+    )
+    max_tokens = mods["schema"].MAX_NEW_TOKENS
+    responses = list(stream_generate(model, tokenizer, prompt, max_tokens=max_tokens))
+    expected = [[r.text, r.logprobs[r.token].item()] for r in responses]
+    first = answers[1][0]
+    assert first["output"] == "".join(r.text for r in responses)
+    assert first["finish"] == responses[-1].finish_reason
+    assert [t for t, _ in first["logprobs"]] == [t for t, _ in expected]
+    got = [lp for _, lp in first["logprobs"]]
+    assert got == pytest.approx([lp for _, lp in expected], abs=1e-4)
