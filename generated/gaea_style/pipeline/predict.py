@@ -170,6 +170,12 @@ def summary_md(result: dict) -> str:
     return "\n".join(lines)
 
 
+def row_answer(samples: list[dict], wanted: int) -> dict:
+    """A row's answer from its samples; one greedy sample stands for all ``wanted``."""
+    samples = samples * (wanted // len(samples))
+    return {"samples": samples, "tokens": sum(a["tokens"] for a in samples)}
+
+
 def local_stream(args, model, tokenizer):
     """The local engine: each prompt's samples in one batch (pipeline/textgen.py)."""
     from . import textgen
@@ -186,7 +192,7 @@ def local_stream(args, model, tokenizer):
             )
             for answer in answers:
                 answer.pop("ids")
-            yield item, {"samples": answers, "tokens": sum(a["tokens"] for a in answers)}
+            yield item, row_answer(answers, args.samples)
 
     return stream
 
@@ -236,8 +242,7 @@ def server_stream(args, cache: Path):
                 }
                 samples.append(sample)
                 if k == asked - 1:
-                    samples = samples * (args.samples // asked)
-                    yield item, {"samples": samples, "tokens": sum(a["tokens"] for a in samples)}
+                    yield item, row_answer(samples, args.samples)
                     samples = []
         except llm.LLMError as exc:
             raise CorpusError(
@@ -305,8 +310,7 @@ def vllm_stream(args):
                     {"output": o.text, "finish": o.finish_reason, "tokens": len(o.token_ids)}
                     for o in result.outputs
                 ]
-                samples = samples * (args.samples // len(samples))  # greedy: one for all
-                yield item, {"samples": samples, "tokens": sum(a["tokens"] for a in samples)}
+                yield item, row_answer(samples, args.samples)
 
     return stream
 
