@@ -156,6 +156,47 @@ def _answer(project: Path) -> str:
     return json.loads(out.stdout)
 
 
+BARE = """
+import asyncio, json, sys, time
+import aiohttp
+
+url, n, concurrency = sys.argv[1] + "/chat/completions", int(sys.argv[2]), int(sys.argv[3])
+body = json.dumps({"model": "m", "messages": [{"role": "user", "content": sys.argv[4]}]})
+headers = {"Content-Type": "application/json"}
+
+
+async def main():
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        left = iter(range(n))
+
+        async def worker():
+            for _ in left:
+                async with session.post(url, data=body, headers=headers) as r:
+                    json.loads(await r.read())
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        print(n / (time.perf_counter() - started))
+
+
+asyncio.run(main())
+"""
+
+
+def bare_client(url: str, n: int, concurrency: int, prompt: str) -> float:
+    """Requests per second of a bare aiohttp client (one process, no openai client, no
+    reading, rendering, parsing or writing) against the same server: what one client
+    core of this host can ask at all, measured in the same run."""
+    proc = subprocess.run(
+        [sys.executable, "-c", BARE, url, str(n), str(concurrency), prompt],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(proc.stdout.strip())
+
+
 def server_table(report, rows: list[int], latency: float = 0.02, concurrency: int = 64):
     OUT.mkdir(parents=True, exist_ok=True)
     project = build(OUT / "work")
@@ -177,6 +218,7 @@ def server_table(report, rows: list[int], latency: float = 0.02, concurrency: in
         report.add()
         report.add("| rows | time | rows/s | ratio to the bound | peak RSS | client CPU per row |")
         report.add("| --- | --- | --- | --- | --- | --- |")
+        rates = []
         for n in rows:
             source = corpus(OUT / f"corpus-{n}.jsonl", n)
             out = OUT / f"out-{n}"
@@ -189,37 +231,63 @@ def server_table(report, rows: list[int], latency: float = 0.02, concurrency: in
                 f"| {n:,} | {seconds:.1f} s | {n / seconds:,.0f}/s | {n / seconds / bound:.2f} "
                 f"| {rss:.0f} MiB | {cpu / n * 1000:.3f} ms |"
             )
+            rates.append((n, n / seconds))
             source.unlink()
             shutil.rmtree(out)
+        prompt = json.loads((ROOT / "specs" / "data" / "poetry.jsonl").open().readline())["poem"]
+        bare = bare_client(url, 20_000, concurrency, prompt)
+        report.add(
+            f"| bare aiohttp client, 20,000 requests (the host's one-core bound) | "
+            f"{20_000 / bare:.1f} s | {bare:,.0f}/s | {bare / bound:.2f} | - | - |"
+        )
+        report.add()
+        report.add(
+            "The predict rows against the bare client's rate: "
+            + ", ".join(f"{n:,} rows {rate / bare:.2f}" for n, rate in rates)
+            + "."
+        )
     finally:
         server.terminate()
 
 
-def local_table(report, rows: int = 32, batch: int = 16, max_new_tokens: int = 32):
+def local_table(report, rows: int = 512, batch: int = 16, max_new_tokens: int = 32):
+    """Batched against one at a time, by the marginal rate: each batch size predicts
+    ``rows`` and then 2 x ``rows`` rows; the difference of the two whole-process times is
+    the time of ``rows`` more rows, with the start-up (imports, loading the model) taken
+    out. The files of every run are compared with batch size 1's."""
     OUT.mkdir(parents=True, exist_ok=True)
     project = build(OUT / "work", max_new_tokens=max_new_tokens, backend="peft")
     model = OUT / "work" / "model"
-    source = corpus(OUT / "local.jsonl", rows)
     report.add(
-        f"Local transformers engine (`--engine local`, the tiny random model, CPU, "
-        f"{rows} rows, greedy, {max_new_tokens} new tokens at most): batches of {batch} "
-        "with left padding against one prompt at a time. Whole process times."
+        f"Local transformers engine (`--engine local`, the tiny random model, CPU, greedy, "
+        f"{max_new_tokens} new tokens at most): batches of {batch} with left padding against "
+        f"one prompt at a time. Each predicts {rows:,} rows and then {2 * rows:,}; the "
+        f"difference of the two whole-process times is what {rows:,} more rows cost, with "
+        "the start-up (imports, loading the model) taken out."
     )
     report.add()
-    report.add("| batch size | time | rows/s | speed-up | same files |")
-    report.add("| --- | --- | --- | --- | --- |")
+    report.add(
+        f"| batch size | {rows:,} rows | {2 * rows:,} rows | marginal rows/s | speed-up "
+        "| same files |"
+    )
+    report.add("| --- | --- | --- | --- | --- | --- |")
     results = {}
     for size in (1, batch):
-        out = OUT / f"local-{size}"
-        shutil.rmtree(out, ignore_errors=True)
-        args = [source, "--engine", "local", "--model", model, "--batch-size", size, "--out", out]
-        seconds, _, _, _ = predict(project, args)
-        results[size] = (seconds, (out / "predictions.jsonl").read_bytes())
-    base = results[1][0]
-    for size, (seconds, data) in results.items():
-        same = "yes" if data == results[1][1] else "no"
+        results[size] = []
+        for n in (rows, 2 * rows):
+            source = corpus(OUT / f"local-{n}.jsonl", n)
+            out = OUT / f"local-{size}-{n}"
+            shutil.rmtree(out, ignore_errors=True)
+            args = [source, "--engine", "local", "--model", model, "--batch-size", size]
+            seconds, _, _, _ = predict(project, [*args, "--out", out])
+            results[size].append((seconds, (out / "predictions.jsonl").read_bytes()))
+    base = rows / (results[1][1][0] - results[1][0][0])
+    for size, runs in results.items():
+        (short, data_short), (long, data_long) = runs
+        rate = rows / (long - short)
+        same = "yes" if (data_short, data_long) == (results[1][0][1], results[1][1][1]) else "no"
         report.add(
-            f"| {size} | {seconds:.1f} s | {rows / seconds:.2f}/s | {base / seconds:.2f}x "
+            f"| {size} | {short:.1f} s | {long:.1f} s | {rate:.2f}/s | {rate / base:.2f}x "
             f"| {same} |"
         )
 

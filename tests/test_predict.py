@@ -304,6 +304,63 @@ def test_local_engine_batched_equals_one_at_a_time(project, gold, tmp_path, tiny
     assert summary["answered"] == 6 and summary["rejected"] == 3
 
 
+def test_batches_are_blocks_of_the_rows_sequence(project):
+    batches = load_generated(project, ("inference",))["inference"].batches
+    items = [{"seq": s} for s in (0, 1, 3, 4, 5, 8, 9, 10, 11, 12)]
+    got = [[i["seq"] for i in b] for b in batches(iter(items), 4)]
+    assert got == [[0, 1, 3], [4, 5], [8, 9, 10, 11], [12]]
+    assert [len(b) for b in batches(({"x": i} for i in range(10)), 4)] == [4, 4, 2]
+
+
+def test_a_resumed_local_run_re_forms_the_batch_it_stopped_in(project, gold, tmp_path):
+    """The local engines answer in batches, and a batch's padding can change a greedy
+    answer: a run killed after a checkpoint inside a batch must, when resumed, give the
+    engine the same batches as an uninterrupted run. The stand-in engine's answer
+    names the first row of its batch, so any other batch shows in the files."""
+    mods = load_generated(project, ("predict", "inference", "data"))
+    predict, inference = mods["predict"], mods["inference"]
+    _, rows, _ = gold
+    source = corpus(tmp_path / "corpus.jsonl", rows[:20])
+    schema = load_generated(project, ("schema",))["schema"]
+    tokenizer = mods["data"].load_tokenizer(schema.TOKENIZER)
+    opts = inference.Options(engine="local", batch_size=4)
+    firsts: list[int] = []
+
+    def engine(crash_after=None):
+        def stream(items, opts):
+            given = 0
+            for batch in inference.batches(items, opts.batch_size):
+                firsts.append(batch[0]["seq"])
+                for item in batch:
+                    if crash_after is not None and given == crash_after:
+                        raise RuntimeError("killed")
+                    given += 1
+                    answer = f"asked in the batch from row {batch[0]['seq']}"
+                    yield item, {"output": answer, "finish": "stop", "tokens": 1}
+
+        return stream
+
+    def run(out, stream, opts=opts):
+        return predict.run(
+            source, out, opts, every=3, context=2048, tokenizer=tokenizer, stream=stream
+        )
+
+    run(tmp_path / "whole", engine())
+    with pytest.raises(RuntimeError, match="killed"):
+        run(tmp_path / "resumed", engine(crash_after=9))
+    state = json.loads((tmp_path / "resumed" / "checkpoint.json").read_text())
+    assert state["records"] % 4 != 0  # the checkpoint fell inside a batch
+    firsts.clear()
+    run(tmp_path / "resumed", engine())
+    assert firsts[0] == state["records"] - state["records"] % 4
+    assert digest(tmp_path / "resumed") == digest(tmp_path / "whole")
+    # Another batch size would give other batches: the unfinished run is refused.
+    with pytest.raises(RuntimeError, match="killed"):
+        run(tmp_path / "other", engine(crash_after=5))
+    with pytest.raises(predict.CorpusError, match="batch_size: 4 then, 8 now"):
+        run(tmp_path / "other", engine(), inference.Options(engine="local", batch_size=8))
+
+
 def test_vllm_engine_arguments(project, tmp_path, monkeypatch):
     """vLLM needs CUDA: its path is checked by what it builds, with a fake vllm module."""
     import types

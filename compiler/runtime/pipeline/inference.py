@@ -139,11 +139,22 @@ def vllm_args(opts: Options) -> tuple[dict, dict, tuple | None]:
 
 
 def batches(items, size: int):
-    """``items`` in lists of ``size`` (the last one shorter), in order, as they come."""
+    """``items`` in lists, in order, as they come: a list holds the items whose "seq"
+    (else their position) falls in one block of ``size``. A batch is so made of the
+    same rows whichever row a run starts from (a resumed run re-forms the batch it
+    stopped in: ``align`` in pipeline/corpus.py), and its padding is the same: in
+    floating point a batch's padding can change a greedy answer where two tokens'
+    scores are within rounding of each other."""
     batch: list = []
-    for item in items:
+    block = None
+    for index, item in enumerate(items):
+        here = item.get("seq", index) // size
+        if batch and here != block:
+            yield batch
+            batch = []
+        block = here
         batch.append(item)
-        if len(batch) >= size:
+        if len(batch) >= size:  # a whole block: nothing more can join it
             yield batch
             batch = []
     if batch:

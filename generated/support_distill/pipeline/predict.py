@@ -30,9 +30,14 @@ the spec's predict thresholds).
 Resume: lines are written in input order as answers come, and every
 --checkpoint-every rows the files are fsynced and checkpoint.json records how far
 they are good. A killed run started again truncates to the checkpoint and goes on
-(a server's answers are cached in cache.sqlite, so they are not asked again); the
-final files are the same bytes as an uninterrupted run's, whatever the concurrency
-or batch size, and appear (renamed from .part files) only when the run is complete.
+(a server's answers are cached in cache.sqlite, so they are not asked again; the
+local and vllm engines answer again the batch the checkpoint fell in, so that each
+batch holds the same rows as in an uninterrupted run); the final files are the same
+bytes as an uninterrupted run's whatever the concurrency, and appear (renamed from
+.part files) only when the run is complete. The batch size is part of the result:
+in floating point a batch's padding can change a greedy answer where two tokens'
+scores are within rounding of each other (1 row of 1,024 on the tiny random test
+model, between batches of 1 and 16), so a resumed run keeps its --batch-size.
 
 Exit status: 0 PASS, 3 REVIEW, 4 FAIL (accept's codes, for the missing-rate gate),
 1 the engine failed (run again to resume), 2 bad input or arguments.
@@ -310,6 +315,7 @@ def run(
         "context": context,
         "confidence": opts.logprobs,
         "constrained": opts.constrained,
+        "batch_size": None if opts.engine == "server" else opts.batch_size,
     }
 
     def summarize(counts: dict) -> tuple[dict, str]:
@@ -326,6 +332,7 @@ def run(
         stream=lambda items: stream(items, opts),
         every=every,
         summarize=summarize,
+        align=1 if opts.engine == "server" else opts.batch_size,  # the engines that batch
     )
 
 

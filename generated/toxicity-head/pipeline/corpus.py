@@ -299,14 +299,28 @@ class Results:
         c["reject_reasons"][kind] = c["reject_reasons"].get(kind, 0) + 1
 
 
-def run(input_path: Path, out: Path, identity: dict, *, results, prepare, stream, every, summarize):
+def run(
+    input_path: Path,
+    out: Path,
+    identity: dict,
+    *,
+    results,
+    prepare,
+    stream,
+    every,
+    summarize,
+    align: int = 1,
+):
     """Answer every record of ``input_path`` into ``out``, resumably; the summary.
 
     ``results(columns, counts, sizes)``: the Results (counts None: a new run's);
     ``prepare(skip)``: items in input order from record ``skip`` on, each a dict with
     "seq" (its index), "number", "row" and "problem" (None: to be asked);
     ``stream(items)``: (item, answer) for the items to be asked, in their order;
-    ``summarize(counts)``: (summary dict, summary markdown)."""
+    ``summarize(counts)``: (summary dict, summary markdown); ``align``: the engine
+    answers records in blocks of this many (inference.batches), so a resumed run asks
+    again the block it stopped in, from its first record, and writes only the records
+    after the checkpoint: the engine sees the same batches as an uninterrupted run."""
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = Checkpoint(out, identity)
     state = checkpoint.state
@@ -324,10 +338,10 @@ def run(input_path: Path, out: Path, identity: dict, *, results, prepare, stream
     rejects: deque = deque()
 
     def asks():
-        for item in prepare(skip):
+        for item in prepare(skip - skip % align):
             if item["problem"] is None:
                 yield item
-            else:
+            elif item["seq"] >= skip:
                 rejects.append(item)
 
     bar = progress(total, skip)
@@ -335,6 +349,8 @@ def run(input_path: Path, out: Path, identity: dict, *, results, prepare, stream
     done = skip
     try:
         for item, answer in stream(asks()):
+            if item["seq"] < skip:  # written before the checkpoint: asked for its batch
+                continue
             while rejects and rejects[0]["seq"] < item["seq"]:
                 writer.reject(rejects.popleft())
             writer.answer(item, answer)
