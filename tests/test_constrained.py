@@ -415,3 +415,68 @@ def test_mlx_local_engine_batches_constrained_answers_as_one_at_a_time(
     assert [t for t, _ in first["logprobs"]] == [t for t, _ in expected]
     got = [lp for _, lp in first["logprobs"]]
     assert got == pytest.approx([lp for _, lp in expected], abs=1e-4)
+
+
+def test_eval_and_predict_constrained_through_their_commands(tmp_path, tiny_model):
+    """The option end to end, as `make eval-constrained`, `make eval` and `make predict
+    CONSTRAINED=1` run it: the untrained tiny model's held-out answers all parse when
+    constrained and not otherwise, the report shows the two parse rates side by side,
+    and predict's summary counts every row parsed."""
+    import os
+    import subprocess
+    import sys
+
+    from distillgen.ir import Overrides
+
+    project = tmp_path / "mini"
+    build_into(
+        FIXTURES / "mini" / "mini.yaml",
+        project,
+        Overrides(backend="peft", model_base=str(tiny_model), max_new_tokens=40),
+    )
+
+    def run(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", *args],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": ""},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    model = ["--model", str(tiny_model)]
+    run("pipeline.data")
+    tight = "work/eval-constrained"
+    out = run("pipeline.evaluate", "generate", "--constrained", *model, "--out", f"{tight}/p.jsonl")
+    assert "constrained decoding, the answers held to" in out
+    run("pipeline.evaluate", "score", "--predictions", f"{tight}/p.jsonl", "--out", tight)
+    run("pipeline.evaluate", "generate", *model)
+    report = run("pipeline.evaluate", "score")
+    loose = json.loads((project / "work/eval/metrics.json").read_text(encoding="utf-8"))
+    held = json.loads((project / tight / "metrics.json").read_text(encoding="utf-8"))
+    assert held["constrained"] is True and loose["constrained"] is False
+    assert held["summary"]["parse_rate"] == 1.0 > loose["summary"]["parse_rate"]
+    assert "## Constrained and unconstrained decoding" in report
+    side = report.split("## Constrained and unconstrained decoding")[1]
+    row = next(line for line in side.splitlines() if line.startswith("| parse_rate |"))
+    name, unconstrained, constrained = (cell.strip() for cell in row.strip("|").split("|"))
+    assert constrained == "100.0%" != unconstrained
+    corpus = tmp_path / "corpus.jsonl"
+    rows = [{"text": f"Review number {i}: it broke after {i} days."} for i in range(5)]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    for flag, where in (("--constrained", "tight"), ("--unconstrained", "loose")):
+        args = [str(corpus), "--engine", "local", *model, flag, "--out", str(tmp_path / where)]
+        subprocess.run(
+            [sys.executable, "-m", "pipeline.predict", *args],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": ""},
+            capture_output=True,
+            timeout=600,
+        )
+    summary = json.loads((tmp_path / "tight" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["constrained"] is True and summary["parse_status"] == {"parsed": 5}
+    summary = json.loads((tmp_path / "loose" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["parse_status"].get("parsed", 0) < 5

@@ -195,6 +195,47 @@ def test_calibration_passes_then_label_runs_and_one_byte_of_the_template_refuses
         assert meta["teacher"]["prompt_hash"] != record["prompt_hash"]
 
 
+def test_a_constrained_teacher_is_sent_the_schema_and_its_calibration_is_bound_to_it(tmp_path):
+    """teacher.constrained: every request of calibrate and label carries response_format
+    with the label schema's JSON Schema; a calibration made unconstrained does not let a
+    constrained label run start (constrained answers are other answers)."""
+    bodies: list[dict] = []
+
+    def recording(body):
+        bodies.append(body)
+        return oracle(body)
+
+    def constrained(text):
+        return text.replace("  calibration:\n", "  constrained: true\n  calibration:\n", 1)
+
+    with FakeOpenAI(recording) as server:
+        project = _project(tmp_path, server.url)
+        _run(project, "calibrate", check=0)
+        assert bodies and not any("response_format" in b for b in bodies)
+        _project(tmp_path, server.url, edit=constrained)
+        source = _unlabelled(tmp_path / "unlabelled.jsonl", n=12)
+        sent = server.requests
+        refused = _run(project, "label", source, check=2)
+        assert "for another teacher prompt, model or settings" in refused.stderr
+        assert server.requests == sent
+        bodies.clear()
+        _run(project, "calibrate", check=0)
+        _run(project, "label", source, check=0)
+    # 50 drawn to calibrate, then the label rows not among them: each asked once.
+    titles = [title_of(b) for b in bodies]
+    label_titles = {json.loads(x)["title"] for x in source.read_text().splitlines()}
+    assert len(set(titles)) == len(titles) and label_titles <= set(titles)
+    assert len(titles) == 50 + len(label_titles - set(titles[:50])) > 50
+    fields = [json.loads(line) for line in CANDIDATES.read_text(encoding="utf-8").splitlines()]
+    names = list(fields[0]["dimensions"])
+    for body in bodies:
+        fmt = body["response_format"]
+        assert fmt["type"] == "json_schema"
+        assert list(fmt["json_schema"]["schema"]["properties"]) == names
+    labelled = (project / "work/teacher/labelled.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(labelled) == 12
+
+
 def test_an_oracle_scoring_off_topic_articles_high_fails_the_expectations(tmp_path):
     def broken(body):  # seed 001's oracle: toothbrushes are mass-deployed climate tech
         gold = GOLD[title_of(body)]
