@@ -408,12 +408,14 @@ def _build_and_run(
     if (project_dir / "pipeline" / "predict.py").is_file() and "eval" in dict(plan):
         predict = [python, "-m", "pipeline.predict"]
         if plugins.kind(spec.kind).labelled:  # the sample's rows, four to a batch
-            corpus = sample if sample is not None else next(iter(samples.values()))
-            if corpus.is_dir() or corpus.suffix == ".parquet":  # predict reads JSONL or CSV
-                rows = sample_texts(corpus, "hf" if corpus.is_dir() else "parquet")
-                corpus = work / "data" / "predict-sample.jsonl"
-                corpus.write_text("".join(row + "\n" for row in rows), encoding="utf-8")
+            corpus = _predict_corpus(
+                sample if sample is not None else next(iter(samples.values())), work
+            )
             predict += [str(corpus), "--engine", "local", "--batch-size", "4"]
+            if (overrides.route or getattr(spec.labels, "route", None)) != "head":
+                # A generative answer: held to the label schema, with each field's
+                # confidence (a head writes its answer itself and has neither).
+                predict += ["--constrained", "--confidence"]
         else:  # the style prompts, once each, short
             predict += ["--samples", "1", "--max-new-tokens", "16"]
         plan = [*plan[:-1], ("predict", predict), plan[-1]]
@@ -444,6 +446,24 @@ def _build_and_run(
         echo(f"smoke: {skipped}")
     echo(f"smoke: {'passed' if ok else 'FAILED'} in {total:.1f}s")
     return ok
+
+
+PREDICT_BAD_ROWS = ('{"unterminated": ', "{}")  # a malformed line; a row without inputs
+
+
+def _predict_corpus(sample: Path, work: Path) -> Path:
+    """What the smoke's predict reads: the sample's rows (as JSONL where the sample is
+    Parquet or a saved dataset) and, in a JSONL corpus, PREDICT_BAD_ROWS after them,
+    which predict must write to its rejects with their reasons."""
+    if sample.suffix == ".csv":
+        return sample
+    if sample.is_dir() or sample.suffix == ".parquet":
+        rows = sample_texts(sample, "hf" if sample.is_dir() else "parquet")
+    else:
+        rows = sample.read_text(encoding="utf-8").splitlines()
+    corpus = work / "data" / "predict-sample.jsonl"
+    corpus.write_text("".join(row + "\n" for row in [*rows, *PREDICT_BAD_ROWS]), encoding="utf-8")
+    return corpus
 
 
 def _with_base_eval(plan: list, python: str) -> list:
@@ -644,11 +664,21 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
             return f"exit {code}", False
         s = json.loads(found[0].read_text(encoding="utf-8"))
         gate = "style gate" if "samples" in s else "missing-rate gate"
-        return (
-            f"{s['rows']} rows: {s['answered']} answered, {s['rejected']} rejected; "
-            f"{gate} {decision}",
-            True,
+        held = ["constrained"] if s.get("constrained") else []
+        cut = s.get("finish", {}).get("length")
+        parsed = ", ".join(
+            held
+            + [f"{k} {v}" for k, v in s.get("parse_status", {}).items()]
+            + ([f"{cut} cut at the token limit"] if cut else [])
         )
+        reasons = ", ".join(f"{k} {v}" for k, v in s.get("reject_reasons", {}).items())
+        note = (
+            f"{s['rows']} rows: {s['answered']} answered{f' ({parsed})' if parsed else ''}, "
+            f"{s['rejected']} rejected{f' ({reasons})' if reasons else ''}; {gate} {decision}"
+        )
+        if s["answered"] + s["rejected"] != s["rows"]:
+            return note + "; rows not accounted for", False
+        return note, True
     if name == "accept":
         decision = ACCEPT_DECISIONS.get(code)
         if decision is None or not (work / "accept" / "accept.json").is_file():

@@ -45,6 +45,16 @@ def test_smoke_passes_every_step(smoke_run):
     assert len(predictions) == 3
     decision = json.loads((project / "accept" / "accept.json").read_text())["decision"]
     assert decision in ("PASS", "REVIEW", "FAIL")
+    # predict on the sample plus two bad rows, held to the schema, with confidence
+    (folder,) = (project / "predict").iterdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["rows"] == summary["answered"] + 2 and summary["constrained"] is True
+    assert summary["reject_reasons"] == {"invalid JSON": 1, "title": 1}
+    rejects = [json.loads(line) for line in (folder / "rejects.jsonl").read_text().splitlines()]
+    assert [r["row"] for r in rejects] == [summary["rows"] - 1, summary["rows"]]
+    header = (folder / "predictions.csv").read_text().splitlines()[0].split(",")
+    assert "period_confidence" in header
+    assert f"{summary['rows']} rows: {summary['answered']} answered (constrained," in out
 
 
 def test_tensorboard_run_holds_mlx_curves_eval_and_decision(smoke_run):
