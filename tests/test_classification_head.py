@@ -9,6 +9,7 @@ on the tiny causal model. The training run itself is in tests/test_learnability.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -327,8 +328,9 @@ def test_an_encoder_spec_smokes_without_a_base_run(tmp_path):
         "  chat_template: true\n", "  chat_template: false\n"
     )
     spec.write_text(text.replace("name: toxicity\n", "name: toxicity_bert\n"))
+    keep = tmp_path / "run"
     done = subprocess.run(
-        [sys.executable, "-m", "distillgen", "smoke", str(spec)],
+        [sys.executable, "-m", "distillgen", "smoke", str(spec), "--keep", str(keep)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -338,3 +340,34 @@ def test_an_encoder_spec_smokes_without_a_base_run(tmp_path):
     assert "smoke: base   " not in done.stdout and "smoke: base-score" not in done.stdout
     for step in ("train", "resume", "merge", "eval", "score", "predict", "tests"):
         assert f"smoke: {step:<6} ok" in done.stdout, done.stdout
+
+    # make export FORCE=1 (the untrained head FAILs accept): one sequence-classification
+    # model, which answers the smoke's predict corpus as base + adapter + head did.
+    project = keep / "project"
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", *map(str, args)],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": "", "HF_HUB_OFFLINE": "1"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    exported = run("pipeline.export", "--force")
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    export = project / "work" / "export"
+    config = json.loads((export / "config.json").read_text())
+    assert config["architectures"][0].endswith("ForSequenceClassification")
+    assert len(config["id2label"]) == 4 and (export / "adapter" / "adapter_config.json").is_file()
+    card = (export / "README.md").read_text()
+    assert "Exported without acceptance" in card and "macro_f1" in card
+    (tuned,) = (project / "work" / "predict").iterdir()
+    corpus = keep / "data" / "predict-sample.jsonl"
+    again = run(
+        "pipeline.predict", corpus, "--model", export, "--batch-size", 4, "--out", tmp_path / "x"
+    )
+    assert again.returncode in (0, 3, 4), again.stdout + again.stderr
+    for name in ("predictions.jsonl", "predictions.csv", "rejects.jsonl"):
+        assert (tmp_path / "x" / name).read_bytes() == (tuned / name).read_bytes(), name
