@@ -371,3 +371,45 @@ def test_an_encoder_spec_smokes_without_a_base_run(tmp_path):
     assert again.returncode in (0, 3, 4), again.stdout + again.stderr
     for name in ("predictions.jsonl", "predictions.csv", "rejects.jsonl"):
         assert (tmp_path / "x" / name).read_bytes() == (tuned / name).read_bytes(), name
+
+
+def test_a_generative_run_selecting_by_metric_keeps_its_best_checkpoint(tmp_path, tiny_model):
+    """training.select_by: metric on the generative route, through the project's own
+    data and train steps: every evaluation also answers select_sample valid prompts
+    greedily and scores them, and the kept checkpoint is the one with the best of that
+    metric (the train summary's best_by), not the one with the lowest loss."""
+    import os
+    import subprocess
+    import sys
+
+    from distillgen.ir import Overrides
+
+    (tmp_path / "data").mkdir()
+    shutil.copy(ROOT / "specs" / "data" / "toxicity.jsonl", tmp_path / "data")
+    text = TOXICITY.replace("  backend: mlx\n", "  backend: peft\n  select_by: metric\n")
+    spec = tmp_path / "toxicity.yaml"
+    spec.write_text(text.replace("  save_every: 20\n", "  save_every: 20\n  select_sample: 3\n"))
+    project = tmp_path / "project"
+    overrides = Overrides(
+        model_base=str(tiny_model), steps=4, eval_every=2, save_every=2, batch_size=2
+    )
+    build_into(spec, project, overrides)
+    for step in ("pipeline.data", "pipeline.train"):
+        done = subprocess.run(
+            [sys.executable, "-m", step],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": ""},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    work = project / "work"
+    summary = json.loads((work / "adapters" / "training_summary.json").read_text())
+    assert summary["best_by"] == "macro_f1"
+    state = json.loads((work / "checkpoints" / "checkpoint-4" / "trainer_state.json").read_text())
+    scored = [e for e in state["log_history"] if "eval_macro_f1" in e]
+    assert [e["step"] for e in scored] == [2, 4]  # every evaluation
+    best = max(scored, key=lambda e: e["eval_macro_f1"])  # the first of a tie is kept
+    assert summary["best_metric"] == best["eval_macro_f1"]
+    assert summary["best_checkpoint"].endswith(f"checkpoint-{best['step']}")
