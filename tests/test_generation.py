@@ -620,3 +620,61 @@ def test_predict_with_vllm_offline_seeds_each_row_batches_and_resumes(tmp_path, 
     assert missing.returncode == 2
     assert "the vllm engine needs vLLM" in missing.stderr and "Traceback" not in missing.stderr
     assert not (tmp_path / "none" / "predictions.jsonl").exists()
+
+
+def test_predict_on_ray_writes_what_one_machine_writes(tmp_path, tiny_model):
+    """make predict RAY=1 on a generation project: pipeline/predict_ray.py on a local Ray
+    cluster (2 workers, windows of 5 rows, batches of 2) against the loopback server's
+    text completions gives the files of the single-machine run, each sample asked with
+    the same seed (seed + the row's index in the input), rejects in place; and the
+    local engine on Ray continues the prompts as the local engine in one process."""
+    pytest.importorskip("ray")
+    from .fake_openai import FakeOpenAI
+
+    project = tmp_path / "g"
+    build_into(SPEC, project, Overrides(model_base=str(tiny_model)))
+    rows = [{"id": f"p{i}", "prompt": f"You walk to gate {i}."} for i in range(11)]
+    rows[3]["prompt"] = " "
+    path = tmp_path / "prompts.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": "", "OPENAI_API_KEY": "k", "RAY_USAGE_STATS_ENABLED": "0"}
+    files = ("predictions.jsonl", "predictions.csv", "rejects.jsonl", "summary.json")
+
+    def predict(module, out, *extra):
+        done = subprocess.run(
+            [sys.executable, "-m", module, str(path), "--out", str(out), "--samples", "2", *extra],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode in (0, 3, 4), done.stdout[-2000:] + done.stderr[-3000:]
+
+    ray = ["--ray-window", "5", "--ray-batch", "2", "--ray-workers", "2"]
+    with FakeOpenAI(lambda body: f"{body['prompt']} *You* see seed {body.get('seed')}.") as server:
+        predict("pipeline.predict", tmp_path / "one", "--server", server.url)
+        predict("pipeline.predict_ray", tmp_path / "ray", "--server", server.url, *ray)
+        assert sum(server.answered.values()) == 2 * 10 * 2  # each run asked each sample once
+    seeds = [json.loads(x)["output"] for x in (tmp_path / "ray" / "predictions.jsonl").open()]
+    assert seeds[-1].endswith(f"seed {(schema_seed(project) + 10) * 2 + 1}.")
+    for name in files:
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    # A Ray worker of the local engine (called here without Ray: a cluster start is the
+    # slow part) continues a batch as the local engine does in one process.
+    local = ["--engine", "local", "--base", "--max-new-tokens", "8", "--temperature", "0"]
+    predict("pipeline.predict", tmp_path / "one-local", *local)
+    from distillgen.compile import project_imported
+
+    options = {"adapter": None, "model": None, "samples": 2, "max_new_tokens": 8}
+    options |= {"temperature": 0.0, "seed": schema_seed(project), "engine": "local"}
+    batch = {"index": [0, 1], "seq": [9, 10], "prompt": [rows[9]["prompt"], rows[10]["prompt"]]}
+    with project_imported(project, ("predict_ray",)) as mods:
+        worker = mods["predict_ray"].Continuer({**options, "input": None, "out": None})
+        answers = [json.loads(a) for a in worker(batch)["answer"]]
+    written = [json.loads(x) for x in (tmp_path / "one-local" / "predictions.jsonl").open()]
+    assert [a["samples"][0]["output"] for a in answers] == [w["output"] for w in written[-4::2]]
+
+
+def schema_seed(project) -> int:
+    return load_generated(project, ("schema",))["schema"].STYLE_SEED

@@ -303,7 +303,6 @@ KIND = register_kind(
                 "pipeline/constrain.py",
                 "pipeline/generate_hf.py",
                 "pipeline/inference.py",
-                "pipeline/predict_ray.py",
                 "pipeline/confidence.py",
                 # the labelled kinds' base comparison and review sheet (generation's
                 # evaluate.py reports style rates and perplexity itself)

@@ -357,8 +357,10 @@ def style_prompts(path: Path) -> Path:
     return path
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None, remote=None, description=None) -> int:
+    """The command line; ``remote(args)``: the stream that answers the rows instead of
+    this process's engine (pipeline/predict_ray.py passes Ray's)."""
+    parser = argparse.ArgumentParser(description=description or __doc__.splitlines()[0])
     parser.add_argument(
         "input", type=Path, nargs="?", help="JSONL or CSV rows with a prompt column"
     )
@@ -422,7 +424,7 @@ def main(argv=None) -> int:
         return 2
     out = args.out or ROOT / "work" / "predict" / args.input.stem
     try:
-        if args.engine == "local":
+        if args.engine == "local" and remote is None:
             from . import textgen
 
             model, tokenizer = textgen.load_model(args.adapter, args.model)
@@ -432,7 +434,9 @@ def main(argv=None) -> int:
 
             # The prompts are measured against the context with the model's own tokenizer.
             tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
-            if args.engine == "server":
+            if remote is not None:
+                stream = remote(args)
+            elif args.engine == "server":
                 stream = server_stream(args, out / "cache.sqlite")
             else:
                 stream = vllm_stream(args)
