@@ -304,12 +304,12 @@ def test_local_engine_batched_equals_one_at_a_time(project, gold, tmp_path, tiny
     assert summary["answered"] == 6 and summary["rejected"] == 3
 
 
-def test_batches_are_blocks_of_the_rows_sequence(project):
-    batches = load_generated(project, ("inference",))["inference"].batches
+def test_engine_batches_are_blocks_of_the_rows_sequence(project):
+    blocks = load_generated(project, ("corpus",))["corpus"].blocks
     items = [{"seq": s} for s in (0, 1, 3, 4, 5, 8, 9, 10, 11, 12)]
-    got = [[i["seq"] for i in b] for b in batches(iter(items), 4)]
+    got = [[i["seq"] for i in b] for b in blocks(iter(items), 4)]
     assert got == [[0, 1, 3], [4, 5], [8, 9, 10, 11], [12]]
-    assert [len(b) for b in batches(({"x": i} for i in range(10)), 4)] == [4, 4, 2]
+    assert [len(b) for b in blocks(({"x": i} for i in range(10)), 4)] == [4, 4, 2]
 
 
 def test_a_resumed_local_run_re_forms_the_batch_it_stopped_in(project, gold, tmp_path):
@@ -317,7 +317,7 @@ def test_a_resumed_local_run_re_forms_the_batch_it_stopped_in(project, gold, tmp
     answer: a run killed after a checkpoint inside a batch must, when resumed, give the
     engine the same batches as an uninterrupted run. The stand-in engine's answer
     names the first row of its batch, so any other batch shows in the files."""
-    mods = load_generated(project, ("predict", "inference", "data"))
+    mods = load_generated(project, ("predict", "inference", "corpus", "data"))
     predict, inference = mods["predict"], mods["inference"]
     _, rows, _ = gold
     source = corpus(tmp_path / "corpus.jsonl", rows[:20])
@@ -329,7 +329,7 @@ def test_a_resumed_local_run_re_forms_the_batch_it_stopped_in(project, gold, tmp
     def engine(crash_after=None):
         def stream(items, opts):
             given = 0
-            for batch in inference.batches(items, opts.batch_size):
+            for batch in mods["corpus"].blocks(items, opts.batch_size):
                 firsts.append(batch[0]["seq"])
                 for item in batch:
                     if crash_after is not None and given == crash_after:

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from . import engine
 from . import predict as single
-from .inference import Options, batches
+from .corpus import blocks
+from .inference import Options
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +74,7 @@ def ray_stream(window: int, batch: int, workers: int, address: str | None):
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         options = {**asdict(opts), "adapter": opts.adapter and str(opts.adapter)}
-        for chunk in batches(items, window):
+        for chunk in blocks(items, window):
             yield from _window(ray, chunk, options, batch, workers)
 
     return stream

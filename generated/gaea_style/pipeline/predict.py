@@ -24,8 +24,9 @@ the same text as an uninterrupted one. Engines:
   (seed + i) x samples + k; at temperature 0 one greedy answer stands for every sample;
 - vllm: vLLM offline in this process (``vllm.LLM`` with prefix caching, the base model
   and the adapter through ``LoRARequest``, or --model for a merged one; tensor
-  parallelism over --tensor-parallel GPUs): --batch-size rows per ``LLM.generate`` call
-  (vLLM schedules within a call; checkpoints fall between calls), each row's samples
+  parallelism over --tensor-parallel GPUs): --batch-size rows per ``LLM.generate`` call,
+  counted from the input's first row (a resumed run asks again the call its checkpoint
+  fell in, so each call holds the rows of an uninterrupted run's), each row's samples
   drawn with the seed plus its index (``SamplingParams(n=samples, seed=...)``).
 
 A row without a prompt (missing, empty, not text), or whose prompt
@@ -46,7 +47,6 @@ Exit status: 0 PASS, 3 REVIEW, 4 FAIL (accept's codes, for the style targets),
 """
 
 import argparse
-import itertools
 import json
 import sys
 from pathlib import Path
@@ -300,8 +300,7 @@ def vllm_stream(args):
     request = LoRARequest(*lora) if lora else None
 
     def stream(items):
-        items = iter(items)
-        while batch := list(itertools.islice(items, args.batch_size)):
+        for batch in corpus.blocks(items, args.batch_size):
             params = [SamplingParams(**vllm_sampling(args, i["seq"])) for i in batch]
             prompts = [i["prompt"] for i in batch]
             results = llm.generate(prompts, params, lora_request=request, use_tqdm=False)
@@ -328,6 +327,7 @@ def run(input_path: Path, out: Path, args, stream, tokenizer) -> dict:
         "seed": args.seed,
         "context": args.max_context,
         "engine": args.engine,  # not the server's address: it may move between runs
+        "batch_size": args.batch_size if args.engine == "vllm" else None,
     }
 
     def summarize(counts: dict) -> tuple[dict, str]:
@@ -345,6 +345,7 @@ def run(input_path: Path, out: Path, args, stream, tokenizer) -> dict:
         stream=stream,
         every=args.checkpoint_every,
         summarize=summarize,
+        align=args.batch_size if args.engine == "vllm" else 1,  # vllm: a call's rows
     )
 
 

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import constrain, schema
+from . import constrain, corpus, schema
 
 ENGINES = ("local", "server", "vllm")
 
@@ -138,29 +138,6 @@ def vllm_args(opts: Options) -> tuple[dict, dict, tuple | None]:
     return engine, sampling, lora
 
 
-def batches(items, size: int):
-    """``items`` in lists, in order, as they come: a list holds the items whose "seq"
-    (else their position) falls in one block of ``size``. A batch is so made of the
-    same rows whichever row a run starts from (a resumed run re-forms the batch it
-    stopped in: ``align`` in pipeline/corpus.py), and its padding is the same: in
-    floating point a batch's padding can change a greedy answer where two tokens'
-    scores are within rounding of each other."""
-    batch: list = []
-    block = None
-    for index, item in enumerate(items):
-        here = item.get("seq", index) // size
-        if batch and here != block:
-            yield batch
-            batch = []
-        block = here
-        batch.append(item)
-        if len(batch) >= size:  # a whole block: nothing more can join it
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def vllm_stream(items, opts: Options):
     """(item, answer) in order: ``batch_size`` conversations per ``LLM.chat`` call
     (vLLM schedules within a call; the caller checkpoints between calls)."""
@@ -180,7 +157,7 @@ def vllm_stream(items, opts: Options):
         sampling["structured_outputs"] = StructuredOutputsParams(**sampling["structured_outputs"])
     params = SamplingParams(**sampling)
     request = LoRARequest(*lora) if lora else None
-    for batch in batches(items, opts.batch_size):
+    for batch in corpus.blocks(items, opts.batch_size):
         yield from _vllm_batch(llm, params, request, batch, opts.logprobs)
 
 

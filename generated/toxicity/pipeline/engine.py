@@ -7,7 +7,7 @@ constrained to the label schema (llguidance's mask, pipeline/constrain.py) and e
 token's log-probability where confidence is asked for; or the server and vllm engines
 of pipeline/inference.py."""
 
-from . import constrain, inference, schema
+from . import constrain, corpus, inference, schema
 from .inference import Options
 
 
@@ -20,7 +20,7 @@ def stream(items, opts: Options):
 
     adapter = str(opts.adapter) if opts.adapter and not opts.model else None
     model, tokenizer = load(opts.model or schema.MODEL, adapter_path=adapter)
-    for batch in inference.batches(items, opts.batch_size):
+    for batch in corpus.blocks(items, opts.batch_size):
         yield from _batch(model, tokenizer, batch, opts)
 
 

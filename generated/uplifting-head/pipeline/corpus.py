@@ -252,6 +252,27 @@ class Checkpoint:
         self.path.unlink()
 
 
+def blocks(items, size: int):
+    """``items`` in lists, in order, as they come: a list holds the items whose "seq"
+    (else their position) falls in one block of ``size``, so that the same rows make a
+    list whichever row a run starts from (a resumed run asks again the block it stopped
+    in: ``align`` in run)."""
+    block: list = []
+    number = None
+    for index, item in enumerate(items):
+        here = item.get("seq", index) // size
+        if block and here != number:
+            yield block
+            block = []
+        number = here
+        block.append(item)
+        if len(block) >= size:  # a whole block: nothing more can join it
+            yield block
+            block = []
+    if block:
+        yield block
+
+
 # --------------------------------------------------------------------- a run
 
 
@@ -318,7 +339,7 @@ def run(
     "seq" (its index), "number", "row" and "problem" (None: to be asked);
     ``stream(items)``: (item, answer) for the items to be asked, in their order;
     ``summarize(counts)``: (summary dict, summary markdown); ``align``: the engine
-    answers records in blocks of this many (inference.batches), so a resumed run asks
+    answers records in blocks of this many (``blocks``), so a resumed run asks
     again the block it stopped in, from its first record, and writes only the records
     after the checkpoint: the engine sees the same batches as an uninterrupted run."""
     out.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ in training. (A server's answers: pipeline/inference.py; there the server applie
 model's chat template, which must be the training tokenizer's for the prompts to match.)
 """
 
-from . import constrain, inference, schema
+from . import constrain, corpus, schema
 
 
 def load_model(adapter, model_path: str | None = None):
@@ -124,7 +124,7 @@ def stream(items, opts):
     inference.Options) names the adapter or merged model, the batch size, the answer's
     token budget, and whether answers are constrained or carry log-probabilities."""
     model, tokenizer = load_model(opts.adapter, opts.model)
-    for batch in inference.batches(items, opts.batch_size):
+    for batch in corpus.blocks(items, opts.batch_size):
         replies = generate_batch(
             model,
             tokenizer,

@@ -9,7 +9,8 @@ causal LM instead, with the same prompt, and the same parser reads its answer
 (pipeline/generate_hf.py locally; a server or vLLM through pipeline/inference.py)."""
 
 from . import generate_hf, head, head_task, inference, schema
-from .inference import Options, batches
+from .corpus import blocks
+from .inference import Options
 
 
 def stream(items, opts: Options):
@@ -42,7 +43,7 @@ def stream(items, opts: Options):
             "nothing to constrain (leave --constrained off)"
         )
     model, tokenizer = head.load_model(opts.adapter)
-    for batch in batches(items, opts.batch_size):
+    for batch in blocks(items, opts.batch_size):
         yield from _batch(model, tokenizer, batch)
 
 
