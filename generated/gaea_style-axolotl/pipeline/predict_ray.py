@@ -18,14 +18,13 @@ local cluster on this machine.
 """
 
 import argparse
-import itertools
 import json
 import sys
 from pathlib import Path
 
 from . import predict as single
-
-ROOT = Path(__file__).resolve().parent.parent
+from . import ray_setup
+from .corpus import blocks
 
 
 class Continuer:
@@ -60,21 +59,8 @@ def ray_stream(window: int, batch: int, workers: int, address: str | None):
         options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
 
         def stream(items):
-            import ray
-
-            if not ray.is_initialized():
-                ray.init(
-                    address=address,
-                    include_dashboard=False,
-                    log_to_driver=False,
-                    # The workers import this project's pipeline package.
-                    runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
-                )
-            context = ray.data.DataContext.get_current()
-            context.execution_options.preserve_order = True
-            context.enable_progress_bars = False
-            items = iter(items)
-            while chunk := list(itertools.islice(items, window)):
+            ray = ray_setup.start(address)
+            for chunk in blocks(items, window):
                 yield from _window(ray, chunk, options, batch, workers)
 
         return stream
@@ -98,26 +84,8 @@ def _window(ray, chunk: list, options: dict, batch: int, workers: int):
 
 
 def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    own = {
-        "--ray-address": None,
-        "--ray-window": "4096",
-        "--ray-batch": "64",
-        "--ray-workers": "2",
-    }
-    rest = []
-    while argv:
-        arg = argv.pop(0)
-        if arg in own and argv:
-            own[arg] = argv.pop(0)
-        else:
-            rest.append(arg)
-    remote = ray_stream(
-        int(own["--ray-window"]),
-        int(own["--ray-batch"]),
-        int(own["--ray-workers"]),
-        own["--ray-address"],
-    )
+    ray, rest = ray_setup.split_options(argv, batch=64)
+    remote = ray_stream(ray["window"], ray["batch"], ray["workers"], ray["address"])
     return single.main(rest, remote=remote, description=__doc__.splitlines()[0])
 
 

@@ -26,12 +26,10 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import engine
+from . import engine, ray_setup
 from . import predict as single
 from .corpus import blocks
 from .inference import Options
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class Answerer:
@@ -60,19 +58,7 @@ class Answerer:
 
 def ray_stream(window: int, batch: int, workers: int, address: str | None):
     def stream(items, opts: Options):
-        import ray
-
-        if not ray.is_initialized():
-            ray.init(
-                address=address,
-                include_dashboard=False,
-                log_to_driver=False,
-                # The workers import this project's pipeline package.
-                runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
-            )
-        context = ray.data.DataContext.get_current()
-        context.execution_options.preserve_order = True
-        context.enable_progress_bars = False
+        ray = ray_setup.start(address)
         options = {**asdict(opts), "adapter": opts.adapter and str(opts.adapter)}
         for chunk in blocks(items, window):
             yield from _window(ray, chunk, options, batch, workers)
@@ -102,26 +88,8 @@ def _window(ray, chunk: list, options: dict, batch: int, workers: int):
 
 
 def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    own = {
-        "--ray-address": None,
-        "--ray-window": "4096",
-        "--ray-batch": "256",
-        "--ray-workers": "2",
-    }
-    rest = []
-    while argv:
-        arg = argv.pop(0)
-        if arg in own and argv:
-            own[arg] = argv.pop(0)
-        else:
-            rest.append(arg)
-    stream = ray_stream(
-        int(own["--ray-window"]),
-        int(own["--ray-batch"]),
-        int(own["--ray-workers"]),
-        own["--ray-address"],
-    )
+    ray, rest = ray_setup.split_options(argv, batch=256)
+    stream = ray_stream(ray["window"], ray["batch"], ray["workers"], ray["address"])
     return single.main(rest, stream=stream, description=__doc__.splitlines()[0])
 
 
