@@ -299,6 +299,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
     backend_only = {path for b in plugins.BACKENDS.values() for path in b.uses}
     kind_only = {path for k in plugins.KINDS.values() for path in k.uses}
     head = route == "head"
+    types = {f["type"] for f in project.fields}
     wanted = {
         "pipeline/csv_rows.py": "csv" in project.formats,
         "pipeline/parquet_rows.py": "parquet" in project.formats,
@@ -308,6 +309,9 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/label_answer.py": project.prompt["completion_format"] == "label",
         "pipeline/json_answer.py": project.prompt["completion_format"] == "json",
         "pipeline/key_value_answer.py": project.prompt["completion_format"] == "key_value",
+        "pipeline/json_grammar.py": project.prompt["completion_format"] == "json",
+        "pipeline/number_grammar.py": bool(types & {"integer", "number"}),
+        "pipeline/string_grammar.py": "string" in types,
         "pipeline/tiers.py": bool(project.task.tiers),
         "pipeline/baseline.py": project.task.baseline,
         "pipeline/causal.py": not head,

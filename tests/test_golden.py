@@ -129,24 +129,28 @@ def test_the_rendered_files_a_reviewer_reads_stay_small(capsys):
 
 
 # The modules a project's spec reaches, by the features that decide them.
+GRAMMAR_PARTS = {"json_grammar", "number_grammar", "string_grammar"}
 REACHED = {
-    "poetry": (
-        {"key_value_answer", "bar_plots", "confusion_plots"},
-        {"json_answer", "label_answer", "score_plots", "csv_rows"},
+    "poetry": (  # categorical fields, key_value answers
+        {"key_value_answer", "bar_plots", "confusion_plots", "grammar"},
+        {"json_answer", "label_answer", "score_plots", "csv_rows", *GRAMMAR_PARTS},
     ),
     "toxicity": (
-        {"label_answer", "bar_plots", "confusion_plots"},
-        {"json_answer", "key_value_answer", "outcome_plots"},
+        {"label_answer", "bar_plots", "confusion_plots", "grammar"},
+        {"json_answer", "key_value_answer", "outcome_plots", *GRAMMAR_PARTS},
     ),
-    "uplifting": (
-        {"json_answer", "score_plots", "tiers"},
-        {"bar_plots", "confusion_plots", "key_value_answer", "label_answer"},
+    "uplifting": (  # number fields, JSON answers
+        {"json_answer", "score_plots", "tiers", "json_grammar", "number_grammar"},
+        {"bar_plots", "confusion_plots", "key_value_answer", "label_answer", "string_grammar"},
     ),
-    "support_distill": (
-        {"bar_plots", "outcome_plots"},
-        {"confusion_plots", "json_answer", "score_plots"},
+    "support_distill": (  # its own grammar.py
+        {"bar_plots", "outcome_plots", "grammar"},
+        {"confusion_plots", "json_answer", "score_plots", *GRAMMAR_PARTS},
     ),
-    "gaea_style": ({"style_plots"}, {"bar_plots", "confusion_plots", "labels", "key_value_answer"}),
+    "gaea_style": (
+        {"style_plots"},
+        {"bar_plots", "confusion_plots", "labels", "key_value_answer", "grammar", *GRAMMAR_PARTS},
+    ),
 }
 
 

@@ -194,7 +194,15 @@ KIND = register_kind(
         root=ROOT,
         uses=frozenset({"pipeline/bar_plots.py"}),
         # its own labels.py writes the reference answer as it came (not from fields)
-        not_shared=frozenset({"pipeline/json_answer.py"}),
+        # its own grammar.py (the answer's JSON Schema) has no use for the shared parts
+        not_shared=frozenset(
+            {
+                "pipeline/json_answer.py",
+                "pipeline/json_grammar.py",
+                "pipeline/number_grammar.py",
+                "pipeline/string_grammar.py",
+            }
+        ),
         schema_block="project/kinds/distillation/schema.py.j2",
         select_metric="pass_rate",
     )
