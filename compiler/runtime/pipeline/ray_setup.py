@@ -1,7 +1,7 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/runtime/pipeline/ray_setup.py
 """What the Ray pipelines of predict (pipeline/predict_ray.py) share: their own
-options and starting Ray."""
+options, starting Ray, and a window of rows through the workers."""
 
 import sys
 from pathlib import Path
@@ -29,9 +29,9 @@ def split_options(argv, batch: int) -> tuple[dict, list[str]]:
     return options, rest
 
 
-def start(address: str | None):
-    """The ray module, connected (without ``address``: a local cluster started on this
-    machine), its datasets kept in order and without progress bars."""
+def start(address: str | None) -> None:
+    """Connect to Ray (without ``address``: a local cluster started on this machine),
+    its datasets kept in order and without progress bars."""
     import ray
 
     if not ray.is_initialized():
@@ -45,4 +45,18 @@ def start(address: str | None):
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
-    return ray
+
+
+def answered(rows: list[dict], worker, options: dict, batch: int, workers: int):
+    """``rows`` as ``worker`` (a Ray Data callable class, built with ``options`` on each
+    of ``workers`` actors) returns them, ``batch`` rows at a time, in the rows' order."""
+    import ray
+
+    dataset = ray.data.from_items(rows).map_batches(
+        worker,
+        fn_constructor_kwargs={"options": options},
+        batch_size=batch,
+        concurrency=workers,
+        batch_format="numpy",
+    )
+    return dataset.iter_rows()

@@ -20,7 +20,6 @@ local cluster on this machine.
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from . import predict as single
 from . import ray_setup
@@ -31,10 +30,7 @@ class Continuer:
     """A Ray Data worker: continues a batch of {seq, prompt} with predict's engine."""
 
     def __init__(self, options: dict):
-        args = argparse.Namespace(**options)
-        for name in ("adapter", "input", "out"):
-            value = getattr(args, name)
-            setattr(args, name, None if value is None else Path(value))
+        args = argparse.Namespace(**options)  # predict's arguments
         if args.engine == "local":
             from . import textgen
 
@@ -56,30 +52,23 @@ class Continuer:
 
 def ray_stream(window: int, batch: int, workers: int, address: str | None):
     def remote(args):
-        options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+        options = vars(args)
 
         def stream(items):
-            ray = ray_setup.start(address)
+            ray_setup.start(address)
             for chunk in blocks(items, window):
-                yield from _window(ray, chunk, options, batch, workers)
+                yield from _window(chunk, options, batch, workers)
 
         return stream
 
     return remote
 
 
-def _window(ray, chunk: list, options: dict, batch: int, workers: int):
+def _window(chunk: list, options: dict, batch: int, workers: int):
     rows = [
         {"index": i, "seq": item["seq"], "prompt": item["prompt"]} for i, item in enumerate(chunk)
     ]
-    dataset = ray.data.from_items(rows).map_batches(
-        Continuer,
-        fn_constructor_kwargs={"options": options},
-        batch_size=batch,
-        concurrency=workers,
-        batch_format="numpy",
-    )
-    for row in dataset.iter_rows():
+    for row in ray_setup.answered(rows, Continuer, options, batch, workers):
         yield chunk[int(row["index"])], json.loads(str(row["answer"]))
 
 

@@ -315,6 +315,7 @@ def vllm_stream(args):
 
 
 def run(input_path: Path, out: Path, args, stream, tokenizer) -> dict:
+    batch = args.batch_size if args.engine == "vllm" else None  # rows per vLLM call
     identity = {
         "input": str(input_path.resolve()),
         "input_bytes": input_path.stat().st_size,
@@ -327,7 +328,7 @@ def run(input_path: Path, out: Path, args, stream, tokenizer) -> dict:
         "seed": args.seed,
         "context": args.max_context,
         "engine": args.engine,  # not the server's address: it may move between runs
-        "batch_size": args.batch_size if args.engine == "vllm" else None,
+        "batch_size": batch,
     }
 
     def summarize(counts: dict) -> tuple[dict, str]:
@@ -345,7 +346,7 @@ def run(input_path: Path, out: Path, args, stream, tokenizer) -> dict:
         stream=stream,
         every=args.checkpoint_every,
         summarize=summarize,
-        align=args.batch_size if args.engine == "vllm" else 1,  # vllm: a call's rows
+        align=batch or 1,
     )
 
 

@@ -58,24 +58,17 @@ class Answerer:
 
 def ray_stream(window: int, batch: int, workers: int, address: str | None):
     def stream(items, opts: Options):
-        ray = ray_setup.start(address)
+        ray_setup.start(address)
         options = {**asdict(opts), "adapter": opts.adapter and str(opts.adapter)}
         for chunk in blocks(items, window):
-            yield from _window(ray, chunk, options, batch, workers)
+            yield from _window(chunk, options, batch, workers)
 
     return stream
 
 
-def _window(ray, chunk: list, options: dict, batch: int, workers: int):
+def _window(chunk: list, options: dict, batch: int, workers: int):
     rows = [{"seq": i, "messages": json.dumps(item["messages"])} for i, item in enumerate(chunk)]
-    dataset = ray.data.from_items(rows).map_batches(
-        Answerer,
-        fn_constructor_kwargs={"options": options},
-        batch_size=batch,
-        concurrency=workers,
-        batch_format="numpy",
-    )
-    for row in dataset.iter_rows():
+    for row in ray_setup.answered(rows, Answerer, options, batch, workers):
         item = chunk[int(row["seq"])]
         yield (
             item,

@@ -305,6 +305,9 @@ def run(
     """Predict every row of ``input_path`` into ``out``; the summary. ``stream``: the
     engine (default pipeline/engine.py's; pipeline/predict_ray.py passes Ray's)."""
     stream = stream or engine.stream
+    # The engines that batch answer in blocks of rows, and the block size is part of
+    # the result (a server answers each row alone).
+    batch = None if opts.engine == "server" else opts.batch_size
     identity = {
         "input": str(input_path.resolve()),
         "input_bytes": input_path.stat().st_size,
@@ -315,7 +318,7 @@ def run(
         "context": context,
         "confidence": opts.logprobs,
         "constrained": opts.constrained,
-        "batch_size": None if opts.engine == "server" else opts.batch_size,
+        "batch_size": batch,
     }
 
     def summarize(counts: dict) -> tuple[dict, str]:
@@ -332,7 +335,7 @@ def run(
         stream=lambda items: stream(items, opts),
         every=every,
         summarize=summarize,
-        align=1 if opts.engine == "server" else opts.batch_size,  # the engines that batch
+        align=batch or 1,
     )
 
 
