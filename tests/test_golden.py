@@ -130,22 +130,29 @@ def test_the_rendered_files_a_reviewer_reads_stay_small(capsys):
 
 # The modules a project's spec reaches, by the features that decide them.
 GRAMMAR_PARTS = {"json_grammar", "number_grammar", "string_grammar"}
+VALUE_PARTS = {"number_values", "boolean_values", "string_values"}
+TRAINER = "trainer_history"  # the transformers Trainer's log (peft, Axolotl)
 REACHED = {
     "poetry": (  # categorical fields, key_value answers
-        {"key_value_answer", "bar_plots", "confusion_plots", "grammar"},
-        {"json_answer", "label_answer", "score_plots", "csv_rows", *GRAMMAR_PARTS},
+        {"key_value_answer", "bar_plots", "confusion_plots", "grammar", "input_values"},
+        {"json_answer", "label_answer", "score_plots", "csv_rows", *GRAMMAR_PARTS, *VALUE_PARTS}
+        | {TRAINER},  # mlx records its own curves (pipeline/train.py)
     ),
+    "poetry-peft": ({TRAINER, "input_values"}, set()),
+    "poetry-axolotl": ({TRAINER}, set()),
     "toxicity": (
         {"label_answer", "bar_plots", "confusion_plots", "grammar"},
-        {"json_answer", "key_value_answer", "outcome_plots", *GRAMMAR_PARTS},
+        {"json_answer", "key_value_answer", "outcome_plots", *GRAMMAR_PARTS, *VALUE_PARTS}
+        | {"input_values", TRAINER},  # text inputs only
     ),
     "uplifting": (  # number fields, JSON answers
-        {"json_answer", "score_plots", "tiers", "json_grammar", "number_grammar"},
-        {"bar_plots", "confusion_plots", "key_value_answer", "label_answer", "string_grammar"},
+        {"json_answer", "score_plots", "tiers", "json_grammar", "number_grammar", "number_values"},
+        {"bar_plots", "confusion_plots", "key_value_answer", "label_answer", "string_grammar"}
+        | {"boolean_values", "string_values", "input_values"},
     ),
     "support_distill": (  # its own grammar.py
         {"bar_plots", "outcome_plots", "grammar"},
-        {"confusion_plots", "json_answer", "score_plots", *GRAMMAR_PARTS},
+        {"confusion_plots", "json_answer", "score_plots", *GRAMMAR_PARTS, *VALUE_PARTS},
     ),
     "gaea_style": (
         {"style_plots"},

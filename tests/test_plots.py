@@ -135,8 +135,16 @@ LOG_HISTORY = [  # transformers Trainer.state.log_history, as peft and Axolotl l
 ]
 
 
-def test_history_from_the_trainer_log(toxicity):
-    rows = toxicity["history"].from_log_history(LOG_HISTORY)
+@pytest.fixture(scope="module")
+def trainer_history():
+    """pipeline/trainer_history.py of a peft project (mlx projects record their own)."""
+    mods = load_generated(ROOT / "generated" / "poetry-peft", ("history", "trainer_history"))
+    assert not (ROOT / "generated" / "poetry" / "pipeline" / "trainer_history.py").exists()
+    return mods
+
+
+def test_history_from_the_trainer_log(trainer_history):
+    rows = trainer_history["trainer_history"].from_log_history(LOG_HISTORY)
     assert rows == [
         {"step": 10, "train_loss": 2.5, "learning_rate": 2e-4},
         {"step": 10, "val_loss": 2.4},
@@ -145,8 +153,8 @@ def test_history_from_the_trainer_log(toxicity):
     ]
 
 
-def test_history_from_axolotl_trainer_state(toxicity, tmp_path):
-    history = toxicity["history"]
+def test_history_from_axolotl_trainer_state(trainer_history, tmp_path):
+    history, trainer = trainer_history["history"], trainer_history["trainer_history"]
     output = tmp_path / "adapters"
     for step, losses in ((10, LOG_HISTORY[:2]), (20, LOG_HISTORY)):
         checkpoint = output / f"checkpoint-{step}"
@@ -154,17 +162,17 @@ def test_history_from_axolotl_trainer_state(toxicity, tmp_path):
         (checkpoint / "trainer_state.json").write_text(
             json.dumps({"global_step": step, "log_history": losses})
         )
-    state = history.newest_trainer_state(output)
+    state = trainer.newest_trainer_state(output)
     assert state == output / "checkpoint-20" / "trainer_state.json"
-    path = history.write(history.from_trainer_state(state), tmp_path / "history.jsonl")
-    assert history.read(path) == history.from_log_history(LOG_HISTORY)
+    path = trainer.write(trainer.from_trainer_state(state), tmp_path / "history.jsonl")
+    assert history.read(path) == trainer.from_log_history(LOG_HISTORY)
     (output / "trainer_state.json").write_text(json.dumps({"log_history": LOG_HISTORY[:1]}))
-    assert history.newest_trainer_state(output) == output / "trainer_state.json"
+    assert trainer.newest_trainer_state(output) == output / "trainer_state.json"
 
 
 def test_history_mlx_callback_records_reports(tmp_path):
     pytest.importorskip("mlx_lm")
-    mods = _project("poetry")
+    mods = load_generated(ROOT / "generated" / "poetry", ("history", "train"))
     history = mods["history"]
     path = tmp_path / "train" / "history.jsonl"
     seen = []
@@ -176,7 +184,7 @@ def test_history_mlx_callback_records_reports(tmp_path):
         def on_val_loss_report(self, info):
             seen.append(("val", info["iteration"]))
 
-    callback = history.mlx_callback(path, Wrapped())
+    callback = mods["train"].history_callback(path, Wrapped())
     callback.on_val_loss_report({"iteration": 0, "val_loss": 3.0, "val_time": 0.1})
     callback.on_train_loss_report(
         {
@@ -194,6 +202,11 @@ def test_history_mlx_callback_records_reports(tmp_path):
         {"step": 10, "train_loss": 2.5, "learning_rate": 1e-4, "tokens_per_second": 300.0},
     ]
     assert seen == [("val", 0), ("train", 10)]
+
+
+def _write(history, rows: list[dict]) -> None:
+    for r in rows:
+        history.append(r, history.HISTORY)
 
 
 def _rows(train, val):
@@ -230,7 +243,7 @@ def test_figures_are_written_open_and_are_the_same_bytes_twice(toxicity, tmp_pat
     _, per_class = metrics._f1_table(confusion)
     result = {"fields": {schema.LABEL_FIELD: {"confusion": confusion, "per_class": per_class}}}
     history.HISTORY = tmp_path / "history.jsonl"
-    history.write(_rows([(1, 3.0), (2, 2.0), (3, 1.0)], [(1, 3.1), (2, 2.0), (3, 2.6)]))
+    _write(history, _rows([(1, 3.0), (2, 2.0), (3, 1.0)], [(1, 3.1), (2, 2.0), (3, 2.6)]))
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir()
     second.mkdir()

@@ -15,7 +15,7 @@ merged model answers (or continues the style prompts) exactly as base + adapter.
 adapts only the last N blocks, the block indices depend on the model, so they are
 written with the rest of the config to work/axolotl.resolved.yaml. After training, the
 Trainer's log history (trainer_state.json in work/adapters or its newest checkpoint)
-goes to work/train/history.jsonl (pipeline/history.py), which the eval report plots.
+goes to work/train/history.jsonl (pipeline/trainer_history.py), which the eval report plots.
 Experiment tracking (the spec's tracking): the config's use_tensorboard / wandb_* /
 mlflow_* keys, and the run's directory or id in the environment (pipeline/tracking.py),
 so that eval and accept log to the same run.
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from . import history, schema, stamp
+from . import schema, stamp, trainer_history
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "axolotl.yaml"
@@ -108,11 +108,11 @@ def main(argv=None) -> int:
 
 
 def record_history() -> None:
-    state = history.newest_trainer_state(ROOT / "work" / "adapters")
+    state = trainer_history.newest_trainer_state(ROOT / "work" / "adapters")
     if state is None:
         print("train: no trainer_state.json in work/adapters: no training curves recorded")
         return
-    path = history.write(history.from_trainer_state(state))
+    path = trainer_history.write(trainer_history.from_trainer_state(state))
     print(f"train: training curves from {state.relative_to(ROOT)} in {path.relative_to(ROOT)}")
 
 

@@ -89,6 +89,9 @@ if getattr(schema, "BALANCE", None) == "oversample":
     from .oversample import Oversample
 if schema.STRATIFY_KIND == "tier":
     from .tiers import tier_of
+# Boolean, integer and number inputs: pipeline/input_values.py, only where there are such.
+if {spec["type"] for spec in schema.INPUTS} - {"string", "text"}:
+    from . import input_values
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "work" / "data"
@@ -201,27 +204,8 @@ def _check_input(spec: dict, raw):
             return None, f"{name}: {len(raw)} characters, more than {spec['max_chars']}"
         return raw, None
     if ftype == "boolean":
-        if isinstance(raw, bool):
-            return raw, None
-        if isinstance(raw, str) and raw.strip().casefold() in ("true", "false"):
-            return raw.strip().casefold() == "true", None
-        return None, f"{name}: expected true or false, got {raw!r}"[:200]
-    if isinstance(raw, bool):
-        return None, f"{name}: expected a {ftype}, got a boolean"
-    try:
-        value = int(raw) if ftype == "integer" and not isinstance(raw, float) else float(raw)
-    except (TypeError, ValueError):
-        return (
-            None,
-            f"{name}: expected {'an integer' if ftype == 'integer' else 'a number'}, got {raw!r}"[
-                :200
-            ],
-        )
-    if ftype == "integer" and isinstance(raw, float) and not raw.is_integer():
-        return None, f"{name}: expected an integer, got {raw!r}"
-    if isinstance(value, float) and not math.isfinite(value):
-        return None, f"{name}: expected a finite number"
-    return (int(value) if ftype == "integer" else value), None
+        return input_values.boolean_input(spec, raw)
+    return input_values.number_input(spec, raw)
 
 
 def check_inputs(row: dict) -> tuple[dict, list[str]]:
@@ -661,6 +645,10 @@ def _processed(tasks, audit: TokenAudit | None, workers: int):
             while in_flight:
                 task, result = in_flight.popleft()
                 yield task, result.get()
+            # Let the workers exit on their own (leaving the block terminates them):
+            # whatever runs at a worker's exit (a profiler's or coverage's report) runs.
+            pool.close()
+            pool.join()
     finally:
         gc.unfreeze()
 

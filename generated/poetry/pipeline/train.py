@@ -78,6 +78,45 @@ def resolve_config() -> Path:
     return RESOLVED
 
 
+def history_callback(path: Path = history.HISTORY, wrapped=None):
+    """An mlx-lm TrainingCallback that writes each report to ``path`` (started afresh)
+    and passes it on to ``wrapped`` (mlx-lm's own reporting, when configured)."""
+    from mlx_lm.tuner.callbacks import TrainingCallback
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("", encoding="utf-8")
+
+    class History(TrainingCallback):
+        def on_train_loss_report(self, info: dict):
+            history.append(
+                history.row(
+                    info["iteration"],
+                    train_loss=_float(info.get("train_loss")),
+                    learning_rate=_float(info.get("learning_rate")),
+                    tokens_per_second=_float(info.get("tokens_per_second")),
+                ),
+                path,
+            )
+            if wrapped is not None:
+                wrapped.on_train_loss_report(info)
+
+        def on_val_loss_report(self, info: dict):
+            history.append(
+                history.row(info["iteration"], val_loss=_float(info.get("val_loss"))), path
+            )
+            if wrapped is not None:
+                wrapped.on_val_loss_report(info)
+
+    return History()
+
+
+def _float(value):
+    """An mlx scalar (or a plain number) as a float."""
+    if value is None:
+        return None
+    return float(value.item() if hasattr(value, "item") else value)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="print the command only")
@@ -132,7 +171,7 @@ def run_lora(config: Path) -> None:
             else:
                 reports = tracking.training_callback(reports)
                 tracked.append(reports)
-        return history.mlx_callback(history.HISTORY, reports)
+        return history_callback(history.HISTORY, reports)
 
     lora.get_reporting_callbacks = reporting
     own_optim = lora.optim

@@ -5,10 +5,12 @@
 A label value is a str (categorical or string), int, float or bool; None means
 "does not apply" and is written as the not-applicable token. The completion is written
 by the module of the spec's completion format (pipeline/key_value_answer.py,
-json_answer.py or label_answer.py: a project has only its own).
+json_answer.py or label_answer.py: a project has only its own). Categorical values are
+read here; string, boolean, integer and number values in string_values.py,
+boolean_values.py and number_values.py, which a project has only where its schema (or,
+for booleans and numbers, its inputs) declares such a field.
 """
 
-import math
 import re
 import unicodedata
 
@@ -21,15 +23,21 @@ elif schema.COMPLETION_FORMAT == "json":
     from . import json_answer as _answer
 else:
     from . import key_value_answer as _answer
+# The values of the other field types, in modules a project has only where its schema
+# declares such a field: the schema's types are known here, so each branch of coerce
+# below is one the project's answers can take.
+TYPES = frozenset(f["type"] for f in schema.FIELDS)
+if "string" in TYPES:
+    from . import string_values
+if "boolean" in TYPES:
+    from . import boolean_values
+if TYPES & {"integer", "number"}:
+    from . import number_values
 
 # Answers that mean "does not apply" (compared case-insensitively).
 NA_FORMS = frozenset({"n/a", "na", "none", "null", "-", ""}) | (
     frozenset({schema.NA_TOKEN.casefold()}) if schema.NA_TOKEN is not None else frozenset()
 )
-TRUE_FORMS = frozenset({"true", "yes", "1"})
-FALSE_FORMS = frozenset({"false", "no", "0"})
-_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_INT_RE = re.compile(r"^[+-]?\d+$")
 
 
 def normalize(value: str) -> str:
@@ -69,54 +77,19 @@ def coerce(field: dict, raw, *, strict: bool = False):
             raise LabelError(f"{name}: expected one of the allowed values, got {raw!r}")
         value = CATEGORIES[name].get(normalize(raw))
         if value is None:
-            raise LabelError(f"{name}: {_short(raw)} is not an allowed value")
+            raise LabelError(f"{name}: {short(raw)} is not an allowed value")
         return value
     if ftype == "string":
-        if not isinstance(raw, str):
-            raise LabelError(f"{name}: expected text, got {type(raw).__name__}")
-        value = raw.strip()
-        if strict and schema.COMPLETION_FORMAT == "key_value" and len(value.splitlines()) > 1:
-            # Any line boundary (\n, \r, \x85, \u2028, ...) would split the answer line.
-            raise LabelError(f"{name}: multi-line text cannot be written as a key: value line")
-        return value
+        return string_values.string_label(field, raw, strict)
     if ftype == "boolean":
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().casefold()
-        if text in TRUE_FORMS:
-            return True
-        if text in FALSE_FORMS:
-            return False
-        raise LabelError(f"{name}: expected true or false, got {_short(raw)}")
+        return boolean_values.boolean_label(field, raw)
     if ftype == "integer":
-        if isinstance(raw, bool):
-            raise LabelError(f"{name}: expected an integer, got a boolean")
-        if isinstance(raw, float) and raw.is_integer():
-            raw = int(raw)
-        if isinstance(raw, str) and _INT_RE.match(raw.strip()):
-            raw = int(raw.strip())
-        if not isinstance(raw, int):
-            raise LabelError(f"{name}: expected an integer, got {_short(raw)}")
-        return _in_range(field, raw)
-    if ftype == "number":
-        if isinstance(raw, bool):
-            raise LabelError(f"{name}: expected a number, got a boolean")
-        if isinstance(raw, str) and _NUMBER_RE.match(raw.strip()):
-            raw = float(raw.strip())
-        if not isinstance(raw, int | float) or not math.isfinite(raw):
-            raise LabelError(f"{name}: expected a finite number, got {_short(raw)}")
-        return _in_range(field, float(raw))
-    raise LabelError(f"{name}: unknown field type {ftype!r}")
+        return number_values.integer_label(field, raw)
+    return number_values.number_label(field, raw)
 
 
-def _in_range(field: dict, value):
-    lo, hi = field["minimum"], field["maximum"]
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise LabelError(f"{field['name']}: {value} is outside [{lo}, {hi}]")
-    return value
-
-
-def _short(raw) -> str:
+def short(raw) -> str:
+    """``raw`` as shown in a message: its repr, cut at 60 characters."""
     text = repr(raw)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -14,7 +14,7 @@
   when the config's metric_for_best_model names one: pipeline/select.py) is loaded at
   the end and saved to work/adapters.
 - The Trainer's log history (train and eval loss, learning rate per logging step) goes
-  to work/train/history.jsonl (pipeline/history.py), which the eval report plots.
+  to work/train/history.jsonl (pipeline/trainer_history.py), which the eval report plots.
 - Experiment tracking (the spec's tracking): report_to and run_name in the config; the
   run's project, directory and id in the environment (pipeline/tracking.py), so that
   eval and accept log to the same run.
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from . import examples, history, schema, stamp
+from . import examples, schema, stamp, trainer_history
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "peft.yaml"
@@ -125,7 +125,7 @@ def main(argv=None) -> int:
     if resume is not None:
         print(f"train: resuming from {resume.relative_to(ROOT)}")
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
-    history.write(history.from_log_history(trainer.state.log_history))
+    trainer_history.write(trainer_history.from_log_history(trainer.state.log_history))
     trainer.save_model(str(ADAPTERS))
     tokenizer.save_pretrained(str(ADAPTERS))
     summary = {

@@ -68,7 +68,14 @@ BACKEND = register_backend(
             "axolotl==0.19.0",
             *constrained_requirements(project),
         ],
-        uses=frozenset({"pipeline/merge.py", "pipeline/weights.py", "pipeline/generate_hf.py"}),
+        uses=frozenset(
+            {
+                "pipeline/merge.py",
+                "pipeline/weights.py",
+                "pipeline/generate_hf.py",
+                "pipeline/trainer_history.py",
+            }
+        ),
         why_not={
             "head": (
                 "a head route (regression or classification) is trained with transformers + "

@@ -88,6 +88,7 @@ BACKEND = register_backend(
                 "pipeline/examples.py",
                 "pipeline/causal.py",
                 "pipeline/quantized.py",
+                "pipeline/trainer_history.py",
             }
         ),
         why_not={

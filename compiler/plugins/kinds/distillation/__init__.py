@@ -201,6 +201,9 @@ KIND = register_kind(
                 "pipeline/json_grammar.py",
                 "pipeline/number_grammar.py",
                 "pipeline/string_grammar.py",
+                "pipeline/number_values.py",
+                "pipeline/boolean_values.py",
+                "pipeline/string_values.py",
             }
         ),
         schema_block="project/kinds/distillation/schema.py.j2",
