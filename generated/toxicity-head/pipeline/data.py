@@ -254,20 +254,22 @@ def check_row(row: dict, number=None):
     try:
         source = value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
     except PathError as exc:
-        source = str(exc)
-    labels = {}
-    if isinstance(source, str):
-        problems.append(source)
-    elif source is None:
-        problems.append(f"{schema.LABELS_KEY}: missing or not an object of labels")
-    elif not isinstance(source, dict):
-        problems.append(f"{schema.LABELS_KEY}: {describe(source)}, not an object of labels")
+        labels, label_problems = {}, [str(exc)]
     else:
-        labels, label_problems = check_labels(source)
-        problems.extend(label_problems)
+        labels, label_problems = _labels_of(source)
+    problems.extend(label_problems)
     if SOURCES:
         problems = mix.as_named(problems, number)  # a renamed column as the user's file names it
     return row_id, inputs, labels, problems
+
+
+def _labels_of(source) -> tuple[dict, list[str]]:
+    """(labels, problems) of the labels object ``source`` (the row, or its labels_key)."""
+    if source is None:
+        return {}, [f"{schema.LABELS_KEY}: missing or not an object of labels"]
+    if not isinstance(source, dict):
+        return {}, [f"{schema.LABELS_KEY}: {describe(source)}, not an object of labels"]
+    return check_labels(source)
 
 
 def stratum_of(inputs: dict, labels: dict) -> str:

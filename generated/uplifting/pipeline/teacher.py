@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 
 from . import accept, constrain, data, labels, llm, metrics, parse, schema
-from .paths import set_at, value_at
+from .paths import value_at
 from .sandbox import PromptTemplate, make_env, schema_context
 
 if schema.SOURCE_FORMAT == "csv":
@@ -132,6 +132,19 @@ def read(path: Path):
 def label_source(row: dict):
     """Where a row keeps its labels (what labels.check_labels reads)."""
     return value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
+
+
+def set_at(row: dict, path: str, value) -> None:
+    """Write ``value`` at ``path``, making the objects on the way (the teacher's labels
+    go where a gold row keeps them)."""
+    *parents, last = path.split(".")
+    node = row
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = node[key] = {}
+        node = child
+    node[last] = value
 
 
 def with_labels(row: dict, values) -> dict:

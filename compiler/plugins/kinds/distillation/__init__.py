@@ -204,6 +204,9 @@ KIND = register_kind(
                 "pipeline/number_values.py",
                 "pipeline/boolean_values.py",
                 "pipeline/string_values.py",
+                # its rows' answers are checked against the answer schema (its own
+                # test_roundtrip.py and the data step's tests)
+                "tests/test_rows.py",
             }
         ),
         schema_block="project/kinds/distillation/schema.py.j2",

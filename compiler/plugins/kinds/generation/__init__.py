@@ -316,6 +316,7 @@ KIND = register_kind(
                 "pipeline/compare.py",
                 "pipeline/review.py",
                 "tests/test_roundtrip.py",
+                "tests/test_rows.py",
             }
         ),
     )
