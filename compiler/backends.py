@@ -565,7 +565,7 @@ TRACKER_HOWTO = {
     "mlflow": "the store is `$MLFLOW_TRACKING_URI` (a server, or e.g. `sqlite:///mlflow.db`); "
     "each training is a new run (a resumed one continues its run)",
 }
-TENSORBOARD_DIR = "work/tracking/tensorboard"  # pipeline/tracking.py's TENSORBOARD, + run
+TENSORBOARD_DIR = "work/tracking/tensorboard"  # pipeline/tensorboard_tracker.py: + the run
 _SAME_RUN = "set by pipeline/tracking.py before training; eval and accept log to the same run"
 
 

@@ -300,6 +300,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
     kind_only = {path for k in plugins.KINDS.values() for path in k.uses}
     head = route == "head"
     types = {f["type"] for f in project.fields}
+    to = project.tracking["to"] if project.tracking is not None else None
     wanted = {
         "pipeline/csv_rows.py": "csv" in project.formats,
         "pipeline/parquet_rows.py": "parquet" in project.formats,
@@ -324,6 +325,9 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/select.py": project.training.get("select") is not None,
         "pipeline/teacher.py": project.teacher is not None,
         "pipeline/tracking.py": project.tracking is not None,
+        "pipeline/tensorboard_tracker.py": to == "tensorboard",
+        "pipeline/wandb_tracker.py": to == "wandb",
+        "pipeline/mlflow_tracker.py": to == "mlflow",
         # A server answers chat prompts: not the head's scores. Parity compares greedy
         # answers with eval's: labelled kinds only (generation samples its style prompts).
         "pipeline/serve.py": not head,

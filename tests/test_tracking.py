@@ -104,6 +104,8 @@ def _project(tmp_path, to: str):
 def test_tracking_is_copied_only_when_the_spec_tracks(tmp_path):
     project = _project(tmp_path, "mlflow")
     assert (project / "pipeline" / "tracking.py").is_file()
+    trackers = sorted(p.name for p in (project / "pipeline").glob("*_tracker.py"))
+    assert trackers == ["mlflow_tracker.py"]  # the spec's tracker only
     assert "mlflow-skinny" in (project / "requirements.txt").read_text()
     assert not (ROOT / "generated" / "toxicity" / "pipeline" / "tracking.py").exists()
     schema = load_generated(ROOT / "generated" / "toxicity", ["schema"])["schema"]

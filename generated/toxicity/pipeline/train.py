@@ -110,8 +110,37 @@ def history_callback(path: Path = history.HISTORY, wrapped=None):
     return History()
 
 
+def tracker_callback(tracking, wrapped=None):
+    """An mlx-lm training callback that sends each train and validation report to the
+    spec's TensorBoard or MLflow run (``tracking``: pipeline/tracking.py; mlx-lm reports
+    to W&B itself), then to ``wrapped``; close() it when training ends."""
+    writer = tracking.tracker.Writer(tracking.current())
+
+    class Reports:
+        def on_train_loss_report(self, info: dict):
+            values = {
+                "train/loss": _float(info.get("train_loss")),
+                "train/learning_rate": _float(info.get("learning_rate")),
+                "train/tokens_per_second": _float(info.get("tokens_per_second")),
+            }
+            tracking.log(writer, values, int(info["iteration"]))
+            if wrapped is not None:
+                wrapped.on_train_loss_report(info)
+
+        def on_val_loss_report(self, info: dict):
+            values = {"eval/loss": _float(info.get("val_loss"))}
+            tracking.log(writer, values, int(info["iteration"]))
+            if wrapped is not None:
+                wrapped.on_val_loss_report(info)
+
+        def close(self):
+            writer.close()
+
+    return Reports()
+
+
 def _float(value):
-    """An mlx scalar (or a plain number) as a float."""
+    """An mlx scalar (or a plain number) as a float; None stays None."""
     if value is None:
         return None
     return float(value.item() if hasattr(value, "item") else value)
@@ -167,9 +196,12 @@ def run_lora(config: Path) -> None:
             from . import tracking
 
             if schema.TRACKING["to"] == "wandb":
-                tracking.rename_wandb_run()
+                import wandb  # mlx-lm names its W&B run after the adapter folder
+
+                if wandb.run is not None:
+                    wandb.run.name = schema.TRACKING["run"]
             else:
-                reports = tracking.training_callback(reports)
+                reports = tracker_callback(tracking, reports)
                 tracked.append(reports)
         return history_callback(history.HISTORY, reports)
 
