@@ -325,6 +325,8 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/select.py": project.training.get("select") is not None,
         "pipeline/teacher.py": project.teacher is not None,
         "pipeline/tracking.py": project.tracking is not None,
+        # a backend's reports to the tracker, where its trainer has no reporter of its own
+        "pipeline/tracker_reports.py": project.tracking is not None,
         "pipeline/tensorboard_tracker.py": to == "tensorboard",
         "pipeline/wandb_tracker.py": to == "wandb",
         "pipeline/mlflow_tracker.py": to == "mlflow",

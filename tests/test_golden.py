@@ -134,16 +134,20 @@ VALUE_PARTS = {"number_values", "boolean_values", "string_values"}
 TRAINER = "trainer_history"  # the transformers Trainer's log (peft, Axolotl)
 REACHED = {
     "poetry": (  # categorical fields, key_value answers
-        {"key_value_answer", "bar_plots", "confusion_plots", "grammar", "input_values"},
+        {"key_value_answer", "bar_plots", "confusion_plots", "grammar", "input_values"}
+        | {"tracking", "tensorboard_tracker", "tracker_reports"},  # mlx-lm has no TB reporter
         {"json_answer", "label_answer", "score_plots", "csv_rows", *GRAMMAR_PARTS, *VALUE_PARTS}
         | {TRAINER},  # mlx records its own curves (pipeline/train.py)
     ),
-    "poetry-peft": ({TRAINER, "input_values"}, set()),
+    "poetry-peft": (  # the Trainer reports to TensorBoard itself
+        {TRAINER, "input_values", "tracking", "tensorboard_tracker"},
+        {"tracker_reports", "wandb_tracker", "mlflow_tracker"},
+    ),
     "poetry-axolotl": ({TRAINER}, set()),
     "toxicity": (
         {"label_answer", "bar_plots", "confusion_plots", "grammar"},
         {"json_answer", "key_value_answer", "outcome_plots", *GRAMMAR_PARTS, *VALUE_PARTS}
-        | {"input_values", TRAINER},  # text inputs only
+        | {"input_values", TRAINER, "tracking", "tracker_reports"},  # text inputs, no tracker
     ),
     "uplifting": (  # number fields, JSON answers
         {"json_answer", "score_plots", "tiers", "json_grammar", "number_grammar", "number_values"},

@@ -91,9 +91,9 @@ def history_callback(path: Path = history.HISTORY, wrapped=None):
             history.append(
                 history.row(
                     info["iteration"],
-                    train_loss=_float(info.get("train_loss")),
-                    learning_rate=_float(info.get("learning_rate")),
-                    tokens_per_second=_float(info.get("tokens_per_second")),
+                    train_loss=as_float(info.get("train_loss")),
+                    learning_rate=as_float(info.get("learning_rate")),
+                    tokens_per_second=as_float(info.get("tokens_per_second")),
                 ),
                 path,
             )
@@ -102,7 +102,7 @@ def history_callback(path: Path = history.HISTORY, wrapped=None):
 
         def on_val_loss_report(self, info: dict):
             history.append(
-                history.row(info["iteration"], val_loss=_float(info.get("val_loss"))), path
+                history.row(info["iteration"], val_loss=as_float(info.get("val_loss"))), path
             )
             if wrapped is not None:
                 wrapped.on_val_loss_report(info)
@@ -110,36 +110,7 @@ def history_callback(path: Path = history.HISTORY, wrapped=None):
     return History()
 
 
-def tracker_callback(tracking, wrapped=None):
-    """An mlx-lm training callback that sends each train and validation report to the
-    spec's TensorBoard or MLflow run (``tracking``: pipeline/tracking.py; mlx-lm reports
-    to W&B itself), then to ``wrapped``; close() it when training ends."""
-    writer = tracking.tracker.Writer(tracking.current())
-
-    class Reports:
-        def on_train_loss_report(self, info: dict):
-            values = {
-                "train/loss": _float(info.get("train_loss")),
-                "train/learning_rate": _float(info.get("learning_rate")),
-                "train/tokens_per_second": _float(info.get("tokens_per_second")),
-            }
-            tracking.log(writer, values, int(info["iteration"]))
-            if wrapped is not None:
-                wrapped.on_train_loss_report(info)
-
-        def on_val_loss_report(self, info: dict):
-            values = {"eval/loss": _float(info.get("val_loss"))}
-            tracking.log(writer, values, int(info["iteration"]))
-            if wrapped is not None:
-                wrapped.on_val_loss_report(info)
-
-        def close(self):
-            writer.close()
-
-    return Reports()
-
-
-def _float(value):
+def as_float(value):
     """An mlx scalar (or a plain number) as a float; None stays None."""
     if value is None:
         return None
@@ -193,16 +164,9 @@ def run_lora(config: Path) -> None:
     def reporting(*a, **kw):
         reports = own(*a, **kw)  # mlx-lm's own: W&B when the config reports to it
         if schema.TRACKING:
-            from . import tracking
+            from . import tracker_reports
 
-            if schema.TRACKING["to"] == "wandb":
-                import wandb  # mlx-lm names its W&B run after the adapter folder
-
-                if wandb.run is not None:
-                    wandb.run.name = schema.TRACKING["run"]
-            else:
-                reports = tracker_callback(tracking, reports)
-                tracked.append(reports)
+            reports = tracker_reports.wrap(reports, tracked)
         return history_callback(history.HISTORY, reports)
 
     lora.get_reporting_callbacks = reporting
