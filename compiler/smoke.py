@@ -494,6 +494,16 @@ def insert_after(plan: list, name: str, steps: list) -> list:
 _MAKE_TARGETS = {"data": "data", "train": "train", "eval": "eval"}
 
 
+def with_export(plan: list, python: str, serve: bool) -> list:
+    """The plan with make export (forced: a tiny model does not PASS) after accept and,
+    where ``serve`` (the backend's server runs here), make parity SERVE=1: the exported
+    model served as make serve serves it answers a sample of eval's examples as eval did."""
+    steps = [("export", [python, "-m", "pipeline.export", "--force"])]
+    if serve:
+        steps.append(("parity", [python, "-m", "pipeline.parity", "--serve", "--sample", "3"]))
+    return insert_after(plan, "accept", steps)
+
+
 def through_make(plan: list, python: str) -> list:
     """The plan with data, train and eval run as `make` targets (as a user runs them);
     eval's target also scores. Accept stays a command: make reports its own status 2
@@ -679,6 +689,23 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         if s["answered"] + s["rejected"] != s["rows"]:
             return note + "; rows not accounted for", False
         return note, True
+    if name == "export":
+        record = work / "export" / "export.json"
+        if code != 0 or not record.is_file():
+            return f"exit {code}", False
+        files = json.loads(record.read_text(encoding="utf-8"))["files"]
+        size = sum(entry["bytes"] for entry in files.values())
+        return f"{len(files)} files, {size:,} bytes (forced: the tiny model did not PASS)", True
+    if name == "parity":
+        result = work / "parity" / "parity.json"
+        if code != 0 or not result.is_file():
+            return f"exit {code}", False
+        parity = json.loads(result.read_text(encoding="utf-8"))
+        return (
+            f"the served model (make parity SERVE=1) answered {parity['equal']} of "
+            f"{parity['sample']} eval examples as eval did, byte for byte",
+            True,
+        )
     if name == "accept":
         decision = ACCEPT_DECISIONS.get(code)
         if decision is None or not (work / "accept" / "accept.json").is_file():

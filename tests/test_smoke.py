@@ -34,7 +34,7 @@ def test_smoke_passes_every_step(smoke_run):
     proc, keep = smoke_run
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    for step in ("data", "train", "eval", "accept", "predict", "tests"):
+    for step in ("data", "train", "eval", "accept", "export", "parity", "predict", "tests"):
         assert f"smoke: {step:<6} ok" in out, out
     assert "smoke: passed" in out
     project = keep / "project" / "work"
@@ -55,6 +55,10 @@ def test_smoke_passes_every_step(smoke_run):
     header = (folder / "predictions.csv").read_text().splitlines()[0].split(",")
     assert "period_confidence" in header
     assert f"{summary['rows']} rows: {summary['answered']} answered (constrained," in out
+    # the exported model, served as make serve serves it, answers as eval did
+    parity = json.loads((project / "parity" / "parity.json").read_text())
+    assert parity["equal"] == parity["sample"] == 3 and parity["mismatches"] == []
+    assert "answered 3 of 3 eval examples as eval did" in out
 
 
 def test_tensorboard_run_holds_mlx_curves_eval_and_decision(smoke_run):

@@ -9,13 +9,20 @@ project, vLLM's `vllm serve` for a transformers + peft or Axolotl project; with 
 exported model (work/export, make export), or with ``--adapter`` (make serve ADAPTER=1)
 the base model and the trained adapter. ``--print`` prints the command and exits.
 `make parity` then asks it a sample of the eval split and compares its answers with
-eval's. The server runs in the foreground until it is stopped (Ctrl-C).
+eval's. The server runs in the foreground until it is stopped (Ctrl-C). ``started()``
+runs it in the background for as long as a check needs it (make parity SERVE=1).
 """
 
 import argparse
+import contextlib
 import os
 import shlex
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from . import weights
@@ -36,6 +43,55 @@ def command(adapter: bool, host: str, port: int) -> list[str]:
             "model and the adapter with make serve ADAPTER=1"
         )
     return weights.serve_command(EXPORT, host, port)
+
+
+@contextlib.contextmanager
+def started(adapter: bool, log: Path, timeout: float = 300.0):
+    """The project's server (as make serve starts it) on a free loopback port, in the
+    background, its output in ``log``; yields its URL once /v1/models answers, and stops
+    it (its whole process group) on leaving. SystemExit, with the log's end, where it
+    cannot start or does not answer within ``timeout`` seconds."""
+    problem = weights.check_server_tools()
+    if problem:
+        raise SystemExit(f"serve: {problem}")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = command(adapter, "127.0.0.1", port)
+    url = f"http://127.0.0.1:{port}/v1"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as handle:
+        server = subprocess.Popen(
+            argv, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"serve: the server exited ({server.returncode}):\n{_tail(log)}")
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(
+                        f"serve: no answer from {url} in {timeout:.0f}s:\n{_tail(log)}"
+                    ) from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+
+
+def _tail(log: Path, lines: int = 15) -> str:
+    text = log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    return "\n".join("    " + line for line in text)
 
 
 def main(argv=None) -> int:

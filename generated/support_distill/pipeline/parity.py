@@ -2,9 +2,11 @@
 # Do not edit. Source: distillgen/runtime/pipeline/parity.py
 """Parity: the served model answers exactly as the evaluated one.
 
-    python -m pipeline.parity [--server URL] [--model NAME] [--sample N]
+    python -m pipeline.parity [--server URL | --serve [--adapter]] [--model NAME] [--sample N]
 
-Asks the server (an OpenAI-compatible endpoint; default the one `make serve` starts) a
+Asks the server (an OpenAI-compatible endpoint; default the one `make serve` starts;
+with ``--serve``, one this step starts itself as `make serve` would, on a free loopback
+port, and stops when it is done: work/parity/server.log has its output) a
 sample of the eval split's prompts, greedily (temperature 0, the same max_new_tokens
 and messages as eval), through eval's own server engine (pipeline/inference.py, with
 no answer cache), and compares every answer with eval's answer in
@@ -24,7 +26,7 @@ import random
 import sys
 from pathlib import Path
 
-from . import evaluate, inference, schema, weights
+from . import evaluate, inference, schema, serve, weights
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "work" / "parity"
@@ -140,9 +142,15 @@ def main(argv=None) -> int:
     parser.add_argument("--server", default=f"http://127.0.0.1:{weights.DEFAULT_PORT}")
     parser.add_argument("--model", default=weights.SERVED_MODEL, help="the served model's name")
     parser.add_argument("--sample", type=int, default=32, help="eval examples to ask")
+    parser.add_argument("--serve", action="store_true", help="start the server for the check")
+    parser.add_argument("--adapter", action="store_true", help="--serve: base model + adapter")
     args = parser.parse_args(argv)
     try:
-        result = run(args.server, args.model, args.sample)
+        if args.serve:
+            with serve.started(args.adapter, OUT / "server.log") as url:
+                result = run(url, args.model, args.sample)
+        else:
+            result = run(args.server, args.model, args.sample)
     except SystemExit as exc:
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)

@@ -22,10 +22,11 @@ def config(project) -> tuple[dict, list]:
 
 
 def smoke(plan: list, python: str, project: Path, cuda: bool) -> tuple[list, str | None]:
-    """The project's own make targets, as a user runs them."""
-    from distillgen.smoke import through_make
+    """The project's own make targets, as a user runs them; then the fused model
+    exported and served (mlx_lm server runs on CPU) for the parity check."""
+    from distillgen.smoke import through_make, with_export
 
-    return through_make(plan, python), None
+    return with_export(through_make(plan, python), python, serve=True), None
 
 
 BACKEND = register_backend(

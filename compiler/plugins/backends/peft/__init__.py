@@ -25,8 +25,9 @@ def config(project) -> tuple[dict, list]:
 
 def smoke(plan: list, python: str, project: Path, cuda: bool) -> tuple[list, str | None]:
     """The steps one by one, with an interruption after training (a rerun must resume
-    from the newest checkpoint) and the merge check."""
-    from distillgen.smoke import insert_after
+    from the newest checkpoint), the merge check and the merged model exported (its
+    server, vLLM, needs a GPU: no parity here)."""
+    from distillgen.smoke import insert_after, with_export
 
     if (project / "pipeline" / "baseline.py").is_file():
         plan = insert_after(plan, "data", [("baseline", [python, "-m", "pipeline.baseline"])])
@@ -39,6 +40,8 @@ def smoke(plan: list, python: str, project: Path, cuda: bool) -> tuple[list, str
             ("merge", [python, "-m", "pipeline.merge"]),
         ],
     )
+    if (project / "pipeline" / "export.py").is_file():
+        plan = with_export(plan, python, serve=False)
     return plan, None
 
 
