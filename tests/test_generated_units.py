@@ -380,3 +380,39 @@ def test_a_note_in_parentheses_after_a_value_is_not_part_of_it(mini):
     for value in ["positive (a) (b)", "(positive)", "positive (a", "unsure (positive)"]:
         result = parse.parse(answer.replace("positive (mostly)", value))
         assert result.status == parse.PARTIAL and set(result.problems) == {"sentiment"}, value
+
+
+def test_a_server_started_for_a_check_that_fails_says_why_and_is_stopped(tmp_path, monkeypatch):
+    """serve.started (make parity SERVE=1): a server that exits is reported with its log's
+    end; one that never answers is stopped (its whole process group) after the timeout."""
+    import sys
+    import time
+    from pathlib import Path
+
+    serve = load_generated(ROOT / "generated" / "poetry", ["serve"])["serve"]
+    monkeypatch.setattr(serve.weights, "check_server_tools", lambda: None)
+    exits = [sys.executable, "-c", "print('no such model'); raise SystemExit(3)"]
+    monkeypatch.setattr(serve, "command", lambda adapter, host, port: exits)
+    with pytest.raises(SystemExit) as exited:
+        with serve.started(False, tmp_path / "exits.log"):
+            pass
+    assert "the server exited (3)" in str(exited.value.code)
+    assert "no such model" in str(exited.value.code)
+    pid_file = tmp_path / "child.pid"
+    silent = [  # a server that starts a child of its own and never answers
+        sys.executable,
+        "-c",
+        "import subprocess, sys, time; "
+        f"c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(pid_file)!r}, 'w').write(str(c.pid)); time.sleep(60)",
+    ]
+    monkeypatch.setattr(serve, "command", lambda adapter, host, port: silent)
+    started = time.monotonic()
+    with pytest.raises(SystemExit) as silence:
+        with serve.started(False, tmp_path / "silent.log", timeout=2):
+            pass
+    assert "no answer from http://127.0.0.1:" in str(silence.value.code)
+    assert time.monotonic() - started < 30
+    stat = Path(f"/proc/{int(pid_file.read_text())}/stat")
+    time.sleep(0.5)  # the server's child went with it (gone, or a zombie nobody reaped)
+    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
