@@ -323,6 +323,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/quantized.py": project.training["quantize"] == "4bit",
         "pipeline/head_task.py": head,
         "pipeline/select.py": project.training.get("select") is not None,
+        "pipeline/few_shot.py": bool(project.eval.get("base_shots")),
         "pipeline/teacher.py": project.teacher is not None,
         "pipeline/tracking.py": project.tracking is not None,
         # a backend's reports to the tracker, where its trainer has no reporter of its own

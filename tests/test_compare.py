@@ -86,8 +86,10 @@ def test_k_shot_base_run_shows_train_examples_as_earlier_turns(tmp_path, monkeyp
     """eval.base_shots: k distinct train rows (oversampled copies count once), drawn with
     the split seed, before each held-out prompt as user/assistant turns; never a held-out
     row; recorded, so that a rerun with another k refuses to mix the answers."""
-    mods = load_generated(ROOT / "generated" / "toxicity", ("schema", "evaluate", "compare"))
-    evaluate, schema = mods["evaluate"], mods["schema"]
+    mods = load_generated(
+        ROOT / "generated" / "toxicity", ("schema", "evaluate", "compare", "few_shot")
+    )
+    evaluate, schema, few_shot = mods["evaluate"], mods["schema"], mods["few_shot"]
     assert schema.BASE_SHOTS == 4  # specs/toxicity.yaml
     data = tmp_path / "data"
     data.mkdir()
@@ -98,8 +100,8 @@ def test_k_shot_base_run_shows_train_examples_as_earlier_turns(tmp_path, monkeyp
     monkeypatch.setattr(evaluate, "DATA", data)
     monkeypatch.setattr(evaluate.stamp, "unfinished", lambda step: None)
 
-    turns, ids = evaluate.shot_turns(4)
-    assert ids == evaluate.shot_turns(4)[1] and len(set(ids)) == 4  # seeded, distinct
+    turns, ids = few_shot.example_turns(4, data)
+    assert ids == few_shot.example_turns(4, data)[1] and len(set(ids)) == 4  # seeded, distinct
     assert set(ids) <= {key for key, _, _ in train}
     assert [t["role"] for t in turns] == ["user", "assistant"] * 4
     by_id = {key: (text, label) for key, text, label in train}
@@ -107,7 +109,7 @@ def test_k_shot_base_run_shows_train_examples_as_earlier_turns(tmp_path, monkeyp
         by_id[key] for key in ids
     ]
     with pytest.raises(SystemExit, match="train split has 6 examples"):
-        evaluate.shot_turns(7)
+        few_shot.example_turns(7, data)
 
     seen = []
 

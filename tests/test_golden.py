@@ -137,7 +137,7 @@ REACHED = {
         {"key_value_answer", "bar_plots", "confusion_plots", "grammar", "input_values"}
         | {"tracking", "tensorboard_tracker", "tracker_reports"},  # mlx-lm has no TB reporter
         {"json_answer", "label_answer", "score_plots", "csv_rows", *GRAMMAR_PARTS, *VALUE_PARTS}
-        | {TRAINER},  # mlx records its own curves (pipeline/train.py)
+        | {TRAINER, "few_shot"},  # mlx records its own curves; a zero-shot base run
     ),
     "poetry-peft": (  # the Trainer reports to TensorBoard itself
         {TRAINER, "input_values", "tracking", "tensorboard_tracker"},
@@ -145,7 +145,7 @@ REACHED = {
     ),
     "poetry-axolotl": ({TRAINER}, set()),
     "toxicity": (
-        {"label_answer", "bar_plots", "confusion_plots", "grammar"},
+        {"label_answer", "bar_plots", "confusion_plots", "grammar", "few_shot"},  # 4 shots
         {"json_answer", "key_value_answer", "outcome_plots", *GRAMMAR_PARTS, *VALUE_PARTS}
         | {"input_values", TRAINER, "tracking", "tracker_reports"},  # text inputs, no tracker
     ),

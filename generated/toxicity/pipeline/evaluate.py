@@ -29,7 +29,6 @@ missing input.
 import argparse
 import json
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -49,6 +48,9 @@ from . import (
 )
 from . import report as report_parts
 from .parse import parse_all
+
+if schema.BASE_SHOTS:  # train examples before the base model's prompts: pipeline/few_shot.py
+    from . import few_shot
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "work" / "data"
@@ -74,37 +76,6 @@ def load_split(split: str = schema.EVAL_SPLIT) -> list[dict]:
                 {"id": gold["id"], "messages": chat["messages"][:-1], "labels": gold["labels"]}
             )
     return examples
-
-
-def shot_turns(k: int = schema.BASE_SHOTS, seed: int = schema.SPLIT_SEED) -> tuple[list, list]:
-    """(turns, ids): ``k`` distinct train examples drawn with ``seed``, as the user and
-    assistant turns the tuned model was trained on (the same prompt template and answer
-    format), for the base model to see before each held-out prompt (make eval-base)."""
-    if not k:
-        return [], []
-    chats, golds = DATA / "train.jsonl", DATA / "train.gold.jsonl"
-    if not chats.is_file() or not golds.is_file():
-        raise SystemExit(f"eval: {chats} not found; run the data step first")
-    records: dict = {}  # id -> turns; oversampled or weighted rows are repeated in train
-    with open(chats, encoding="utf-8") as c, open(golds, encoding="utf-8") as g:
-        for chat_line, gold_line in zip(c, g, strict=True):
-            key = json.loads(gold_line)["id"]
-            if key not in records:
-                messages = json.loads(chat_line)["messages"]
-                records[key] = [m for m in messages if m["role"] != "system"]
-    if len(records) < k:
-        raise SystemExit(
-            f"eval: eval.base_shots is {k} but the train split has {len(records)} examples; "
-            "lower base_shots in the spec"
-        )
-    ids = random.Random(seed).sample(sorted(records, key=str), k)
-    return [turn for key in ids for turn in records[key]], ids
-
-
-def with_shots(messages: list[dict], turns: list[dict]) -> list[dict]:
-    """The prompt's system message, then the example turns, then the prompt itself."""
-    system = [m for m in messages if m["role"] == "system"]
-    return system + turns + [m for m in messages if m["role"] != "system"]
 
 
 def read_predictions(path: Path, *, repair: bool = False, duplicates: list | None = None) -> dict:
@@ -177,7 +148,7 @@ def generate(
     examples = load_split()
     if limit is not None:
         examples = examples[:limit]
-    turns, shot_ids = shot_turns(shots or 0)
+    turns, shot_ids = few_shot.example_turns(shots, DATA) if shots else ([], [])
     if shots is not None:
         record = {"shots": shots, "ids": shot_ids}
         recorded = out.parent / "shots.json"
@@ -192,7 +163,8 @@ def generate(
             )
         out.parent.mkdir(parents=True, exist_ok=True)
         recorded.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    examples = [{**e, "messages": with_shots(e["messages"], turns)} for e in examples]
+    if turns:
+        examples = [{**e, "messages": few_shot.with_shots(e["messages"], turns)} for e in examples]
     done = read_predictions(out, repair=True)
     todo = [e for e in examples if e["id"] not in done]
     print(f"eval: {len(done)} answers already in {out}, {len(todo)} to generate")
