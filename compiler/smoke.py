@@ -695,14 +695,14 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
             return f"exit {code}", False
         files = json.loads(record.read_text(encoding="utf-8"))["files"]
         size = sum(entry["bytes"] for entry in files.values())
-        return f"{len(files)} files, {size:,} bytes (forced: the tiny model did not PASS)", True
+        return f"{len(files)} files, {size:,} bytes (make export FORCE=1)", True
     if name == "parity":
         result = work / "parity" / "parity.json"
         if code != 0 or not result.is_file():
             return f"exit {code}", False
         parity = json.loads(result.read_text(encoding="utf-8"))
         return (
-            f"the served model (make parity SERVE=1) answered {parity['equal']} of "
+            f"the exported model, served (make parity SERVE=1), answered {parity['equal']} of "
             f"{parity['sample']} eval examples as eval did, byte for byte",
             True,
         )

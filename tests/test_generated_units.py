@@ -391,21 +391,32 @@ def test_a_server_started_for_a_check_that_fails_says_why_and_is_stopped(tmp_pat
 
     serve = load_generated(ROOT / "generated" / "poetry", ["serve"])["serve"]
     monkeypatch.setattr(serve.weights, "check_server_tools", lambda: None)
-    exits = [sys.executable, "-c", "print('no such model'); raise SystemExit(3)"]
+    pid_file = tmp_path / "child.pid"
+
+    def server(then: str) -> list[str]:
+        """A server that starts a worker of its own, then ``then``."""
+        return [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; "
+            "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+            f"open({str(pid_file)!r}, 'w').write(str(c.pid)); {then}",
+        ]
+
+    def worker_gone() -> bool:  # (gone, or a zombie nobody reaped)
+        stat = Path(f"/proc/{int(pid_file.read_text())}/stat")
+        time.sleep(0.5)
+        return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+
+    exits = server("print('no such model'); sys.exit(3)")
     monkeypatch.setattr(serve, "command", lambda adapter, host, port: exits)
     with pytest.raises(SystemExit) as exited:
         with serve.started(False, tmp_path / "exits.log"):
             pass
     assert "the server exited (3)" in str(exited.value.code)
     assert "no such model" in str(exited.value.code)
-    pid_file = tmp_path / "child.pid"
-    silent = [  # a server that starts a child of its own and never answers
-        sys.executable,
-        "-c",
-        "import subprocess, sys, time; "
-        f"c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
-        f"open({str(pid_file)!r}, 'w').write(str(c.pid)); time.sleep(60)",
-    ]
+    assert worker_gone()
+    silent = server("time.sleep(60)")  # never answers
     monkeypatch.setattr(serve, "command", lambda adapter, host, port: silent)
     started = time.monotonic()
     with pytest.raises(SystemExit) as silence:
@@ -413,6 +424,4 @@ def test_a_server_started_for_a_check_that_fails_says_why_and_is_stopped(tmp_pat
             pass
     assert "no answer from http://127.0.0.1:" in str(silence.value.code)
     assert time.monotonic() - started < 30
-    stat = Path(f"/proc/{int(pid_file.read_text())}/stat")
-    time.sleep(0.5)  # the server's child went with it (gone, or a zombie nobody reaped)
-    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    assert worker_gone()

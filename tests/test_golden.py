@@ -135,7 +135,7 @@ TRAINER = "trainer_history"  # the transformers Trainer's log (peft, Axolotl)
 REACHED = {
     "poetry": (  # categorical fields, key_value answers
         {"key_value_answer", "bar_plots", "confusion_plots", "grammar", "input_values"}
-        | {"tracking", "tensorboard_tracker", "tracker_reports"},  # mlx-lm has no TB reporter
+        | {"tracking", "tensorboard_tracker", "tracker_reports", "mlx_history"},
         {"json_answer", "label_answer", "score_plots", "csv_rows", *GRAMMAR_PARTS, *VALUE_PARTS}
         | {TRAINER, "few_shot"},  # mlx records its own curves; a zero-shot base run
     ),

@@ -172,7 +172,7 @@ def test_history_from_axolotl_trainer_state(trainer_history, tmp_path):
 
 def test_history_mlx_callback_records_reports(tmp_path):
     pytest.importorskip("mlx_lm")
-    mods = load_generated(ROOT / "generated" / "poetry", ("history", "train"))
+    mods = load_generated(ROOT / "generated" / "poetry", ("history", "mlx_history"))
     history = mods["history"]
     path = tmp_path / "train" / "history.jsonl"
     seen = []
@@ -184,7 +184,7 @@ def test_history_mlx_callback_records_reports(tmp_path):
         def on_val_loss_report(self, info):
             seen.append(("val", info["iteration"]))
 
-    callback = mods["train"].history_callback(path, Wrapped())
+    callback = mods["mlx_history"].callback(path, Wrapped())
     callback.on_val_loss_report({"iteration": 0, "val_loss": 3.0, "val_time": 0.1})
     callback.on_train_loss_report(
         {

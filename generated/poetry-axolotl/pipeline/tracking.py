@@ -10,7 +10,7 @@ training curves, then eval's metrics and the acceptance decision.
   and WANDB_RESUME=allow; MLFLOW_EXPERIMENT_NAME and MLFLOW_RUN_ID (the run it opens).
   The peft and Axolotl projects' Trainer reports through its callbacks; mlx-lm reports
   to W&B itself and to TensorBoard and MLflow through the mlx project's callback
-  (pipeline/train.py).
+  (pipeline/tracker_reports.py).
 - log_eval() (make eval: the eval in work/eval/ that accept judges, not eval-base's or
   the constrained / unconstrained runs beside it) and log_accept() (make accept): into
   the same run, at the last training step: "<split>/<metric>" for every metric that is

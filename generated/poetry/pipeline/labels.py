@@ -7,8 +7,8 @@ A label value is a str (categorical or string), int, float or bool; None means
 by the module of the spec's completion format (pipeline/key_value_answer.py,
 json_answer.py or label_answer.py: a project has only its own). Categorical values are
 read here; string, boolean, integer and number values in string_values.py,
-boolean_values.py and number_values.py, which a project has only where its schema (or,
-for booleans and numbers, its inputs) declares such a field.
+boolean_values.py and number_values.py, which a project has only where its label schema
+has such a field (inputs of those types are read by input_values.py).
 """
 
 import re
@@ -85,7 +85,9 @@ def coerce(field: dict, raw, *, strict: bool = False):
         return boolean_values.boolean_label(field, raw)
     if ftype == "integer":
         return number_values.integer_label(field, raw)
-    return number_values.number_label(field, raw)
+    if ftype == "number":
+        return number_values.number_label(field, raw)
+    raise LabelError(f"{name}: unknown field type {ftype!r}")
 
 
 def short(raw) -> str:

@@ -139,18 +139,21 @@ def run(server: str, model: str, n: int, out: Path = OUT) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", default=f"http://127.0.0.1:{weights.DEFAULT_PORT}")
+    parser.add_argument("--server", help=f"default http://127.0.0.1:{weights.DEFAULT_PORT}")
     parser.add_argument("--model", default=weights.SERVED_MODEL, help="the served model's name")
     parser.add_argument("--sample", type=int, default=32, help="eval examples to ask")
     parser.add_argument("--serve", action="store_true", help="start the server for the check")
     parser.add_argument("--adapter", action="store_true", help="--serve: base model + adapter")
     args = parser.parse_args(argv)
+    if args.serve and args.server:
+        parser.error("--serve starts a server of its own: give --server or --serve, not both")
     try:
         if args.serve:
             with serve.started(args.adapter, OUT / "server.log") as url:
                 result = run(url, args.model, args.sample)
         else:
-            result = run(args.server, args.model, args.sample)
+            server = args.server or f"http://127.0.0.1:{weights.DEFAULT_PORT}"
+            result = run(server, args.model, args.sample)
     except SystemExit as exc:
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)

@@ -6,7 +6,7 @@ and each kind of bad row is rejected with a reason that names the field and says
 
 import pytest
 
-from pipeline import schema
+from pipeline import data, schema
 from pipeline.data import check_row, row_label
 from pipeline.labels import coerce
 
@@ -33,25 +33,28 @@ def example_input(spec: dict, i: int):
     }[spec["type"]]
 
 
-def good_row(i: int = 0, labels: dict | None = None) -> dict:
-    """A valid source row for the schema: its id, every input and the labels, each at
-    its own path."""
+def good_row(i: int = 0) -> dict:
+    """A valid source row for the schema: its id, every input and every label, each at
+    its own path (objects on the way shared, as a source row has them)."""
     row = {} if schema.ID_FIELD is None else {schema.ID_FIELD: f"row-{i}"}
     for k, spec in enumerate(schema.INPUTS):
         put(row, spec["path"] or spec["name"], example_input(spec, k))
-    source = {}
+    labels = example_labels(i)
     for field in schema.FIELDS:
-        name = field["name"]
-        put(source, field["path"] or name, (labels or example_labels(i))[name])
-    if schema.LABELS_KEY:
-        put(row, schema.LABELS_KEY, source)
-    else:
-        row.update(source)
+        put(row, label_path(field), labels[field["name"]])
     return row
 
 
 def problems_of(row: dict) -> list[str]:
     return check_row(row, NUMBER)[3]
+
+
+def said(*reasons: str) -> list[str]:
+    """The reasons as the row checks give them: a column that data.sources renames is
+    named as the source's file names it."""
+    if data.SOURCES:
+        return data.mix.as_named(list(reasons), NUMBER)
+    return list(reasons)
 
 
 def without(row: dict, path: str) -> dict:
@@ -98,13 +101,13 @@ def test_each_input_of_another_type_is_named_in_the_reason(k):
     value, reason = WRONG_INPUT[spec["type"]]
     row = good_row()
     put(row, spec["path"] or spec["name"], value)
-    assert problems_of(row) == [f"{spec['name']}: {reason}"]
+    assert problems_of(row) == said(f"{spec['name']}: {reason}")
     put(row, spec["path"] or spec["name"], None)
-    assert problems_of(row) == ([f"{spec['name']}: missing"] if spec["required"] else [])
+    assert problems_of(row) == (said(f"{spec['name']}: missing") if spec["required"] else [])
     if spec["type"] in ("string", "text") and spec["max_chars"] is not None:
         put(row, spec["path"] or spec["name"], "x" * (spec["max_chars"] + 1))
         too_long = f"{spec['max_chars'] + 1} characters, more than {spec['max_chars']}"
-        assert problems_of(row) == [f"{spec['name']}: {too_long}"]
+        assert problems_of(row) == said(f"{spec['name']}: {too_long}")
 
 
 def wrong_labels(field: dict) -> list:
@@ -130,19 +133,20 @@ def test_each_bad_label_is_named_in_the_reason(k):
     name = field["name"]
     row = without(good_row(), label_path(field))
     where = "" if field["path"] is None else f" (at {field['path']})"
-    assert problems_of(row) == [f"{name}: missing label{where}"]
+    assert problems_of(row) == said(f"{name}: missing label{where}")
+    prefix = said(f"{name}: ")[0]
     for value in wrong_labels(field):
         row = good_row()
         put(row, label_path(field), value)
         problems = problems_of(row)
-        assert len(problems) == 1 and problems[0].startswith(f"{name}: "), (value, problems)
+        assert len(problems) == 1 and problems[0].startswith(prefix), (value, problems)
     row = good_row()
     put(row, label_path(field), "N/A")
     problems = problems_of(row)
     if field["allow_na"]:
         assert problems == [] and check_row(row, NUMBER)[2][name] is None
     else:
-        assert problems == [f"{name}: a value is required (not-applicable is not allowed)"]
+        assert problems == said(f"{name}: a value is required (not-applicable is not allowed)")
 
 
 @pytest.mark.parametrize("k", range(len(schema.FIELDS)))
@@ -168,7 +172,7 @@ def test_a_row_without_its_id_or_its_labels_is_rejected():
     if schema.ID_FIELD is not None:  # (else rows are numbered)
         for bad in (None, "", True, [1]):
             problems = problems_of({**good_row(), schema.ID_FIELD: bad})
-            assert problems == [f"{schema.ID_FIELD}: missing or not a string/integer id"], bad
+            assert problems == said(f"{schema.ID_FIELD}: missing or not a string/integer id"), bad
     if schema.LABELS_KEY:  # (else the labels are the row's own columns)
         for bad, says in ((None, "missing or not an object"), ("text", "the text 'text'")):
             row = good_row()
@@ -178,7 +182,9 @@ def test_a_row_without_its_id_or_its_labels_is_rejected():
     row = good_row()
     for field in schema.FIELDS:
         row = without(row, label_path(field))
-    assert problems_of(row) == [
-        f"{f['name']}: missing label" + ("" if f["path"] is None else f" (at {f['path']})")
-        for f in schema.FIELDS
-    ]
+    assert problems_of(row) == said(
+        *(
+            f"{f['name']}: missing label" + ("" if f["path"] is None else f" (at {f['path']})")
+            for f in schema.FIELDS
+        )
+    )

@@ -79,14 +79,20 @@ def started(adapter: bool, log: Path, timeout: float = 300.0):
                     ) from None
                 time.sleep(0.5)
         yield url
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+    finally:  # the whole group, also where the server itself has exited (its workers)
+        _signal_group(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _signal_group(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:  # nothing of the group is left
+        pass
 
 
 def _tail(log: Path, lines: int = 15) -> str:

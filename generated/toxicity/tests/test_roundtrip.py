@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import schema
+from pipeline import data, schema
 from pipeline.data import check_row, iter_rows
 from pipeline.labels import render_completion
 from pipeline.parse import PARSED, PARTIAL, UNPARSEABLE, parse
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / schema.SOURCE if getattr(schema, "SOURCE", None) else None  # None: a hub dataset
 
 
 def example_labels(i: int) -> dict:
@@ -63,13 +62,17 @@ def test_prompt_pieces_render_as_the_whole_template():
 
 
 def test_every_source_row_round_trips():
-    if SOURCE is None or not SOURCE.exists():
-        pytest.skip(f"source data not found: {SOURCE or schema.HUB['id']}")
+    if data.HUB is not None:
+        pytest.skip(f"a hub dataset ({data.HUB['id']}): make data reads it")
+    source = data.default_sources()  # the spec's file, or its sources by name
+    missing = [p for p in (source.values() if data.SOURCES else [source]) if not p.exists()]
+    if missing:
+        pytest.skip(f"source data not found: {', '.join(map(str, missing))}")
     checked = 0
-    for number, row, problem in iter_rows(SOURCE):
+    for number, row, problem in iter_rows(source):
         if problem:
             continue
-        _, _, labels, problems = check_row(row)
+        _, _, labels, problems = check_row(row, number)
         if problems:
             continue
         back = parse(render_completion(labels))

@@ -26,7 +26,10 @@ def smoke(plan: list, python: str, project: Path, cuda: bool) -> tuple[list, str
     exported and served (mlx_lm server runs on CPU) for the parity check."""
     from distillgen.smoke import through_make, with_export
 
-    return with_export(through_make(plan, python), python, serve=True), None
+    plan = through_make(plan, python)
+    if (project / "pipeline" / "export.py").is_file():
+        plan = with_export(plan, python, serve=(project / "pipeline" / "parity.py").is_file())
+    return plan, None
 
 
 BACKEND = register_backend(

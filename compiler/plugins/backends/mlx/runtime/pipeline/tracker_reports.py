@@ -6,7 +6,7 @@ its run gets the spec's run name here. TensorBoard and MLflow, which mlx-lm has 
 reporter for, get each train and validation report through a callback."""
 
 from . import schema, tracking
-from .train import as_float
+from .mlx_history import as_float
 
 
 def wrap(reports, opened: list):

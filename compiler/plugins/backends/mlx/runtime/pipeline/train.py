@@ -9,9 +9,9 @@ in this process, with two changes: its Adam clips the gradient norm at MAX_GRAD_
 before each update, as the peft and Axolotl projects' Trainer does (max_grad_norm;
 mlx-lm has no setting for it, and without it a spec that teaches on peft could stay
 at chance on mlx), and a training callback records every train and validation report
-in work/train/history.jsonl (pipeline/history.py) and, when the spec tracks to
-TensorBoard or MLflow, to the tracker (pipeline/tracking.py; mlx-lm reports to W&B
-itself). Running the mlx_lm command by hand
+in work/train/history.jsonl (pipeline/mlx_history.py) and, when the spec tracks to
+TensorBoard or MLflow, to the tracker (pipeline/tracker_reports.py; mlx-lm reports to
+W&B itself). Running the mlx_lm command by hand
 trains without the clipping. When the spec gives epochs instead of steps, the number
 of iterations depends on the train split's size: it is computed here from the data
 step's statistics and written, with the rest of the config unchanged, to
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from . import history, schema, stamp
+from . import history, mlx_history, schema, stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "mlx_lora.yaml"
@@ -76,45 +76,6 @@ def resolve_config() -> Path:
     RESOLVED.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     print(f"train: {n_train} train examples, {schema.EPOCHS} epochs -> {steps} optimizer steps")
     return RESOLVED
-
-
-def history_callback(path: Path = history.HISTORY, wrapped=None):
-    """An mlx-lm TrainingCallback that writes each report to ``path`` (started afresh)
-    and passes it on to ``wrapped`` (mlx-lm's own reporting, when configured)."""
-    from mlx_lm.tuner.callbacks import TrainingCallback
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("", encoding="utf-8")
-
-    class History(TrainingCallback):
-        def on_train_loss_report(self, info: dict):
-            history.append(
-                history.row(
-                    info["iteration"],
-                    train_loss=as_float(info.get("train_loss")),
-                    learning_rate=as_float(info.get("learning_rate")),
-                    tokens_per_second=as_float(info.get("tokens_per_second")),
-                ),
-                path,
-            )
-            if wrapped is not None:
-                wrapped.on_train_loss_report(info)
-
-        def on_val_loss_report(self, info: dict):
-            history.append(
-                history.row(info["iteration"], val_loss=as_float(info.get("val_loss"))), path
-            )
-            if wrapped is not None:
-                wrapped.on_val_loss_report(info)
-
-    return History()
-
-
-def as_float(value):
-    """An mlx scalar (or a plain number) as a float; None stays None."""
-    if value is None:
-        return None
-    return float(value.item() if hasattr(value, "item") else value)
 
 
 def main(argv=None) -> int:
@@ -167,7 +128,7 @@ def run_lora(config: Path) -> None:
             from . import tracker_reports
 
             reports = tracker_reports.wrap(reports, tracked)
-        return history_callback(history.HISTORY, reports)
+        return mlx_history.callback(history.HISTORY, reports)
 
     lora.get_reporting_callbacks = reporting
     own_optim = lora.optim
