@@ -192,7 +192,8 @@ def test_generation_smoke(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    steps = ("data", "train", "resume", "merge", "eval", "score", "accept", "predict", "tests")
+    steps = ("data", "train", "resume", "merge", "eval", "score", "accept", "export", "predict")
+    steps += ("tests",)
     for step in steps:
         assert f"smoke: {step:<6} ok" in proc.stdout, proc.stdout
     # The spec trains QLoRA (bitsandbytes, CUDA); without a GPU the smoke says what it did.
@@ -211,6 +212,12 @@ def test_generation_smoke(tmp_path):
     assert set(metrics["style"]) == {"second_person", "italics"}
     accept = json.loads((work / "accept" / "accept.json").read_text())
     assert {r["metric"] for r in accept["rules"]} >= {"style.second_person", "perplexity"}
+    # The export's card tells of chunks of text and samples (it crashed on them once).
+    card = (work / "export" / "README.md").read_text()
+    assert "## Metrics (test split, 8 samples)" in card
+    assert "text files read, 14 chunks accepted, 0 rejected" in card
+    assert "| split | chunks | tokens (mean / max) |" in card
+    assert "make parity" not in card and "Label distributions" not in card
     shutil.rmtree(keep)
 
 

@@ -55,9 +55,11 @@ def acceptance(facts: dict, accepted: dict) -> list[str]:
 def metrics_section(metrics: dict) -> list[str]:
     judged = {rule["metric"] for rule in schema.THRESHOLDS}
     summary = metrics.get("summary") or {}
+    # labelled kinds answer examples; generation samples its style prompts
+    counted = "examples" if "examples" in metrics else "samples"
     lines = [
         "",
-        f"## Metrics ({metrics.get('split')} split, {metrics.get('examples')} examples)",
+        f"## Metrics ({metrics.get('split')} split, {metrics.get(counted)} {counted})",
         "",
         "| metric | value |",
         "| --- | --- |",
@@ -93,17 +95,31 @@ def baselines(metrics: dict) -> list[str]:
 
 
 def data_section(stats: dict) -> list[str]:
-    lines = [
-        "",
-        "## Data",
-        "",
-        f"{stats.get('rows')} rows read, {stats.get('accepted')} accepted, "
+    lines = ["", "## Data", ""]
+    splits = stats.get("splits") or {}
+    chunks = any("chunks" in split for split in splits.values())  # generation's text
+    read = f"{stats.get('files')} text files" if chunks else f"{stats.get('rows')} rows"
+    accepted = f"{stats.get('accepted')} chunks" if chunks else stats.get("accepted")
+    lines += [
+        f"{read} read, {accepted} accepted, "
         f"{stats.get('rejected')} rejected (work/data/rejects.jsonl in the project).",
         "",
+    ]
+    lines += _chunk_rows(splits) if chunks else _example_rows(splits)
+    for warning in stats.get("warnings") or []:
+        lines.append(f"\nWarning from the data step: {_cell(warning)}")
+    if not chunks:
+        lines += ["", "Label distributions by split: `distillgen/stats.json`."]
+    return lines
+
+
+def _example_rows(splits: dict) -> list[str]:
+    """The examples of each split: prompt and answer tokens."""
+    lines = [
         "| split | examples | prompt tokens (mean / max) | answer tokens (mean / max) |",
         "| --- | --- | --- | --- |",
     ]
-    for name, split in (stats.get("splits") or {}).items():
+    for name, split in splits.items():
         prompt = split.get("prompt_tokens") or split.get("tokens") or {}
         answer = split.get("completion_tokens") or {}
         lines.append(
@@ -111,9 +127,17 @@ def data_section(stats: dict) -> list[str]:
             f"{_num(prompt.get('max'))} | {_num(answer.get('mean'))} / "
             f"{_num(answer.get('max'))} |"
         )
-    for warning in stats.get("warnings") or []:
-        lines.append(f"\nWarning from the data step: {_cell(warning)}")
-    lines += ["", "Label distributions by split: `distillgen/stats.json`."]
+    return lines
+
+
+def _chunk_rows(splits: dict) -> list[str]:
+    """A generation project's splits: chunks of text, trained on whole."""
+    lines = ["| split | chunks | tokens (mean / max) |", "| --- | --- | --- |"]
+    for name, split in splits.items():
+        lines.append(
+            f"| {name} | {split.get('chunks')} | {_num(split.get('mean'))} / "
+            f"{_num(split.get('max'))} |"
+        )
     return lines
 
 
@@ -157,11 +181,20 @@ def task_section(facts: dict) -> list[str]:
 
 def usage(facts: dict, notes: list[str]) -> list[str]:
     lines = ["", "## Use", ""] + [f"- {note}" for note in notes]
+    if getattr(schema, "FIELDS", None):  # a labelled kind: a template, and eval to match
+        prompt = (
+            "- The prompt must be rendered as in training (the template above, through the "
+            "model's own chat template, which is in this directory); the project's `make serve` "
+            "starts a server and `make parity` checks that its greedy answers equal eval's "
+            "byte for byte."
+        )
+    else:
+        prompt = (
+            "- Prompts go through the model's own chat template, which is in this directory; "
+            "the project's `make serve` starts a server."
+        )
     lines += [
-        "- The prompt must be rendered as in training (the template above, through the "
-        "model's own chat template, which is in this directory); the project's `make serve` "
-        "starts a server and `make parity` checks that its greedy answers equal eval's byte "
-        f"for byte. Requests name the model `{facts['served_model']}`.",
+        f"{prompt} Requests name the model `{facts['served_model']}`.",
         "- `distillgen/`: the data statistics, eval's metrics and accept's decision behind this "
         "card; `export.json`: every file's size and sha256.",
     ]
