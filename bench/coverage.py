@@ -4,7 +4,8 @@
 
 For each spec (default: every golden variant that trains on CPU), `distillgen smoke` runs
 under coverage with subprocesses and worker processes measured (the smoke runs the
-project's data, train, eval, accept and its own pytest suite as separate processes), and
+project's data, train, eval, accept, export, parity (mlx: the exported model served by
+mlx_lm server), predict and its own pytest suite as separate processes), and
 the lines of the project's pipeline/ modules that ran are reported per module. A module
 with many unrun lines is code the spec may not reach: look at it.
 """

@@ -538,6 +538,13 @@ def _interrupt(work: Path) -> str:
     return f"removed {checkpoints[-1].name} and the adapter; {checkpoints[-2].name} is left"
 
 
+def _written(code: int, path: Path):
+    """The JSON a step wrote to ``path``, where it exited 0 and wrote it (else None)."""
+    if code != 0 or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple[str, bool]:
     work = project / "work"
     if name == "calibrate":
@@ -548,26 +555,23 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
         note = f"decision {decision} with an oracle teacher answering the gold labels"
         return note, decision == "PASS"
     if name == "label":
-        path = work / "teacher" / "labelled.meta.json"
-        if code != 0 or not path.is_file():
+        meta = _written(code, work / "teacher" / "labelled.meta.json")
+        if meta is None:
             return f"exit {code}", False
-        meta = json.loads(path.read_text(encoding="utf-8"))
         return (
             f"{meta['labelled']} of {meta['rows']} rows labelled, "
             f"{meta['quarantined']} quarantined",
             True,
         )
     if name == "baseline":
-        path = work / "baseline" / "metrics.json"
-        if code != 0 or not path.is_file():
+        baseline = _written(code, work / "baseline" / "metrics.json")
+        if baseline is None:
             return f"exit {code}", False
-        macro = json.loads(path.read_text(encoding="utf-8"))["summary"]["macro_f1"]
-        return f"baseline macro-F1 {macro:.2f}", True
+        return f"baseline macro-F1 {baseline['summary']['macro_f1']:.2f}", True
     if name == "data":
-        stats_path = work / "data" / "stats.json"
-        if code != 0 or not stats_path.is_file():
+        stats = _written(code, work / "data" / "stats.json")
+        if stats is None:
             return f"exit {code}", False
-        stats = json.loads(stats_path.read_text(encoding="utf-8"))
         counts = ", ".join(
             f"{k} {v.get('examples', v.get('chunks'))}" for k, v in stats["splits"].items()
         )
@@ -582,10 +586,9 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
             note += f"\n         warning: {warning}"
         return note, True
     if name in ("train", "resume") and (work / "checkpoints").is_dir():
-        summary_path = work / "adapters" / "training_summary.json"
-        if code != 0 or not summary_path.is_file():
+        summary = _written(code, work / "adapters" / "training_summary.json")
+        if summary is None:
             return f"exit {code}", False
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
         if name == "resume" and not summary["resumed_from"]:
             return "did not resume from a checkpoint", False
         note = (
@@ -690,17 +693,16 @@ def _judge(name: str, code: int, project: Path, via_make: bool = False) -> tuple
             return note + "; rows not accounted for", False
         return note, True
     if name == "export":
-        record = work / "export" / "export.json"
-        if code != 0 or not record.is_file():
+        record = _written(code, work / "export" / "export.json")
+        if record is None:
             return f"exit {code}", False
-        files = json.loads(record.read_text(encoding="utf-8"))["files"]
+        files = record["files"]
         size = sum(entry["bytes"] for entry in files.values())
         return f"{len(files)} files, {size:,} bytes (make export FORCE=1)", True
     if name == "parity":
-        result = work / "parity" / "parity.json"
-        if code != 0 or not result.is_file():
+        parity = _written(code, work / "parity" / "parity.json")
+        if parity is None:
             return f"exit {code}", False
-        parity = json.loads(result.read_text(encoding="utf-8"))
         return (
             f"the exported model, served (make parity SERVE=1), answered {parity['equal']} of "
             f"{parity['sample']} eval examples as eval did, byte for byte",
