@@ -494,12 +494,16 @@ def insert_after(plan: list, name: str, steps: list) -> list:
 _MAKE_TARGETS = {"data": "data", "train": "train", "eval": "eval"}
 
 
-def with_export(plan: list, python: str, serve: bool) -> list:
-    """The plan with make export (forced: a tiny model does not PASS) after accept and,
-    where ``serve`` (the backend's server runs here), make parity SERVE=1: the exported
-    model served as make serve serves it answers a sample of eval's examples as eval did."""
+def with_export(plan: list, python: str, project: Path, serve: bool) -> list:
+    """The plan with make export (forced: a tiny model does not PASS) after accept, where
+    the project exports, and, where ``serve`` (the backend's server runs here) and the
+    project has parity, make parity SERVE=1: the exported model served as make serve
+    serves it answers a sample of eval's examples as eval did."""
+    pipeline = project / "pipeline"
+    if not (pipeline / "export.py").is_file():
+        return plan
     steps = [("export", [python, "-m", "pipeline.export", "--force"])]
-    if serve:
+    if serve and (pipeline / "parity.py").is_file():
         steps.append(("parity", [python, "-m", "pipeline.parity", "--serve", "--sample", "3"]))
     return insert_after(plan, "accept", steps)
 

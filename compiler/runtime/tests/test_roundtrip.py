@@ -42,18 +42,21 @@ def example_value(field: dict, i: int):
     return f"text {i}"
 
 
+def example_input(spec: dict, i: int):
+    """A valid value for the input ``spec``, different for each ``i``."""
+    return {
+        "string": f"value {i}",
+        "text": f"line one {i}\nline two",
+        "integer": 1900 + i,
+        "number": 0.5 + i,
+        "boolean": i % 2 == 0,
+    }[spec["type"]]
+
+
 def test_prompt_pieces_render_as_the_whole_template():
     from pipeline import prompts
 
-    inputs = {}
-    for i, field in enumerate(schema.INPUTS):
-        inputs[field["name"]] = {
-            "string": f"value {i}",
-            "text": f"line one {i}\nline two",
-            "integer": 1900 + i,
-            "number": 0.5 + i,
-            "boolean": i % 2 == 0,
-        }[field["type"]]
+    inputs = {field["name"]: example_input(field, i) for i, field in enumerate(schema.INPUTS)}
     for template in (prompts._TEMPLATE, prompts._SYSTEM):
         if template is None:
             continue

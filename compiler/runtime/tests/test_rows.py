@@ -4,13 +4,15 @@
 check of the data step, predict and the teacher): a row built from the schema passes,
 and each kind of bad row is rejected with a reason that names the field and says why."""
 
+import copy
+
 import pytest
 
 from pipeline import data, schema
 from pipeline.data import check_row, row_label
 from pipeline.labels import coerce
 
-from .test_roundtrip import example_labels
+from .test_roundtrip import example_input, example_labels
 
 NUMBER = row_label(0, 1)  # the first source's first line
 
@@ -21,16 +23,6 @@ def put(row: dict, path: str, value) -> None:
     for key in parents:
         row = row.setdefault(key, {})
     row[last] = value
-
-
-def example_input(spec: dict, i: int):
-    return {
-        "string": f"value {i}",
-        "text": f"line one {i}\nline two",
-        "integer": 1900 + i,
-        "number": 0.5 + i,
-        "boolean": i % 2 == 0,
-    }[spec["type"]]
 
 
 def good_row(i: int = 0) -> dict:
@@ -59,17 +51,13 @@ def said(*reasons: str) -> list[str]:
 
 def without(row: dict, path: str) -> dict:
     """A copy of ``row`` without the value at ``path``."""
-    row = _copy(row)
+    row = copy.deepcopy(row)
     *parents, last = path.split(".")
     node = row
     for key in parents:
         node = node[key]
     del node[last]
     return row
-
-
-def _copy(value):
-    return {k: _copy(v) for k, v in value.items()} if isinstance(value, dict) else value
 
 
 def label_path(field: dict) -> str:

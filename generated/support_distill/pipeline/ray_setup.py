@@ -14,8 +14,12 @@ def split_options(argv, batch: int) -> tuple[dict, list[str]]:
     --ray-batch (default ``batch``) and --ray-workers; the other arguments, for
     pipeline.predict)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    own = {"--ray-address": None, "--ray-window": "4096", "--ray-batch": str(batch)}
-    own["--ray-workers"] = "2"
+    own = {
+        "--ray-address": None,
+        "--ray-window": "4096",
+        "--ray-batch": str(batch),
+        "--ray-workers": "2",
+    }
     rest = []
     while argv:
         arg = argv.pop(0)

@@ -26,10 +26,7 @@ def smoke(plan: list, python: str, project: Path, cuda: bool) -> tuple[list, str
     exported and served (mlx_lm server runs on CPU) for the parity check."""
     from distillgen.smoke import through_make, with_export
 
-    plan = through_make(plan, python)
-    if (project / "pipeline" / "export.py").is_file():
-        plan = with_export(plan, python, serve=(project / "pipeline" / "parity.py").is_file())
-    return plan, None
+    return with_export(through_make(plan, python), python, project, serve=True), None
 
 
 BACKEND = register_backend(

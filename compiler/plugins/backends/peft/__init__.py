@@ -40,9 +40,7 @@ def smoke(plan: list, python: str, project: Path, cuda: bool) -> tuple[list, str
             ("merge", [python, "-m", "pipeline.merge"]),
         ],
     )
-    if (project / "pipeline" / "export.py").is_file():
-        plan = with_export(plan, python, serve=False)
-    return plan, None
+    return with_export(plan, python, project, serve=False), None
 
 
 BACKEND = register_backend(
