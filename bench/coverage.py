@@ -1,6 +1,6 @@
 """Line coverage of generated projects' own modules under their own tests plus their smoke.
 
-    python bench/coverage.py [SPEC ...] [--out bench/out/coverage.md]
+    python bench/coverage.py [SPEC ...] [--out bench/out/coverage.md] [--keep DIR]
 
 For each spec (default: every golden variant that trains on CPU), `distillgen smoke` runs
 under coverage with subprocesses and worker processes measured (the smoke runs the
@@ -32,7 +32,7 @@ VARIANTS = [
 ]
 
 
-def measure(spec: str, extra: list[str], work: Path) -> dict:
+def measure(spec: str, extra: list[str], work: Path, keep_json: Path | None = None) -> dict:
     rc = work / "rc"
     data = work / ".coverage"
     rc.write_text(
@@ -56,6 +56,9 @@ def measure(spec: str, extra: list[str], work: Path) -> dict:
         cwd=work,
         check=True,
     )
+    if keep_json is not None:
+        keep_json.parent.mkdir(parents=True, exist_ok=True)
+        keep_json.write_bytes(out.read_bytes())
     files = json.loads(out.read_text(encoding="utf-8"))["files"]
     modules = {
         Path(path).name: (entry["summary"]["num_statements"], entry["summary"]["missing_lines"])
@@ -84,13 +87,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("specs", nargs="*", help="spec paths (default: the golden variants)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "coverage.md")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each variant's coverage.json (its missing lines, per file) in this folder",
+    )
     args = parser.parse_args(argv)
     variants = [(s, []) for s in args.specs] or VARIANTS
     lines = []
     for spec, extra in variants:
         name = Path(spec).stem + "".join(f"-{a}" for a in extra if not a.startswith("--"))
         with tempfile.TemporaryDirectory(prefix="distillgen-cov-") as tmp:
-            result = measure(spec, extra, Path(tmp))
+            kept = args.keep / f"{name}.json" if args.keep else None
+            result = measure(spec, extra, Path(tmp), kept)
         lines += table(name, result)
         print("\n".join(table(name, result)), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -311,6 +311,8 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/json_answer.py": project.prompt["completion_format"] == "json",
         "pipeline/key_value_answer.py": project.prompt["completion_format"] == "key_value",
         "pipeline/json_grammar.py": project.prompt["completion_format"] == "json",
+        "tests/test_key_value_answers.py": project.prompt["completion_format"] == "key_value",
+        "tests/test_json_answers.py": project.prompt["completion_format"] == "json",
         "pipeline/number_grammar.py": bool(types & {"integer", "number"}),
         "pipeline/string_grammar.py": "string" in types,
         "pipeline/number_values.py": bool(types & {"integer", "number"}),

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline import data, schema
 from pipeline.data import check_row, iter_rows
-from pipeline.labels import render_completion
+from pipeline.labels import format_value, render_completion
 from pipeline.parse import PARSED, PARTIAL, UNPARSEABLE, parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,3 +138,67 @@ def test_truncated_answer_is_partial():
     assert back.status in (PARTIAL, UNPARSEABLE)
     assert all(labels[name] == value for name, value in back.values.items())
     assert back.problems
+
+
+def noisy_forms(field: dict, value) -> list[str]:
+    """The ways a model dresses a value that the parser reads as the value itself:
+    quoted, in markdown emphasis, with a full stop, with a note in parentheses, and a
+    number as a fraction of the field's own maximum."""
+    text = format_value(value)
+    forms = [f'"{text}"', f"**{text}**.", f"`{text}`;", f"{text} (as I read it)"]
+    if field["type"] in ("integer", "number") and field["maximum"] is not None:
+        forms.append(f"{text}/{format_value(field['maximum'])}")
+    return forms
+
+
+def dressable(field: dict, value) -> bool:
+    """Values the dressing cannot change the meaning of: not free text (the model's own
+    words, read as written), not not-applicable, no quotes, brackets or emphasis of their
+    own, no stop at their end."""
+    text = format_value(value) if value is not None else ""
+    return (
+        field["type"] != "string"
+        and value is not None
+        and not any(c in text for c in "\"'()`*_")
+        and not text.endswith((".", ",", ";"))
+    )
+
+
+@pytest.mark.parametrize("form", range(5))
+def test_dressed_values_read_as_the_values(form):
+    checked = 0
+    for i in range(6):
+        labels = example_labels(i)
+        raws = {name: format_value(value) for name, value in labels.items()}
+        dressed = set()
+        for field in schema.FIELDS:
+            value = labels[field["name"]]
+            forms = noisy_forms(field, value) if dressable(field, value) else []
+            if form < len(forms):
+                raws[field["name"]] = forms[form]
+                dressed.add(field["name"])
+        if not dressed:
+            continue
+        back = parse(render_completion(raws))  # the values as the text given
+        assert back.status == PARSED, (raws, back.problems)
+        assert back.values == labels, raws
+        checked += 1
+    if not checked:
+        pytest.skip("no field's values take this dressing (free text, or quotes of their own)")
+
+
+def test_an_answer_that_is_not_text_is_unparseable():
+    for answer in (None, 7, ["a"], {"a": 1}):
+        back = parse(answer)
+        assert back.status == UNPARSEABLE
+        assert back.problems == {"*": f"answer is {type(answer).__name__}, not text"}
+
+
+def test_an_empty_value_is_not_read_as_not_applicable():
+    labels = example_labels(0)
+    name = schema.FIELD_NAMES[0]
+    raws = {**{n: format_value(v) for n, v in labels.items()}, name: ""}
+    back = parse(render_completion(raws))
+    assert name not in back.values
+    assert back.status in (PARTIAL, UNPARSEABLE)
+    assert back.problems.get(name) or back.problems == {"*": "empty answer"}

@@ -135,7 +135,7 @@ def _raw_pairs_json(text: str) -> dict:
 
 def _coerce(name: str, raw):
     exact = EXACT.get(name)
-    if exact is not None and raw in exact:  # the common case: a value spelled as declared
+    if exact is not None and type(raw) is str and raw in exact:  # spelled as declared
         return raw
     spec = schema.FIELD_BY_NAME[name]
     if isinstance(raw, list | dict):

@@ -99,7 +99,12 @@ def test_each_input_of_another_type_is_named_in_the_reason(k):
 
 
 def wrong_labels(field: dict) -> list:
-    """Values the field refuses: another type, outside its values or range."""
+    """Values the field refuses: another type, outside its values or range, a list or an
+    object where one value belongs."""
+    return [*wrong_scalars(field), ["a list"], {"an": "object"}]
+
+
+def wrong_scalars(field: dict) -> list:
     ftype = field["type"]
     if ftype == "categorical":
         return ["not-one-of-the-values", 7]

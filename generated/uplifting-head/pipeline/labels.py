@@ -66,7 +66,7 @@ def coerce(field: dict, raw, *, strict: bool = False):
     completions, which could not be read back.
     """
     name, ftype = field["name"], field["type"]
-    if ftype == "categorical" and raw in EXACT[name]:
+    if ftype == "categorical" and type(raw) is str and raw in EXACT[name]:
         return raw
     if raw is None or (isinstance(raw, str) and raw.strip().casefold() in NA_FORMS):
         if field["allow_na"]:

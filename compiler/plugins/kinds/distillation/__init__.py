@@ -207,6 +207,9 @@ KIND = register_kind(
                 # its rows' answers are checked against the answer schema (its own
                 # test_roundtrip.py and the data step's tests)
                 "tests/test_rows.py",
+                "tests/test_metrics.py",
+                "tests/test_json_answers.py",
+                "tests/test_key_value_answers.py",
             }
         ),
         schema_block="project/kinds/distillation/schema.py.j2",

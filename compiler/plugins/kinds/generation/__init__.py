@@ -317,6 +317,9 @@ KIND = register_kind(
                 "pipeline/review.py",
                 "tests/test_roundtrip.py",
                 "tests/test_rows.py",
+                "tests/test_metrics.py",
+                "tests/test_json_answers.py",
+                "tests/test_key_value_answers.py",
             }
         ),
     )
