@@ -208,6 +208,7 @@ KIND = register_kind(
                 # test_roundtrip.py and the data step's tests)
                 "tests/test_rows.py",
                 "tests/test_metrics.py",
+                "tests/test_data_step.py",
                 "tests/test_json_answers.py",
                 "tests/test_key_value_answers.py",
             }
