@@ -49,6 +49,14 @@ def test_a_kind_that_leaves_out_a_part_fails_when_registered():
     assert "rating" not in plugins.KINDS
 
 
+def test_a_backend_that_cannot_answer_for_eval_and_predict_fails_when_registered():
+    from dataclasses import replace
+
+    with pytest.raises(TypeError, match="Backend 'scripted' says nothing of how eval and predict"):
+        plugins.register_backend(replace(scripted.BACKEND, uses=frozenset()))
+    assert "scripted" not in plugins.BACKENDS
+
+
 def test_a_registered_kind_and_backend_compile_and_the_project_tests_pass(registered, tmp_path):
     out = tmp_path / "ratings"
     _, files, _ = build_project(SPEC, out)

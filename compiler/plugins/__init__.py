@@ -185,6 +185,15 @@ def register_kind(kind: Kind) -> Kind:
 
 def register_backend(backend: Backend) -> Backend:
     _check_fields(backend)
+    if (
+        "pipeline/generate_hf.py" not in backend.uses
+        and not (backend.runtime() / "pipeline" / "engine.py").is_file()
+    ):
+        raise TypeError(
+            f"Backend {backend.name!r} says nothing of how eval and predict get answers: "
+            "name pipeline/generate_hf.py in its uses (transformers, as peft and Axolotl "
+            "do) or write its own runtime/pipeline/engine.py (as mlx does)"
+        )
     BACKENDS[backend.name] = backend
     return backend
 

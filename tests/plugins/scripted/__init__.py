@@ -33,4 +33,5 @@ BACKEND = Backend(
     smoke=smoke,
     root=ROOT,
     requirements=lambda project: ["# the scripted trainer needs nothing more"],
+    uses=frozenset({"pipeline/generate_hf.py"}),  # eval and predict answer with transformers
 )
