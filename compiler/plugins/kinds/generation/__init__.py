@@ -320,6 +320,7 @@ KIND = register_kind(
                 "tests/test_metrics.py",
                 "tests/test_data_step.py",
                 "tests/test_predict.py",
+                "tests/test_predict_server.py",
                 "tests/test_json_answers.py",
                 "tests/test_key_value_answers.py",
             }
