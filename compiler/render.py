@@ -327,6 +327,11 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/select.py": project.training.get("select") is not None,
         "pipeline/few_shot.py": bool(project.eval.get("base_shots")),
         "pipeline/teacher.py": project.teacher is not None,
+        "tests/test_teacher.py": project.teacher is not None,
+        # predict through a server: the generative route's (a head answers through
+        # transformers); the teacher asks one too
+        "tests/test_predict_server.py": not head,
+        "tests/stand_in_server.py": not head or project.teacher is not None,
         "pipeline/tracking.py": project.tracking is not None,
         # a backend's reports to the tracker, where its trainer has no reporter of its own
         "pipeline/tracker_reports.py": project.tracking is not None,

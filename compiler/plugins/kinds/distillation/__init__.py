@@ -211,6 +211,8 @@ KIND = register_kind(
                 "tests/test_data_step.py",
                 "tests/test_predict.py",
                 "tests/test_predict_server.py",
+                "tests/test_teacher.py",
+                "tests/stand_in_server.py",
                 "tests/test_json_answers.py",
                 "tests/test_key_value_answers.py",
             }
