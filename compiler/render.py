@@ -318,6 +318,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/number_values.py": bool(types & {"integer", "number"}),
         "pipeline/boolean_values.py": "boolean" in types,
         "pipeline/string_values.py": "string" in types,
+        "pipeline/class_metrics.py": bool(types & {"categorical", "boolean"}),
         "pipeline/input_values.py": bool({i["type"] for i in project.inputs} - {"string", "text"}),
         "pipeline/tiers.py": bool(project.task.tiers),
         "pipeline/baseline.py": project.task.baseline,
@@ -327,6 +328,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/select.py": project.training.get("select") is not None,
         "pipeline/few_shot.py": bool(project.eval.get("base_shots")),
         "pipeline/teacher.py": project.teacher is not None,
+        "pipeline/llm_jobs.py": project.teacher is not None,
         "tests/test_teacher.py": project.teacher is not None,
         # predict through a server: the generative route's (a head answers through
         # transformers); the teacher asks one too

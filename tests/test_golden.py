@@ -135,9 +135,10 @@ TRAINER = "trainer_history"  # the transformers Trainer's log (peft, Axolotl)
 REACHED = {
     "poetry": (  # categorical fields, key_value answers
         {"key_value_answer", "bar_plots", "confusion_plots", "grammar", "input_values"}
+        | {"class_metrics"}
         | {"tracking", "tensorboard_tracker", "tracker_reports", "mlx_history"},
         {"json_answer", "label_answer", "score_plots", "csv_rows", *GRAMMAR_PARTS, *VALUE_PARTS}
-        | {TRAINER, "few_shot"},  # mlx records its own curves; a zero-shot base run
+        | {TRAINER, "few_shot", "teacher", "llm_jobs"},  # mlx's own curves; zero-shot base
     ),
     "poetry-peft": (  # the Trainer reports to TensorBoard itself
         {TRAINER, "input_values", "tracking", "tensorboard_tracker"},
@@ -150,9 +151,10 @@ REACHED = {
         | {"input_values", TRAINER, "tracking", "tracker_reports"},  # text inputs, no tracker
     ),
     "uplifting": (  # number fields, JSON answers
-        {"json_answer", "score_plots", "tiers", "json_grammar", "number_grammar", "number_values"},
+        {"json_answer", "score_plots", "tiers", "json_grammar", "number_grammar", "number_values"}
+        | {"teacher", "llm_jobs"},  # the teacher's batch files and ledger
         {"bar_plots", "confusion_plots", "key_value_answer", "label_answer", "string_grammar"}
-        | {"boolean_values", "string_values", "input_values"},
+        | {"boolean_values", "string_values", "input_values", "class_metrics"},
     ),
     "support_distill": (  # its own grammar.py
         {"bar_plots", "outcome_plots", "grammar"},

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from distillgen.runtime.pipeline import llm
+from distillgen.runtime.pipeline import llm, llm_jobs
 
 from .conftest import ROOT, build_into
 from .fake_openai import FakeOpenAI, completion_of, prompt_key, user_text
@@ -59,7 +59,7 @@ def _ask(settings, cache, prompts, budget=None):
             body = llm.body_of([{"role": "user", "content": prompt}], settings)
             answers[prompt] = await client.ask(llm.key_of(body), body)
 
-        stop = await llm.run_jobs(prompts, handle, settings.concurrency)
+        stop = await llm_jobs.run_jobs(prompts, handle, settings.concurrency)
         await client.close()
         return stop, answers, client
 
@@ -78,8 +78,8 @@ def test_faults_are_retried_each_prompt_is_paid_once_and_a_rerun_sends_nothing(t
         assert server.faults == faults  # every fault was met, and retried past
         assert max(server.answered.values()) == 1 and server.total_answered == 12
         assert server.requests == 12 + sum(faults.values())
-        assert cache.ledger()["requests"] == client.sent >= server.requests
-        assert cache.ledger()["answers"] == 12
+        assert llm_jobs.ledger(cache)["requests"] == client.sent >= server.requests
+        assert llm_jobs.ledger(cache)["answers"] == 12
         before = server.requests
         stop, again, client = _ask(settings, llm.Cache(tmp_path / "cache.sqlite"), prompts)
         assert server.requests == before and client.sent == 0  # a rerun sends nothing

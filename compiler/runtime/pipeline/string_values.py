@@ -17,3 +17,11 @@ def string_label(field: dict, raw, strict: bool) -> str:
         # Any line boundary (\n, \r, \x85, \u2028, ...) would split the answer line.
         raise labels.LabelError(f"{name}: multi-line text cannot be written as a key: value line")
     return value
+
+
+def same_text(gold, answered) -> bool:
+    """Whether an answered free text is the gold one (the metrics' comparison): without
+    case or spacing; not-applicable matches only not-applicable."""
+    if isinstance(gold, str) and isinstance(answered, str):
+        return " ".join(gold.casefold().split()) == " ".join(answered.casefold().split())
+    return gold == answered and type(gold) is type(answered)

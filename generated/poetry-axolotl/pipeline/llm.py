@@ -12,9 +12,8 @@ per answer.
   database. Before a request is sent, its worst case (every prompt byte a token,
   plus the whole max_tokens) is added to what is spent and in flight; a request
   that could cross the budget is not sent (``BudgetStop``).
-- Batch files: ``batch_line`` writes one request of an OpenAI Batch API input file
-  (also what ``vllm run-batch`` reads) and ``store_batch_output`` reads a provider's
-  output file into the same cache and ledger.
+- The teacher's many rows at a time, its progress bar, the ledger's totals and Batch API
+  files are in pipeline/llm_jobs.py (copied only with a teacher).
 """
 
 import asyncio
@@ -225,21 +224,6 @@ class Cache:
             (name, value, value),
         )
 
-    def ledger(self) -> dict:
-        """Totals over every answer stored: what the teacher has cost so far."""
-        n, spent, tin, tout = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(cost), 0), COALESCE(SUM(prompt_tokens), 0),"
-            " COALESCE(SUM(completion_tokens), 0) FROM answers"
-        ).fetchone()
-        requests = dict(self.db.execute("SELECT name, value FROM ledger").fetchall())
-        return {
-            "answers": n,
-            "requests": int(requests.get("requests", 0)),
-            "prompt_tokens": tin,
-            "completion_tokens": tout,
-            "cost_usd": round(spent, 6),
-        }
-
     def close(self) -> None:
         self.db.close()
 
@@ -417,80 +401,3 @@ def in_order(items, body_of_item, settings: Settings, cache_path: Path | None):
         loop.run_until_complete(client.close())
         loop.close()
         cache.close()
-
-
-async def run_jobs(jobs, handle, concurrency: int, progress=None):
-    """Run ``await handle(job)`` for each job, ``concurrency`` at a time, in order of
-    start. Jobs are drawn lazily (memory does not grow with their number). Returns the
-    Stop (a BudgetStop, say) that ended the run early, or None; in-flight jobs finish."""
-    it = iter(jobs)
-    stop = None
-
-    async def worker():
-        nonlocal stop
-        while stop is None:
-            try:
-                job = next(it)
-            except StopIteration:
-                return
-            try:
-                await handle(job)
-            except Stop as exc:
-                stop = exc
-            if progress is not None:
-                progress()
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return stop
-
-
-class Progress:
-    """A tqdm bar with rate, ETA, requests sent and spend (quiet when not a terminal)."""
-
-    def __init__(self, total: int, client: Client, desc: str):
-        from tqdm import tqdm
-
-        self.client = client
-        self.bar = tqdm(total=total, desc=desc, unit="row", disable=None, smoothing=0.1)
-
-    def __call__(self) -> None:
-        self.bar.update(1)
-        if self.bar.n % 16 == 0 or self.bar.n == self.bar.total:
-            self.bar.set_postfix(
-                sent=self.client.sent, spent=f"${self.client.cache.spent:.4f}", refresh=False
-            )
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-# ----------------------------------------------------------------------- batch
-
-
-def batch_line(key: str, body: dict) -> str:
-    """One request of an OpenAI Batch API input file (custom_id: the cache key)."""
-    line = {"custom_id": key, "method": "POST", "url": "/v1/chat/completions", "body": body}
-    return json.dumps(line, ensure_ascii=False, sort_keys=True)
-
-
-def store_batch_output(path: Path, cache: Cache, settings: Settings) -> tuple[int, list[str]]:
-    """Read a provider's batch output file into the cache: (answers stored, problems)."""
-    stored, problems = 0, []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                key = record["custom_id"]
-                response = record.get("response") or {}
-                if record.get("error") or response.get("status_code") != 200:
-                    error = record.get("error") or response.get("body")
-                    problems.append(f"{path}:{number}: {key}: the request failed: {error}"[:300])
-                    continue
-                answer = answer_of(response["body"], settings)
-            except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-                problems.append(f"{path}:{number}: not a batch output line ({exc})"[:300])
-                continue
-            stored += cache.put(key, answer, via="batch", requests=1)
-    return stored, problems

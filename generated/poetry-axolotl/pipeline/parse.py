@@ -13,10 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import schema
-from .labels import EXACT, LabelError, coerce, render_completion
-
-if schema.COMPLETION_FORMAT == "label":
-    from . import label_answer
+from .labels import ANSWER, EXACT, LabelError, coerce, render_completion
 
 PARSED, PARTIAL, UNPARSEABLE = "parsed", "partial", "unparseable"
 
@@ -190,24 +187,9 @@ def parse(text) -> Parsed:
         return Parsed(UNPARSEABLE, {}, {"*": f"parser error: {type(exc).__name__}: {exc}"})
 
 
-def _exact_pattern():
-    """One regex for the answer lines written as the completions are (any case), for
-    schemas whose fields are all categorical; None otherwise."""
-    if schema.COMPLETION_FORMAT == "label":
-        return label_answer.exact_pattern()
-    if schema.COMPLETION_FORMAT != "key_value" or any(
-        f["type"] != "categorical" for f in schema.FIELDS
-    ):
-        return None
-    lines = []
-    for f in schema.FIELDS:
-        options = list(f["values"]) + ([schema.NA_TOKEN] if f["allow_na"] else [])
-        alternatives = "|".join(re.escape(v) for v in sorted(options, key=len, reverse=True))
-        lines.append(re.escape(f["name"]) + ": (" + alternatives + ") *")
-    return re.compile("^" + "\n".join(lines) + "$", re.IGNORECASE | re.MULTILINE)
-
-
-_EXACT_RE = _exact_pattern()
+# The answer's lines exactly as the completions are written, where the format has such a
+# fast path (its module's exact_pattern; None: the full parser reads every answer).
+_EXACT_RE = ANSWER.exact_pattern()
 # Any spelling of a declared value (or of the not-applicable token) -> its value.
 _CANONICAL = {
     f["name"]: {
@@ -277,12 +259,7 @@ def _parse_full(text: str) -> Parsed:
     """The general parser (the fast path above must always agree with it)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     body = _strip_fences(text)
-    if schema.COMPLETION_FORMAT == "label":
-        found = label_answer.read(body, _readable, _raw_pairs_key_value, _raw_pairs_json)
-    elif schema.COMPLETION_FORMAT == "json":
-        found = _raw_pairs_json(body) or _raw_pairs_key_value(body)
-    else:
-        found = _raw_pairs_key_value(body) or _raw_pairs_json(body)
+    found = ANSWER.read(body, _readable, _raw_pairs_key_value, _raw_pairs_json)
     return _classify(text, found)
 
 

@@ -3,6 +3,8 @@
 """Answers as one ``name: value`` line per field (completion_format: key_value; copied
 only there)."""
 
+import re
+
 from . import labels, schema
 
 _PREFIXES = [f"{name}: " for name in schema.FIELD_NAMES]
@@ -18,3 +20,21 @@ def render(values: dict) -> str:
             )
         ]
     )
+
+
+def exact_pattern():
+    """One regex for the answer lines written as the completions are (any case), for
+    schemas whose fields are all categorical (the parser's fast path); None otherwise."""
+    if any(f["type"] != "categorical" for f in schema.FIELDS):
+        return None
+    lines = []
+    for f in schema.FIELDS:
+        options = list(f["values"]) + ([schema.NA_TOKEN] if f["allow_na"] else [])
+        alternatives = "|".join(re.escape(v) for v in sorted(options, key=len, reverse=True))
+        lines.append(re.escape(f["name"]) + ": (" + alternatives + ") *")
+    return re.compile("^" + "\n".join(lines) + "$", re.IGNORECASE | re.MULTILINE)
+
+
+def read(body: str, readable, raw_pairs_key_value, raw_pairs_json) -> dict:
+    """field -> raw values: the answer's key: value lines, else a JSON object in it."""
+    return raw_pairs_key_value(body) or raw_pairs_json(body)

@@ -18,11 +18,11 @@ from . import schema
 from .paths import MISSING, PathError, value_at
 
 if schema.COMPLETION_FORMAT == "label":
-    from . import label_answer as _answer
+    from . import label_answer as ANSWER
 elif schema.COMPLETION_FORMAT == "json":
-    from . import json_answer as _answer
+    from . import json_answer as ANSWER
 else:
-    from . import key_value_answer as _answer
+    from . import key_value_answer as ANSWER
 # The values of the other field types, in modules a project has only where its schema
 # declares such a field: the schema's types are known here, so each branch of coerce
 # below is one the project's answers can take.
@@ -139,7 +139,7 @@ def check_labels(source: dict) -> tuple[dict, list[str]]:
     return values, problems
 
 
-render_completion = _answer.render  # the answer a row's labels are written as
+render_completion = ANSWER.render  # the answer a row's labels are written as
 
 
 def format_value(value) -> str:

@@ -8,60 +8,19 @@ formatting failures are never mistaken for wrong answers or hidden by them.
 """
 
 import operator
-from collections import Counter
 
 from . import schema, task
 from .parse import PARSED, PARTIAL, UNPARSEABLE
 
-UNREAD = "<unparsed>"
-
+# The modules of the field types this project's schema has (a project has only those):
+# free text compared without case or spacing, and a class field's confusion and F1.
+TYPES = frozenset(f["type"] for f in schema.FIELDS)
+if "string" in TYPES:
+    from . import string_values
+if TYPES & {"categorical", "boolean"}:
+    from . import class_metrics
 
 _UNREAD_VALUE = object()  # a field the parser could not read
-
-
-def _label(value) -> str:
-    if value is _UNREAD_VALUE:
-        return UNREAD
-    if type(value) is str:
-        return value
-    if value is None:
-        return schema.NA_TOKEN
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _same(field: dict, gold, pred) -> bool:
-    if field["type"] == "string" and isinstance(gold, str) and isinstance(pred, str):
-        return " ".join(gold.casefold().split()) == " ".join(pred.casefold().split())
-    return gold == pred and type(gold) is type(pred)
-
-
-def _f1_table(confusion: dict) -> tuple[float | None, dict]:
-    """Macro-F1 and per-class scores from {gold: {predicted: count}}."""
-    predicted_totals: dict = {}
-    for row in confusion.values():
-        for pred, count in row.items():
-            predicted_totals[pred] = predicted_totals.get(pred, 0) + count
-    classes = sorted(set(confusion) | (set(predicted_totals) - {UNREAD}))
-    per_class, f1s = {}, []
-    for c in classes:
-        row = confusion.get(c, {})
-        tp = row.get(c, 0)
-        support = sum(row.values())
-        fp = predicted_totals.get(c, 0) - tp
-        fn = support - tp
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_class[c] = {
-            "precision": round(precision, 6),
-            "recall": round(recall, 6),
-            "f1": round(f1, 6),
-            "support": support,
-        }
-        f1s.append(f1)
-    return (sum(f1s) / len(f1s) if f1s else None), per_class
 
 
 def compute(golds: list[dict], parsed: list, truncated: int = 0, missing: int = 0) -> dict:
@@ -79,7 +38,7 @@ def compute(golds: list[dict], parsed: list, truncated: int = 0, missing: int = 
         got_col = [a.get(name, _UNREAD_VALUE) for a in answers]
         if field["type"] == "string":
             ok = [
-                got is not _UNREAD_VALUE and _same(field, gold, got)
+                got is not _UNREAD_VALUE and string_values.same_text(gold, got)
                 for gold, got in zip(gold_col, got_col, strict=True)
             ]
         else:
@@ -94,15 +53,7 @@ def compute(golds: list[dict], parsed: list, truncated: int = 0, missing: int = 
             "accuracy_when_parsed": correct / read if read else None,
         }
         if field["type"] in ("categorical", "boolean"):
-            confusion: dict = {}
-            for (gold, got), count in Counter(zip(gold_col, got_col, strict=True)).items():
-                row = confusion.setdefault(_label(gold), {})
-                row[_label(got)] = row.get(_label(got), 0) + count
-            confusion = {g: dict(sorted(r.items())) for g, r in sorted(confusion.items())}
-            macro, per_class = _f1_table(confusion)
-            entry["macro_f1"] = macro
-            entry["per_class"] = per_class
-            entry["confusion"] = confusion
+            entry.update(class_metrics.scores(gold_col, got_col, _UNREAD_VALUE))
         fields[name] = entry
     accuracies = [f["accuracy"] for f in fields.values()]
     summary = {

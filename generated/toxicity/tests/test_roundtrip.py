@@ -2,6 +2,7 @@
 # Do not edit. Source: distillgen/runtime/tests/test_roundtrip.py
 """The parser reads back every completion this project writes, and never raises."""
 
+import json
 import math
 from pathlib import Path
 
@@ -202,3 +203,32 @@ def test_an_empty_value_is_not_read_as_not_applicable():
     assert name not in back.values
     assert back.status in (PARTIAL, UNPARSEABLE)
     assert back.problems.get(name) or back.problems == {"*": "empty answer"}
+
+
+def key_value_layout(values: dict) -> str:
+    return "\n".join(f"{name}: {format_value(value)}" for name, value in values.items())
+
+
+def json_layout(values: dict) -> str:
+    return json.dumps({n: schema.NA_TOKEN if v is None else v for n, v in values.items()})
+
+
+@pytest.mark.parametrize("layout", [key_value_layout, json_layout])
+@pytest.mark.parametrize("i", range(3))
+def test_an_answer_in_either_layout_is_read(layout, i):
+    """Whatever the completions' format, a model that answers as key: value lines or as
+    one JSON object is read."""
+    labels = example_labels(i)
+    back = parse("Answer:\n" + layout(labels))
+    assert back.status == PARSED, back.problems
+    assert back.values == labels
+
+
+def test_a_json_answer_cut_short_keeps_its_complete_pairs():
+    labels = example_labels(4)
+    names = list(labels)
+    text = json_layout(labels)
+    cut = text[: text.rfind(json.dumps(names[-1]))] + json.dumps(names[-1]) + ": "
+    back = parse(cut)
+    assert back.values == {n: v for n, v in labels.items() if n != names[-1]}
+    assert back.problems[names[-1]] == "missing"

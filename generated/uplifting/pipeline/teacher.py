@@ -46,7 +46,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import accept, constrain, data, labels, llm, metrics, parse, schema
+from . import accept, constrain, data, labels, llm, llm_jobs, metrics, parse, schema
 from .paths import value_at
 from .sandbox import PromptTemplate, make_env, schema_context
 
@@ -218,9 +218,9 @@ async def _ask_all(jobs, cache: llm.Cache, total: int, desc: str, budget):
             if attempt == T["reasks"] or judge(row, answer)[1] is None:
                 return  # (no re-ask left: the answer is judged when the output is written)
 
-    progress = llm.Progress(total, client, desc)
+    progress = llm_jobs.Progress(total, client, desc)
     try:
-        stop = await llm.run_jobs(jobs, handle, SETTINGS.concurrency, progress)
+        stop = await llm_jobs.run_jobs(jobs, handle, SETTINGS.concurrency, progress)
     finally:
         progress.close()
         await client.close()
@@ -231,7 +231,7 @@ def ask(jobs, cache: llm.Cache, total: int, desc: str, budget) -> int:
     """Run the jobs; 0 when every row is answered, else 1 with the reason printed."""
     started = time.perf_counter()
     stop, failed, client = asyncio.run(_ask_all(jobs, cache, total, desc, budget))
-    ledger = cache.ledger()
+    ledger = llm_jobs.ledger(cache)
     print(
         f"teacher: {client.answered} answers received with {client.sent} requests in "
         f"{time.perf_counter() - started:.1f} s; "
@@ -461,7 +461,7 @@ def write_batch(path: Path, cache: llm.Cache, target: Path, budget) -> int:
                 break
             seen.add(key)
             worst += cost
-            handle.write(llm.batch_line(key, body) + "\n")
+            handle.write(llm_jobs.batch_line(key, body) + "\n")
             written += 1
     os.replace(tmp, target)
     print(
@@ -492,7 +492,7 @@ def label(args) -> int:
         if args.batch:
             return write_batch(args.source, cache, WORK / "batch_input.jsonl", budget)
         if args.batch_output is not None:
-            stored, problems = llm.store_batch_output(args.batch_output, cache, SETTINGS)
+            stored, problems = llm_jobs.store_batch_output(args.batch_output, cache, SETTINGS)
             print(f"label: {stored} answers read from {args.batch_output}")
             for line in problems[:SHOW]:
                 print(f"label: {line}", file=sys.stderr)

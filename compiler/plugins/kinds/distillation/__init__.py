@@ -204,6 +204,7 @@ KIND = register_kind(
                 "pipeline/number_values.py",
                 "pipeline/boolean_values.py",
                 "pipeline/string_values.py",
+                "pipeline/class_metrics.py",
                 # its rows' answers are checked against the answer schema (its own
                 # test_roundtrip.py and the data step's tests)
                 "tests/test_rows.py",
