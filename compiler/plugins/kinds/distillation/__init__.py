@@ -213,6 +213,7 @@ KIND = register_kind(
                 "tests/test_predict.py",
                 "tests/test_predict_server.py",
                 "tests/test_teacher.py",
+                "tests/test_grammar.py",
                 "tests/stand_in_server.py",
                 "tests/test_json_answers.py",
                 "tests/test_key_value_answers.py",
