@@ -20,7 +20,7 @@ def _project(name: str, *figures: str) -> dict:
 
 @pytest.fixture(scope="module")
 def toxicity():
-    return _project("toxicity", "bar_plots", "confusion_plots")
+    return _project("toxicity", "bar_plots", "confusion_plots", "class_metrics")
 
 
 def _png_size(path) -> tuple[int, int]:
@@ -239,8 +239,7 @@ def test_figures_are_written_open_and_are_the_same_bytes_twice(toxicity, tmp_pat
     history, plots = toxicity["history"], toxicity["plots"]
     classes = schema.CLASSES
     confusion = {c: {c: 2, classes[0]: 1} if c != classes[0] else {c: 3} for c in classes}
-    metrics = toxicity["metrics"]
-    _, per_class = metrics._f1_table(confusion)
+    _, per_class = toxicity["class_metrics"].f1_table(confusion)
     result = {"fields": {schema.LABEL_FIELD: {"confusion": confusion, "per_class": per_class}}}
     history.HISTORY = tmp_path / "history.jsonl"
     _write(history, _rows([(1, 3.0), (2, 2.0), (3, 1.0)], [(1, 3.1), (2, 2.0), (3, 2.6)]))
