@@ -6,22 +6,14 @@ macro-F1. A project has this module only where its label schema has such a field
 
 from collections import Counter
 
-from . import schema
+from .labels import format_value
 
 UNREAD = "<unparsed>"  # the confusion's column for answers the parser could not read
 
 
 def label(value, unread) -> str:
     """How a value is named in the confusion (``unread``: the parser read nothing)."""
-    if value is unread:
-        return UNREAD
-    if type(value) is str:
-        return value
-    if value is None:
-        return schema.NA_TOKEN
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return UNREAD if value is unread else format_value(value)
 
 
 def scores(gold_col: list, got_col: list, unread) -> dict:
@@ -29,7 +21,8 @@ def scores(gold_col: list, got_col: list, unread) -> dict:
     confusion: dict = {}
     for (gold, got), count in Counter(zip(gold_col, got_col, strict=True)).items():
         row = confusion.setdefault(label(gold, unread), {})
-        row[label(got, unread)] = row.get(label(got, unread), 0) + count
+        answered = label(got, unread)
+        row[answered] = row.get(answered, 0) + count
     confusion = {g: dict(sorted(r.items())) for g, r in sorted(confusion.items())}
     macro, per_class = f1_table(confusion)
     return {"macro_f1": macro, "per_class": per_class, "confusion": confusion}

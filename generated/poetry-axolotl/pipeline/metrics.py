@@ -10,11 +10,11 @@ formatting failures are never mistaken for wrong answers or hidden by them.
 import operator
 
 from . import schema, task
+from .labels import TYPES
 from .parse import PARSED, PARTIAL, UNPARSEABLE
 
 # The modules of the field types this project's schema has (a project has only those):
 # free text compared without case or spacing, and a class field's confusion and F1.
-TYPES = frozenset(f["type"] for f in schema.FIELDS)
 if "string" in TYPES:
     from . import string_values
 if TYPES & {"categorical", "boolean"}:

@@ -19,7 +19,7 @@ from pipeline.data import check_inputs, load_tokenizer
 from pipeline.inference import Options
 from pipeline.labels import render_completion
 
-from .test_data_step import row, tokenizer, write  # noqa: F401 - tokenizer: a fixture
+from .test_data_step import lines, row, tokenizer, write  # noqa: F401 - tokenizer: a fixture
 from .test_roundtrip import example_labels
 
 N = 12
@@ -97,7 +97,7 @@ def test_every_row_gets_its_answer_or_its_reason(tmp_path, tok):
     asked = []
     summary = run(source, tmp_path / "out", engine(asked), tok)
     assert asked == [i for i in range(N) if i not in BAD]
-    predictions = [json.loads(line) for line in (tmp_path / "out" / OUTPUTS[0]).open()]
+    predictions = lines(tmp_path / "out" / OUTPUTS[0])
     assert len(predictions) == len(asked)
     columns = label_columns(source)
     for seq, prediction in zip(asked, predictions, strict=True):
@@ -105,7 +105,7 @@ def test_every_row_gets_its_answer_or_its_reason(tmp_path, tok):
         assert {key: prediction[key] for key in source_row} == source_row  # its own columns
         assert answered(prediction, columns) == expected(seq)
         assert prediction["parse_status"] == "parsed"
-    rejects = [json.loads(line) for line in (tmp_path / "out" / "rejects.jsonl").open()]
+    rejects = lines(tmp_path / "out" / "rejects.jsonl")
     assert [r["row"] for r in rejects] == [seq + 1 for seq in BAD]
     assert rejects[0]["reason"].startswith("invalid JSON")
     assert rejects[1]["reason"] == "; ".join(check_inputs(corpus_rows()[7])[1])
@@ -126,8 +126,8 @@ def test_csv_rows_give_the_answers_of_the_same_rows_as_jsonl(tmp_path, tok):
     write(tmp_path / "corpus.jsonl", [{n: r[n] for n in names} for r in rows])
     run(tmp_path / "corpus.csv", tmp_path / "csv", engine([]), tok)
     run(tmp_path / "corpus.jsonl", tmp_path / "jsonl", engine([]), tok)
-    by_csv = [json.loads(line) for line in (tmp_path / "csv" / OUTPUTS[0]).open()]
-    by_jsonl = [json.loads(line) for line in (tmp_path / "jsonl" / OUTPUTS[0]).open()]
+    by_csv = lines(tmp_path / "csv" / OUTPUTS[0])
+    by_jsonl = lines(tmp_path / "jsonl" / OUTPUTS[0])
     assert len(by_csv) == len(by_jsonl) == N
     columns = label_columns(tmp_path / "corpus.jsonl")
     assert columns == label_columns(tmp_path / "corpus.csv")

@@ -29,10 +29,9 @@ fields), string_grammar.py (string fields), json_grammar.py (completion_format j
 import json
 
 from . import schema
-from .labels import format_value
+from .labels import TYPES, format_value
 
 _META = set("\\.+*?()|[]{}^$#&-~")
-TYPES = frozenset(f["type"] for f in schema.FIELDS)
 if TYPES & {"integer", "number"}:
     from . import number_grammar
 if "string" in TYPES:

@@ -6,8 +6,6 @@ loopback interface: errors it answers with are asked again and the answers are r
 when it fails for good the run stops saying so, and the run after it asks only what was
 not answered before (the answers are kept in the run's SQLite cache)."""
 
-import json
-
 import pytest
 
 from pipeline import predict, prompts
@@ -16,7 +14,7 @@ from pipeline.inference import Options
 from pipeline.labels import render_completion
 
 from .stand_in_server import Server
-from .test_data_step import row, tokenizer, write  # noqa: F401 - tokenizer: a fixture
+from .test_data_step import lines, row, tokenizer, write  # noqa: F401 - tokenizer: a fixture
 from .test_predict import expected, label_columns, tok  # noqa: F401 - tok: a fixture
 from .test_roundtrip import example_labels
 
@@ -46,7 +44,7 @@ def run(source, out, server, tok):  # noqa: F811 - tok: the fixture imported abo
 
 
 def predictions(out) -> list[dict]:
-    return [json.loads(line) for line in (out / "predictions.jsonl").open()]
+    return lines(out / "predictions.jsonl")
 
 
 def test_a_flaky_server_is_asked_again_and_its_answers_are_right(tmp_path, server, tok):  # noqa: F811

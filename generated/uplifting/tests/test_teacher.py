@@ -15,7 +15,7 @@ from pipeline import data, llm, schema, teacher
 from pipeline.labels import format_value, render_completion
 
 from .stand_in_server import Server
-from .test_data_step import row, write
+from .test_data_step import lines, row, write
 from .test_roundtrip import example_labels
 
 N = 8
@@ -72,19 +72,15 @@ def label(source, out, *more: str) -> int:
     return teacher.main(["label", str(source), "--out", str(out), *more])
 
 
-def read_lines(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
 def test_each_row_gets_the_teachers_labels_or_its_reason(tmp_path, server, source):
     out = tmp_path / "labelled.jsonl"
     assert label(source, out, "--override") == 0
-    labelled = read_lines(out)
+    labelled = lines(out)
     good = [i for i in range(N) if i != GARBAGE]
     assert len(labelled) == len(good)
     for i, written in zip(good, labelled, strict=True):
         assert data.check_row(written, i + 1)[2] == taught(i)  # where the data step reads
-    quarantined = read_lines(out.with_name("labelled.quarantine.jsonl"))
+    quarantined = lines(out.with_name("labelled.quarantine.jsonl"))
     assert [q["row"] for q in quarantined] == [GARBAGE + 1, N + 1, N + 2]
     assert quarantined[0]["reason"].startswith("unparseable")
     assert quarantined[0]["answer"] == "I would rather not say."
@@ -130,13 +126,13 @@ def test_a_budget_stops_the_run_and_the_next_asks_nothing_twice(tmp_path, server
     assert 0 < len(asked) < N
     assert label(source, out, "--override") == 0
     assert all(server.sent[p] == (2 if p == prompt(GARBAGE) else 1) for p in server.sent)
-    assert len(read_lines(out)) == N - 1
+    assert len(lines(out)) == N - 1
 
 
 def test_the_batch_round_trip_fills_the_cache(tmp_path, server, source):
     out = tmp_path / "labelled.jsonl"
     assert label(source, out, "--override", "--batch") == 0
-    requests = read_lines(teacher.WORK / "batch_input.jsonl")
+    requests = lines(teacher.WORK / "batch_input.jsonl")
     assert len(requests) == N and not server.sent
     output = []
     for k, request in enumerate(requests):
@@ -158,7 +154,7 @@ def test_the_batch_round_trip_fills_the_cache(tmp_path, server, source):
     assert label(source, out, "--override") == 0
     asked_again = {p for p in server.sent if p != prompt(GARBAGE)}
     assert asked_again == {requests[0]["body"]["messages"][-1]["content"]}
-    assert len(read_lines(out)) == N - 1
+    assert len(lines(out)) == N - 1
 
 
 @pytest.fixture
