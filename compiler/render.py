@@ -301,6 +301,7 @@ def runtime_files(project: Project) -> dict[str, Path]:
     head = route == "head"
     types = {f["type"] for f in project.fields}
     to = project.tracking["to"] if project.tracking is not None else None
+    asks_a_server = not head or project.model["chat_template"]
     wanted = {
         "pipeline/csv_rows.py": "csv" in project.formats,
         "pipeline/parquet_rows.py": "parquet" in project.formats,
@@ -330,10 +331,11 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/teacher.py": project.teacher is not None,
         "pipeline/llm_jobs.py": project.teacher is not None,
         "tests/test_teacher.py": project.teacher is not None,
-        # predict through a server: the generative route's (a head answers through
+        # predict through a server: the generative route's, and the head route's base
+        # model alone where it has a chat template (a trained head answers through
         # transformers); the teacher asks one too
-        "tests/test_predict_server.py": not head,
-        "tests/stand_in_server.py": not head or project.teacher is not None,
+        "tests/test_predict_server.py": asks_a_server,
+        "tests/stand_in_server.py": asks_a_server or project.teacher is not None,
         "pipeline/tracking.py": project.tracking is not None,
         # a backend's reports to the tracker, where its trainer has no reporter of its own
         "pipeline/tracker_reports.py": project.tracking is not None,

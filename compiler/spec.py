@@ -704,7 +704,8 @@ def answer_fields(answer_schema: dict) -> dict[str, LabelField]:
     """The answer schema's top-level properties as fields (for templates and reports).
 
     A required string enum is categorical (its values are counted per split); arrays,
-    objects and anything else keep their JSON type name.
+    objects and anything else keep their JSON type name (a nullable type, its own; a
+    list of types or no type, "json").
     """
     properties = answer_schema.get("properties")
     if not isinstance(properties, dict):
@@ -732,8 +733,11 @@ def answer_fields(answer_schema: dict) -> dict[str, LabelField]:
                 maximum=None,
             )
             continue
+        if isinstance(kind, list):  # [string, "null"]: its one type besides null, else json
+            kinds = [k for k in kind if k != "null"]
+            kind = kinds[0] if len(kinds) == 1 else None
         fields[name] = LabelField.model_construct(
-            type=_JSON_TYPES.get(kind, kind if isinstance(kind, str) else "json"),
+            type=_JSON_TYPES.get(kind, kind) if isinstance(kind, str) else "json",
             values=None,
             group=None,
             description=description,

@@ -1,5 +1,6 @@
 """A spec with many label fields of every type (some allowing N/A) passes its own
-generated tests in every completion format (issue 15, bugs 1 and 2)."""
+generated tests in every completion format (issue 15, bugs 1 and 2), and so does a
+distillation spec whose answer schema has JSON Schema's shapes (issue 14)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,21 @@ def test_generated_tests_pass_for_every_field_type(tmp_path, completion_format):
         text.replace("completion_format: key_value", f"completion_format: {completion_format}"),
         encoding="utf-8",
     )
+    assert_own_tests_pass(spec, tmp_path / "project")
+
+
+def test_generated_tests_pass_for_every_answer_shape(tmp_path):
+    """Nested objects, an array of objects, a $ref, a nullable type, a const, anyOf,
+    exclusive bounds, multipleOf, a date and an optional property, with a teacher: the
+    data step, predict and the teacher's tests run on answers drawn from that schema."""
     out = tmp_path / "project"
+    assert_own_tests_pass(FIXTURES / "distill_shapes" / "distill_shapes.yaml", out)
+    for name in ("test_data_step", "test_predict", "test_predict_server", "test_teacher"):
+        assert (out / "tests" / f"{name}.py").is_file(), name
+
+
+def assert_own_tests_pass(spec, out):
+    """The project built from ``spec`` passes its own tests, none skipped."""
     build_into(spec, out)
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "tests"],

@@ -7,7 +7,7 @@ from pipeline import schema
 from pipeline.labels import format_value, render_completion
 from pipeline.parse import PARSED, PARTIAL, parse
 
-from .test_roundtrip import example_labels, example_value
+from .answers import example_labels, example_value
 
 
 def test_a_field_repeated_with_another_value_keeps_the_first_and_says_so():

@@ -11,11 +11,12 @@ boolean_values.py and number_values.py, which a project has only where its label
 has such a field (inputs of those types are read by input_values.py).
 """
 
+import copy
 import re
 import unicodedata
 
 from . import schema
-from .paths import MISSING, PathError, value_at
+from .paths import MISSING, PathError, set_at, value_at
 
 if schema.COMPLETION_FORMAT == "label":
     from . import label_answer as ANSWER
@@ -137,6 +138,18 @@ def check_labels(source: dict) -> tuple[dict, list[str]]:
             except LabelError as exc:
                 problems.append(str(exc))
     return values, problems
+
+
+def with_labels(row: dict, values: dict) -> dict:
+    """A copy of ``row`` with ``values`` where check_labels reads them (each field at its
+    path, under the labels_key object where the spec has one): a teacher's labels."""
+    out = copy.deepcopy(row)
+    target = {} if schema.LABELS_KEY else out
+    for field in schema.FIELDS:
+        set_at(target, field["path"] or field["name"], values[field["name"]])
+    if schema.LABELS_KEY:
+        set_at(out, schema.LABELS_KEY, target)
+    return out
 
 
 render_completion = ANSWER.render  # the answer a row's labels are written as

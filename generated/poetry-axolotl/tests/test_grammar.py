@@ -12,7 +12,7 @@ import pytest
 from pipeline import grammar, schema
 from pipeline.labels import render_completion
 
-from .test_roundtrip import example_labels
+from .answers import example_labels
 from .test_rows import wrong_scalars
 
 CONSTRAINT = grammar.constraint()

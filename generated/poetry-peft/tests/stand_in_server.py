@@ -1,21 +1,27 @@
 # distillgen 0.1.0 runtime, copied verbatim: identical in every project.
 # Do not edit. Source: distillgen/runtime/tests/stand_in_server.py
 """A stand-in OpenAI-compatible server on the loopback interface, for the tests of
-predict through a server (test_predict_server.py) and of the teacher (test_teacher.py)."""
+predict through a server (test_predict_server.py, or test_continue.py where a project
+continues prompts) and of the teacher (test_teacher.py)."""
 
 import json
+import re
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Server:
-    """Answers each row's prompt with its labels; ``flaky``: a prompt's first request is
-    an HTTP 500, its second a 200 that is not a chat completion; ``down``: prompts
-    answered with 500 every time. ``sent`` counts the requests per prompt."""
+    """Answers each prompt (a chat's last message, or a text completion's prompt) with
+    ``answers[prompt]``, and a sampled request's with " [seed N]" after it; where asked
+    for log-probabilities, each word, space and sign of the answer is a token at -0.1.
+    ``flaky``: a prompt's first request is an HTTP 500, its second a 200 that is not a
+    completion; ``down``: prompts answered with 500 every time. ``sent`` counts the
+    requests per prompt, ``bodies`` keeps them."""
 
     def __init__(self, answers: dict):
         self.answers, self.sent, self.flaky, self.down = answers, Counter(), False, set()
+        self.bodies: list[dict] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -24,8 +30,10 @@ class Server:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                prompt = body["messages"][-1]["content"]
+                chat = "messages" in body
+                prompt = body["messages"][-1]["content"] if chat else body["prompt"]
                 server.sent[prompt] += 1
+                server.bodies.append(body)
                 if prompt in server.down or (server.flaky and server.sent[prompt] == 1):
                     return self.reply(500, {"error": {"message": "overloaded"}})
                 if server.flaky and server.sent[prompt] == 2:
@@ -33,8 +41,16 @@ class Server:
                 content = server.answers.get(prompt)
                 if content is None:  # a prompt no test expected: said at once, not retried
                     return self.reply(400, {"error": {"message": "no answer for this prompt"}})
+                if "seed" in body:
+                    content += f" [seed {body['seed']}]"
                 usage = {"prompt_tokens": 10, "completion_tokens": 4}
-                choice = {"message": {"content": content}, "finish_reason": "stop"}
+                choice = {"message": {"content": content}} if chat else {"text": content}
+                choice["finish_reason"] = "stop"
+                if body.get("logprobs"):
+                    tokens = re.findall(r"\s+|\w+|[^\w\s]", content)
+                    choice["logprobs"] = {
+                        "content": [{"token": t, "logprob": -0.1} for t in tokens]
+                    }
                 return self.reply(200, {"choices": [choice], "usage": usage})
 
             def reply(self, status: int, payload: dict):

@@ -10,7 +10,7 @@ from pipeline import metrics, schema
 from pipeline.labels import format_value
 from pipeline.parse import PARSED, PARTIAL, UNPARSEABLE, Parsed
 
-from .test_roundtrip import example_labels, example_value
+from .answers import example_labels, example_value
 
 N = 10
 

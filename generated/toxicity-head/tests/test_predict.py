@@ -15,12 +15,12 @@ import pytest
 
 from pipeline import corpus, predict, schema
 from pipeline.corpus import CorpusError
-from pipeline.data import check_inputs, load_tokenizer
+from pipeline.data import check_inputs
 from pipeline.inference import Options
 from pipeline.labels import render_completion
 
-from .test_data_step import lines, row, tokenizer, write  # noqa: F401 - tokenizer: a fixture
-from .test_roundtrip import example_labels
+from .answers import example_labels
+from .schema_rows import lines, row, write
 
 N = 12
 OUTPUTS = ("predictions.jsonl", "predictions.csv", "rejects.jsonl", "summary.json")
@@ -60,11 +60,6 @@ BAD = (3, 7)  # the places of the rows that cannot be asked
 def run(source, out, stream, tok, *, batch_size=4):
     opts = Options(engine="local", batch_size=batch_size)
     return predict.run(source, out, opts, every=2, context=4096, tokenizer=tok, stream=stream)
-
-
-@pytest.fixture(scope="module")
-def tok(tokenizer):  # noqa: F811 - the fixture imported above
-    return load_tokenizer(tokenizer)
 
 
 def outputs(out) -> dict:

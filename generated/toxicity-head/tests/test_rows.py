@@ -12,29 +12,10 @@ from pipeline import data, schema
 from pipeline.data import check_row, row_label
 from pipeline.labels import coerce
 
-from .test_roundtrip import example_input, example_labels
+from .answers import example_labels
+from .schema_rows import example_input, good_row, put
 
 NUMBER = row_label(0, 1)  # the first source's first line
-
-
-def put(row: dict, path: str, value) -> None:
-    """``value`` at the dotted ``path`` of ``row`` (the objects on the way made)."""
-    *parents, last = path.split(".")
-    for key in parents:
-        row = row.setdefault(key, {})
-    row[last] = value
-
-
-def good_row(i: int = 0) -> dict:
-    """A valid source row for the schema: its id, every input and every label, each at
-    its own path (objects on the way shared, as a source row has them)."""
-    row = {} if schema.ID_FIELD is None else {schema.ID_FIELD: f"row-{i}"}
-    for k, spec in enumerate(schema.INPUTS):
-        put(row, spec["path"] or spec["name"], example_input(spec, k))
-    labels = example_labels(i)
-    for field in schema.FIELDS:
-        put(row, label_path(field), labels[field["name"]])
-    return row
 
 
 def problems_of(row: dict) -> list[str]:

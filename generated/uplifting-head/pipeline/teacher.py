@@ -36,7 +36,6 @@ Exit status: 0 done, 1 stopped (budget, failed requests, unanswered rows),
 
 import argparse
 import asyncio
-import copy
 import csv
 import hashlib
 import json
@@ -134,32 +133,6 @@ def label_source(row: dict):
     return value_at(row, schema.LABELS_KEY) if schema.LABELS_KEY else row
 
 
-def set_at(row: dict, path: str, value) -> None:
-    """Write ``value`` at ``path``, making the objects on the way (the teacher's labels
-    go where a gold row keeps them)."""
-    *parents, last = path.split(".")
-    node = row
-    for key in parents:
-        child = node.get(key)
-        if not isinstance(child, dict):
-            child = node[key] = {}
-        node = child
-    node[last] = value
-
-
-def with_labels(row: dict, values) -> dict:
-    """The row with the teacher's labels where a gold row has them (at their paths)."""
-    if hasattr(schema, "OUTPUT_FIELD"):  # a reference answer in a column of its own
-        return {**row, schema.OUTPUT_FIELD: values}
-    out = copy.deepcopy(row)
-    target = {} if schema.LABELS_KEY else out
-    for field in schema.FIELDS:
-        set_at(target, field["path"] or field["name"], values[field["name"]])
-    if schema.LABELS_KEY:
-        set_at(out, schema.LABELS_KEY, target)
-    return out
-
-
 def judge(row: dict, answer: llm.Answer):
     """(labelled row or None, why it is quarantined or None, Parsed) for one answer."""
     parsed = parse.parse(answer.content)
@@ -169,7 +142,7 @@ def judge(row: dict, answer: llm.Answer):
     if parsed.status != parse.PARSED:
         why = "; ".join(v if k == "*" else f"{k}: {v}" for k, v in parsed.problems.items())
         return None, f"{parsed.status}: {why or 'no answer'}"[:500], parsed
-    labelled = with_labels(row, parsed.values)
+    labelled = labels.with_labels(row, parsed.values)
     source = label_source(labelled)
     problems = labels.check_labels(source)[1] if isinstance(source, dict) else ["no labels"]
     if problems:

@@ -9,7 +9,7 @@ from pipeline import schema
 from pipeline.labels import render_completion
 from pipeline.parse import PARSED, PARTIAL, parse
 
-from .test_roundtrip import example_labels
+from .answers import example_labels
 
 
 def test_a_list_or_object_where_a_value_belongs_is_not_read():

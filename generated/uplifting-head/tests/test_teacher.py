@@ -14,9 +14,9 @@ import pytest
 from pipeline import data, llm, schema, teacher
 from pipeline.labels import format_value, render_completion
 
+from .answers import example_labels
+from .schema_rows import lines, row, write
 from .stand_in_server import Server
-from .test_data_step import lines, row, write
-from .test_roundtrip import example_labels
 
 N = 8
 GARBAGE = 5  # the row the teacher answers with no labels at all
@@ -61,11 +61,15 @@ def server(tmp_path, monkeypatch):
 @pytest.fixture
 def source(tmp_path):
     """N rows, a line that is not JSON and a row without its inputs after them."""
-    if data.SOURCES:
-        pytest.skip("data.sources: the teacher labels one source file at a time")
     path = tmp_path / "to_label.jsonl"
     write(path, [row(i) for i in range(N)] + ["{not json", {"unrelated": 1}])
     return path
+
+
+def number(path, line: int):
+    """How the teacher names line ``line`` of the file at ``path`` (with data.sources, a
+    file to label is a source of its own: "<file stem>:<line>")."""
+    return f"{path.stem}:{line}" if data.SOURCES else line
 
 
 def label(source, out, *more: str) -> int:
@@ -79,9 +83,12 @@ def test_each_row_gets_the_teachers_labels_or_its_reason(tmp_path, server, sourc
     good = [i for i in range(N) if i != GARBAGE]
     assert len(labelled) == len(good)
     for i, written in zip(good, labelled, strict=True):
-        assert data.check_row(written, i + 1)[2] == taught(i)  # where the data step reads
+        # where the data step reads them (as the first source's rows, with data.sources)
+        assert data.check_row(written, data.row_label(0, i + 1))[2] == taught(i)
     quarantined = lines(out.with_name("labelled.quarantine.jsonl"))
-    assert [q["row"] for q in quarantined] == [GARBAGE + 1, N + 1, N + 2]
+    assert [q["row"] for q in quarantined] == [
+        number(source, n) for n in (GARBAGE + 1, N + 1, N + 2)
+    ]
     assert quarantined[0]["reason"].startswith("unparseable")
     assert quarantined[0]["answer"] == "I would rather not say."
     assert quarantined[1]["reason"].startswith("unreadable row: invalid JSON")

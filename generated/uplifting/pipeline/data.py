@@ -955,8 +955,10 @@ def _build(
             print(f"  {count:>6}  {reason}")
     problems = []
     if n_rows == 0:
-        named = ", ".join(map(str, source.values())) if SOURCES else source
-        named = f"hub dataset {source['id']!r}" if isinstance(source, dict) else named
+        if SOURCES:
+            named = ", ".join(map(str, source.values()))
+        else:
+            named = f"hub dataset {source['id']!r}" if isinstance(source, dict) else source
         problems.append(f"{named} has no rows")
     elif n_rejects / n_rows > schema.MAX_REJECT_SHARE:
         problems.append(

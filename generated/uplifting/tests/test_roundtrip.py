@@ -3,7 +3,6 @@
 """The parser reads back every completion this project writes, and never raises."""
 
 import json
-import math
 from pathlib import Path
 
 import pytest
@@ -13,45 +12,10 @@ from pipeline.data import check_row, iter_rows
 from pipeline.labels import format_value, render_completion
 from pipeline.parse import PARSED, PARTIAL, UNPARSEABLE, parse
 
+from .answers import example_labels
+from .schema_rows import example_input
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def example_labels(i: int) -> dict:
-    """A valid label dict for the schema, different for each ``i``: every value is drawn
-    from its own field's domain (its values, its range, true/false, N/A where allowed)."""
-    values = {}
-    for field in schema.FIELDS:
-        values[field["name"]] = example_value(field, i)
-    return values
-
-
-def example_value(field: dict, i: int):
-    if field["allow_na"] and i % 5 == 4:
-        return None
-    if field["type"] == "categorical":
-        return field["values"][i % len(field["values"])]
-    if field["type"] == "boolean":
-        return i % 2 == 0
-    if field["type"] in ("integer", "number"):
-        lo, hi = field["minimum"], field["maximum"]
-        lo = lo if lo is not None else (hi - 9 if hi is not None else 0)
-        hi = hi if hi is not None else lo + 9
-        if field["type"] == "integer":
-            lo, hi = math.ceil(lo), math.floor(hi)
-            return lo + i % (hi - lo + 1)
-        return float(min(hi, max(lo, lo + (hi - lo) * (i % 5) / 4)))
-    return f"text {i}"
-
-
-def example_input(spec: dict, i: int):
-    """A valid value for the input ``spec``, different for each ``i``."""
-    return {
-        "string": f"value {i}",
-        "text": f"line one {i}\nline two",
-        "integer": 1900 + i,
-        "number": 0.5 + i,
-        "boolean": i % 2 == 0,
-    }[spec["type"]]
 
 
 def test_prompt_pieces_render_as_the_whole_template():

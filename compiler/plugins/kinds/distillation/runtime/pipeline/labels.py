@@ -60,6 +60,11 @@ def gold_source(row: dict) -> dict | None:
     return row if row.get(schema.OUTPUT_FIELD) is not None else None
 
 
+def with_labels(row: dict, answer: dict) -> dict:
+    """``row`` with ``answer`` as its reference answer (a teacher's)."""
+    return {**row, schema.OUTPUT_FIELD: answer}
+
+
 def check_labels(row: dict) -> tuple[dict, list[str]]:
     """(reference answer, problems) from one source row."""
     name = schema.OUTPUT_FIELD

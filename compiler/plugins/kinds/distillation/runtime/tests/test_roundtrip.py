@@ -12,6 +12,8 @@ from pipeline.data import check_row, default_sources, iter_rows
 from pipeline.labels import check_labels, render_completion
 from pipeline.parse import PARSED, SCHEMA_INVALID, UNPARSEABLE, parse
 
+from .answers import example_labels
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,6 +42,16 @@ def test_every_reference_answer_round_trips():
         assert metrics.outcome(answer, back, "stop")[0] == "pass"
 
 
+@pytest.mark.parametrize("i", range(10))
+def test_answers_drawn_from_the_schema_round_trip(i):
+    answer = example_labels(i)
+    assert check_labels({schema.OUTPUT_FIELD: answer}) == (answer, [])
+    back = parse(render_completion(answer))
+    assert back.status == PARSED, back.problems
+    assert back.values == answer
+    assert metrics.outcome(answer, back, "stop")[0] == "pass"
+
+
 def test_a_reference_that_breaks_the_schema_is_rejected_with_the_reason():
     _, problems = check_labels({schema.OUTPUT_FIELD: {"not_a_declared_key": 1}})
     assert problems and problems[0].startswith(
@@ -60,7 +72,7 @@ def test_garbage_is_unparseable_not_an_exception(garbage):
 
 
 def test_a_cut_off_answer_is_truncated_not_wrong():
-    answer = references()[0]
+    answer = example_labels(0)
     text = render_completion(answer)
     cut = parse(text[: len(text) // 2])
     assert cut.status == UNPARSEABLE and cut.cut
@@ -75,6 +87,6 @@ def test_json_that_breaks_the_schema_is_schema_invalid():
 
 
 def test_prose_around_the_answer_is_a_formatting_failure():
-    answer = references()[0]
+    answer = example_labels(0)
     back = parse("Sure! Here it is: " + render_completion(answer))
     assert back.status == UNPARSEABLE and not back.cut
