@@ -17,6 +17,7 @@ import pytest
 
 from pipeline import accept, predict, schema
 
+from .jsonl import lines, write
 from .stand_in_server import Server
 
 N = 8
@@ -48,16 +49,6 @@ REASONS = [
     "no prompt: 'prompt' is empty",
     "too long: the prompt is 200 tokens",
 ]
-
-
-def write(path, records: list) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        for r in records:
-            handle.write((r if isinstance(r, str) else json.dumps(r)) + "\n")
-
-
-def lines(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def predict_main(source, out, server, tokenizer, *more: str) -> int:

@@ -4,8 +4,6 @@
 read them (the data step, predict, the teacher): every input and every label in its
 place, as a source file of the spec holds them."""
 
-import json
-
 from pipeline import schema
 from pipeline.labels import with_labels
 
@@ -47,14 +45,3 @@ def row(i: int) -> dict:
         if spec["type"] in ("string", "text"):
             put(built, spec["path"] or spec["name"], example_input(spec, 1000 * i + k))
     return built
-
-
-def write(path, rows: list) -> None:
-    """Rows (a dict, or a line as it is) as JSONL."""
-    with open(path, "w", encoding="utf-8") as handle:
-        for r in rows:
-            handle.write((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n")
-
-
-def lines(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

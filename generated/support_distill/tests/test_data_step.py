@@ -16,7 +16,8 @@ from pipeline.data import DataError, check_row
 from pipeline.labels import render_completion, with_labels
 
 from .answers import example_labels
-from .schema_rows import lines, put, row, write
+from .jsonl import lines, write
+from .schema_rows import put, row
 
 N = 40
 

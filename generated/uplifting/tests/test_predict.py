@@ -20,7 +20,8 @@ from pipeline.inference import Options
 from pipeline.labels import render_completion
 
 from .answers import example_labels
-from .schema_rows import lines, row, write
+from .jsonl import lines, write
+from .schema_rows import row
 
 N = 12
 OUTPUTS = ("predictions.jsonl", "predictions.csv", "rejects.jsonl", "summary.json")

@@ -19,7 +19,8 @@ from pipeline.inference import Options
 from pipeline.labels import render_completion
 
 from .answers import example_labels
-from .schema_rows import lines, row, write
+from .jsonl import lines, write
+from .schema_rows import row
 from .stand_in_server import Server
 from .test_predict import expected, label_columns
 

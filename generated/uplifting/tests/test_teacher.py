@@ -15,7 +15,8 @@ from pipeline import data, llm, schema, teacher
 from pipeline.labels import format_value, render_completion
 
 from .answers import example_labels
-from .schema_rows import lines, row, write
+from .jsonl import lines, write
+from .schema_rows import row
 from .stand_in_server import Server
 
 N = 8
