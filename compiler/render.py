@@ -330,7 +330,6 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/few_shot.py": bool(project.eval.get("base_shots")),
         "pipeline/teacher.py": project.teacher is not None,
         "pipeline/llm_jobs.py": project.teacher is not None,
-        "tests/test_teacher.py": project.teacher is not None,
         # predict through a server: the generative route's, and the head route's base
         # model alone where it has a chat template (a trained head answers through
         # transformers); the teacher asks one too
@@ -357,7 +356,14 @@ def runtime_files(project: Project) -> dict[str, Path]:
     }
     if "pipeline/weights.py" not in files:  # a backend that does not say how it exports
         files = {out: source for out, source in files.items() if out not in EXPORT_STEPS}
-    return files
+    # A test named after a module (tests/test_teacher.py: pipeline/teacher.py) comes with it.
+    return {
+        out: source
+        for out, source in files.items()
+        if not out.startswith("tests/test_")
+        or f"pipeline/{out.removeprefix('tests/test_')}" not in found
+        or f"pipeline/{out.removeprefix('tests/test_')}" in files
+    }
 
 
 # The export steps' modules: a project has them where its backend has pipeline/weights.py.
