@@ -218,6 +218,7 @@ def test_generation_smoke(tmp_path):
     assert "text files read, 14 chunks accepted, 0 rejected" in card
     assert "| split | chunks | tokens (mean / max) |" in card
     assert "make parity" not in card and "Label distributions" not in card
+    assert "work/eval-base/report.md (make eval-base)" in card  # its baseline: not compared here
     shutil.rmtree(keep)
 
 
