@@ -68,6 +68,21 @@ def test_clean_rows_become_examples_alike_with_one_worker_or_two(tmp_path, token
     assert written(tmp_path / "two") == written(tmp_path / "one")
 
 
+@pytest.mark.parametrize("block", [64, 700])
+def test_any_block_size_gives_the_same_bytes(tmp_path, tokenizer, monkeypatch, block):
+    """Blocks smaller than a row (a row's line then ends its block) or holding a few rows,
+    tokenized a few rows at a time, one worker or two: the bytes of one big block."""
+    source = tmp_path / "rows.jsonl"
+    write(source, [row(i) for i in range(N)])
+    build(source, tmp_path / "whole", tokenizer)
+    monkeypatch.setattr(data, "CHUNK_BYTES", block)
+    monkeypatch.setattr(data, "CHUNK_ROWS", 3)
+    for workers in (1, 2):
+        stats = build(source, tmp_path / f"{workers}", tokenizer, workers)
+        assert stats["rows"] == N
+        assert written(tmp_path / f"{workers}") == written(tmp_path / "whole")
+
+
 def bad_rows() -> list:
     """(line, the reason's start) for rows the data step must reject, in source order
     after N clean rows."""
