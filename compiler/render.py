@@ -312,6 +312,9 @@ def runtime_files(project: Project) -> dict[str, Path]:
         "pipeline/json_answer.py": project.prompt["completion_format"] == "json",
         "pipeline/key_value_answer.py": project.prompt["completion_format"] == "key_value",
         "pipeline/json_grammar.py": project.prompt["completion_format"] == "json",
+        # the parser's fast path: every field categorical, as key: value lines or a label
+        "pipeline/exact_answers.py": project.prompt["completion_format"] != "json"
+        and types == {"categorical"},
         "tests/test_key_value_answers.py": project.prompt["completion_format"] == "key_value",
         "tests/test_json_answers.py": project.prompt["completion_format"] == "json",
         "pipeline/number_grammar.py": bool(types & {"integer", "number"}),

@@ -135,7 +135,7 @@ TRAINER = "trainer_history"  # the transformers Trainer's log (peft, Axolotl)
 REACHED = {
     "poetry": (  # categorical fields, key_value answers
         {"key_value_answer", "bar_plots", "confusion_plots", "grammar", "input_values"}
-        | {"class_metrics"}
+        | {"class_metrics", "exact_answers"}
         | {"tracking", "tensorboard_tracker", "tracker_reports", "mlx_history"},
         {"json_answer", "label_answer", "score_plots", "csv_rows", *GRAMMAR_PARTS, *VALUE_PARTS}
         | {TRAINER, "few_shot", "teacher", "llm_jobs"},  # mlx's own curves; zero-shot base
@@ -146,7 +146,8 @@ REACHED = {
     ),
     "poetry-axolotl": ({TRAINER}, set()),
     "toxicity": (
-        {"label_answer", "bar_plots", "confusion_plots", "grammar", "few_shot"},  # 4 shots
+        {"label_answer", "bar_plots", "confusion_plots", "grammar", "few_shot"}  # 4 shots
+        | {"exact_answers"},
         {"json_answer", "key_value_answer", "outcome_plots", *GRAMMAR_PARTS, *VALUE_PARTS}
         | {"input_values", TRAINER, "tracking", "tracker_reports"},  # text inputs, no tracker
     ),
@@ -154,11 +155,12 @@ REACHED = {
         {"json_answer", "score_plots", "tiers", "json_grammar", "number_grammar", "number_values"}
         | {"teacher", "llm_jobs"},  # the teacher's batch files and ledger
         {"bar_plots", "confusion_plots", "key_value_answer", "label_answer", "string_grammar"}
-        | {"boolean_values", "string_values", "input_values", "class_metrics"},
+        | {"boolean_values", "string_values", "input_values", "class_metrics", "exact_answers"},
     ),
     "support_distill": (  # its own grammar.py
         {"bar_plots", "outcome_plots", "grammar"},
-        {"confusion_plots", "json_answer", "score_plots", *GRAMMAR_PARTS, *VALUE_PARTS},
+        {"confusion_plots", "json_answer", "score_plots", "exact_answers"}
+        | {*GRAMMAR_PARTS, *VALUE_PARTS},
     ),
     "gaea_style": (
         {"style_plots"},

@@ -19,11 +19,6 @@ def render(values: dict) -> str:
     )
 
 
-def exact_pattern():
-    """A JSON answer has no line-by-line fast path: the parser reads every answer whole."""
-    return None
-
-
 def read(body: str, readable, raw_pairs_key_value, raw_pairs_json) -> dict:
     """field -> raw values: the answer's JSON object, else key: value lines in it."""
     return raw_pairs_json(body) or raw_pairs_key_value(body)

@@ -14,10 +14,8 @@ def render(values: dict) -> str:
 
 
 def exact_pattern():
-    """The answer exactly as the completions are written (any case), for a categorical
-    field; None otherwise."""
-    if schema.FIELDS[0]["type"] != "categorical":
-        return None
+    """The answer exactly as the completions are written (any case): the parser's fast
+    path, where the field is categorical (pipeline/exact_answers.py)."""
     f = schema.FIELDS[0]
     options = list(f["values"]) + ([schema.NA_TOKEN] if f["allow_na"] else [])
     alternatives = "|".join(re.escape(v) for v in sorted(options, key=len, reverse=True))

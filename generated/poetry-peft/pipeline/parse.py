@@ -13,7 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 from . import schema
-from .labels import ANSWER, EXACT, LabelError, coerce, render_completion
+from .labels import ANSWER, EXACT, LabelError, coerce
+
+# The fast path: where every field is categorical, written as key: value lines or as a
+# bare label (pipeline/exact_answers.py, copied only there).
+FAST = schema.COMPLETION_FORMAT != "json" and all(f["type"] == "categorical" for f in schema.FIELDS)
+if FAST:
+    from . import exact_answers
 
 PARSED, PARTIAL, UNPARSEABLE = "parsed", "partial", "unparseable"
 
@@ -187,52 +193,6 @@ def parse(text) -> Parsed:
         return Parsed(UNPARSEABLE, {}, {"*": f"parser error: {type(exc).__name__}: {exc}"})
 
 
-# The answer's lines exactly as the completions are written, where the format has such a
-# fast path (its module's exact_pattern; None: the full parser reads every answer).
-_EXACT_RE = ANSWER.exact_pattern()
-# Any spelling of a declared value (or of the not-applicable token) -> its value.
-_CANONICAL = {
-    f["name"]: {
-        **({schema.NA_TOKEN.casefold(): None} if f["allow_na"] else {}),
-        **{v.casefold(): v for v in f["values"]},
-    }
-    for f in schema.FIELDS
-    if f["type"] == "categorical"
-}
-# For the fast path (all fields categorical), per field in answer order: the declared
-# spellings and their case-folded forms -> value.
-_SPELLINGS = (
-    [
-        {
-            **_CANONICAL[f["name"]],
-            **({schema.NA_TOKEN: None} if f["allow_na"] else {}),
-            **{v: v for v in f["values"]},
-        }
-        for f in schema.FIELDS
-    ]
-    if _EXACT_RE is not None
-    else []
-)
-
-
-def _exact_key_value(text: str):
-    """The values when the answer holds the completion's lines exactly (any case, maybe
-    inside fences or prose with no other field lines), else None for the full parser."""
-    if _EXACT_RE is None:
-        return None
-    m = _EXACT_RE.search(text)
-    if m is None:
-        return None
-    if (m.start() or m.end() != len(text)) and _raw_pairs_key_value(
-        text[: m.start()] + "\n" + text[m.end() :]
-    ):
-        return None  # field lines outside the block: let the full parser judge repeats
-    values = {}
-    for name, spellings, raw in zip(schema.FIELD_NAMES, _SPELLINGS, m.groups(), strict=True):
-        values[name] = spellings[raw] if raw in spellings else spellings[raw.casefold()]
-    return values
-
-
 def parse_all(texts) -> list:
     """parse() over many answers, with the cyclic garbage collector paused (the parser
     makes no reference cycles, and a collection per few hundred answers would double
@@ -249,9 +209,10 @@ def parse_all(texts) -> list:
 def _parse(text) -> Parsed:
     if not isinstance(text, str):
         return Parsed(UNPARSEABLE, {}, {"*": f"answer is {type(text).__name__}, not text"})
-    values = _exact_key_value(text.lstrip("\ufeff"))
-    if values is not None:
-        return Parsed(PARSED, values, {})
+    if FAST:
+        values = exact_answers.read(text.lstrip("\ufeff"), _raw_pairs_key_value)
+        if values is not None:
+            return Parsed(PARSED, values, {})
     return _parse_full(text)
 
 
@@ -309,10 +270,11 @@ def reads_back(values: dict) -> bool:
     """True when parse(render_completion(values)) is known to give ``values`` without
     parsing it; False means: parse it to know.
 
-    Known only for schemas of categorical fields written as key: value lines (the fast
-    path above): such a completion is one line per field, in order, and _EXACT_RE reads
-    it line by line, so it reads back exactly when each of its lines does. That was
-    checked once per field and value (not-applicable included) when this module loaded.
+    Known only on the fast path (categorical fields written as key: value lines or as a
+    bare label): such a completion is one line per field, in order, and the fast path
+    reads it line by line, so it reads back exactly when each of its lines does. That
+    was checked once per field and value (not-applicable included) when this module
+    loaded.
     """
     for name, good in _READ_BACK:
         if values.get(name, _ABSENT) not in good:
@@ -320,25 +282,5 @@ def reads_back(values: dict) -> bool:
     return bool(_READ_BACK)
 
 
-def _lines_that_read_back() -> list:
-    """Per field (fast-path schemas only): the values whose line parse() reads back."""
-    if _EXACT_RE is None:
-        return []
-    options = {
-        f["name"]: list(f["values"]) + ([None] if f["allow_na"] else []) for f in schema.FIELDS
-    }
-    base = {name: values[0] for name, values in options.items()}
-    table = []
-    for name, values in options.items():
-        good = set()
-        for value in values:
-            labels = {**base, name: value}
-            back = parse(render_completion(labels))
-            if back.status == PARSED and back.values == labels:
-                good.add(value)
-        table.append((name, frozenset(good)))
-    return table
-
-
 _ABSENT = object()
-_READ_BACK = _lines_that_read_back()
+_READ_BACK = exact_answers.lines_that_read_back(parse, PARSED) if FAST else []

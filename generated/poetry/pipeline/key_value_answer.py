@@ -23,10 +23,8 @@ def render(values: dict) -> str:
 
 
 def exact_pattern():
-    """One regex for the answer lines written as the completions are (any case), for
-    schemas whose fields are all categorical (the parser's fast path); None otherwise."""
-    if any(f["type"] != "categorical" for f in schema.FIELDS):
-        return None
+    """One regex for the answer lines written as the completions are (any case): the
+    parser's fast path, where every field is categorical (pipeline/exact_answers.py)."""
     lines = []
     for f in schema.FIELDS:
         options = list(f["values"]) + ([schema.NA_TOKEN] if f["allow_na"] else [])

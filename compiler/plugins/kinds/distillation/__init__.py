@@ -199,6 +199,7 @@ KIND = register_kind(
             {
                 "pipeline/json_answer.py",
                 "pipeline/json_grammar.py",
+                "pipeline/exact_answers.py",
                 "pipeline/number_grammar.py",
                 "pipeline/string_grammar.py",
                 "pipeline/number_values.py",
