@@ -73,6 +73,20 @@ def metrics_section(metrics: dict) -> list[str]:
     return lines
 
 
+def data_section(stats: dict, read: str, table: list[str]) -> list[str]:
+    """The data section: what was ``read`` and accepted, the kind's ``table`` of splits,
+    and the data step's warnings."""
+    lines = ["", "## Data", ""]
+    lines += [
+        f"{read}, {stats.get('rejected')} rejected (work/data/rejects.jsonl in the project).",
+        "",
+        *table,
+    ]
+    for warning in stats.get("warnings") or []:
+        lines.append(f"\nWarning from the data step: {cell(warning)}")
+    return lines
+
+
 def task_head(facts: dict) -> list[str]:
     return [
         "",

@@ -4,7 +4,7 @@
 spec (pipeline/schema.py and the manifest's hash), the data step's statistics, eval's
 metrics and baselines, and accept's decision. A forced export says so first."""
 
-from . import schema
+from . import card_parts, schema
 from .card_parts import cell, num, page, task_head
 
 
@@ -30,26 +30,21 @@ def baselines(metrics: dict) -> list[str]:
 
 
 def data_section(stats: dict) -> list[str]:
-    lines = ["", "## Data", ""]
-    lines += [
-        f"{stats.get('rows')} rows read, {stats.get('accepted')} accepted, "
-        f"{stats.get('rejected')} rejected (work/data/rejects.jsonl in the project).",
-        "",
+    table = [
         "| split | examples | prompt tokens (mean / max) | answer tokens (mean / max) |",
         "| --- | --- | --- | --- |",
     ]
     for name, split in (stats.get("splits") or {}).items():
         prompt = split.get("prompt_tokens") or split.get("tokens") or {}
         answer = split.get("completion_tokens") or {}
-        lines.append(
+        table.append(
             f"| {name} | {split.get('examples')} | {num(prompt.get('mean'))} / "
             f"{num(prompt.get('max'))} | {num(answer.get('mean'))} / "
             f"{num(answer.get('max'))} |"
         )
-    for warning in stats.get("warnings") or []:
-        lines.append(f"\nWarning from the data step: {cell(warning)}")
-    lines += ["", "Label distributions by split: `distillgen/stats.json`."]
-    return lines
+    read = f"{stats.get('rows')} rows read, {stats.get('accepted')} accepted"
+    lines = card_parts.data_section(stats, read, table)
+    return lines + ["", "Label distributions by split: `distillgen/stats.json`."]
 
 
 def task_section(facts: dict) -> list[str]:

@@ -4,7 +4,8 @@
 spec's hash, the chunks of text it was trained on, eval's style rates and perplexity,
 and accept's decision. A forced export says so first."""
 
-from .card_parts import cell, num, page, task_head
+from . import card_parts
+from .card_parts import num, page, task_head
 
 
 def baselines() -> list[str]:
@@ -18,22 +19,14 @@ def baselines() -> list[str]:
 
 
 def data_section(stats: dict) -> list[str]:
-    lines = ["", "## Data", ""]
-    lines += [
-        f"{stats.get('files')} text files read, {stats.get('accepted')} chunks accepted, "
-        f"{stats.get('rejected')} rejected (work/data/rejects.jsonl in the project).",
-        "",
-        "| split | chunks | tokens (mean / max) |",
-        "| --- | --- | --- |",
-    ]
+    table = ["| split | chunks | tokens (mean / max) |", "| --- | --- | --- |"]
     for name, split in (stats.get("splits") or {}).items():
-        lines.append(
+        table.append(
             f"| {name} | {split.get('chunks')} | {num(split.get('mean'))} / "
             f"{num(split.get('max'))} |"
         )
-    for warning in stats.get("warnings") or []:
-        lines.append(f"\nWarning from the data step: {cell(warning)}")
-    return lines
+    read = f"{stats.get('files')} text files read, {stats.get('accepted')} chunks accepted"
+    return card_parts.data_section(stats, read, table)
 
 
 PROMPT = (
