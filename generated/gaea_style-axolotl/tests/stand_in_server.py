@@ -16,12 +16,14 @@ class Server:
     ``answers[prompt]``, and a sampled request's with " [seed N]" after it; where asked
     for log-probabilities, each word, space and sign of the answer is a token at -0.1.
     ``flaky``: a prompt's first request is an HTTP 500, its second a 200 that is not a
-    completion; ``down``: prompts answered with 500 every time. ``sent`` counts the
-    requests per prompt, ``bodies`` keeps them."""
+    completion; ``down``: prompts answered with 500 every time; ``cut``: prompts whose
+    answer stops at max_tokens. ``sent`` counts the requests per prompt, ``bodies``
+    keeps them."""
 
     def __init__(self, answers: dict):
         self.answers, self.sent, self.flaky, self.down = answers, Counter(), False, set()
         self.bodies: list[dict] = []
+        self.cut: set = set()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,7 +47,7 @@ class Server:
                     content += f" [seed {body['seed']}]"
                 usage = {"prompt_tokens": 10, "completion_tokens": 4}
                 choice = {"message": {"content": content}} if chat else {"text": content}
-                choice["finish_reason"] = "stop"
+                choice["finish_reason"] = "length" if prompt in server.cut else "stop"
                 if body.get("logprobs"):
                     tokens = re.findall(r"\s+|\w+|[^\w\s]", content)
                     choice["logprobs"] = {

@@ -106,6 +106,33 @@ def test_each_row_gets_the_teachers_labels_or_its_reason(tmp_path, server, sourc
     assert (tmp_path / "again.jsonl").read_bytes() == out.read_bytes()
 
 
+def test_a_cut_answer_and_a_failing_request_write_nothing_until_asked_again(
+    tmp_path, server, source, capsys
+):
+    out = tmp_path / "labelled.jsonl"
+    server.cut, server.down = {prompt(1)}, {prompt(2)}
+    assert label(source, out, "--override") == 1
+    assert f"teacher: failed: row {number(source, 3)}: " in capsys.readouterr().err
+    assert not out.exists()
+    server.down = set()
+    assert label(source, out, "--override") == 0
+    quarantined = lines(out.with_name("labelled.quarantine.jsonl"))
+    assert quarantined[0]["row"] == number(source, 2)
+    assert quarantined[0]["reason"].startswith("truncated: the answer stopped at max_tokens")
+    assert server.sent[prompt(1)] == 2  # a cut answer is asked again (reasks)
+
+
+def test_label_without_a_file_or_with_an_unreadable_calibration_is_refused(
+    tmp_path, server, capsys
+):
+    assert teacher.main(["label", ""]) == 2
+    assert "give the file to label" in capsys.readouterr().err
+    (teacher.WORK).mkdir(parents=True)
+    (teacher.WORK / "calibration.json").write_text("{torn", encoding="utf-8")
+    assert "is unreadable" in teacher.calibration_problem()
+    assert not server.sent
+
+
 def test_labelling_waits_for_a_passed_calibration(tmp_path, server, source):
     out = tmp_path / "labelled.jsonl"
     assert label(source, out) == 2
