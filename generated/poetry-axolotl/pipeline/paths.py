@@ -43,19 +43,6 @@ def _at(node: dict, keys: list[str], path: str, depth: int):
     return flat or MISSING
 
 
-def set_at(row: dict, path: str, value) -> None:
-    """Write ``value`` at ``path`` in ``row``, making the objects on the way (a value on
-    the way that is not an object is replaced by one)."""
-    *parents, last = path.split(".")
-    node = row
-    for key in parents:
-        child = node.get(key)
-        if not isinstance(child, dict):
-            child = node[key] = {}
-        node = child
-    node[last] = value
-
-
 def describe(value) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)}"

@@ -16,7 +16,7 @@ import re
 import unicodedata
 
 from . import schema
-from .paths import MISSING, PathError, set_at, value_at
+from .paths import MISSING, PathError, value_at
 
 if schema.COMPLETION_FORMAT == "label":
     from . import label_answer as ANSWER
@@ -146,10 +146,23 @@ def with_labels(row: dict, values: dict) -> dict:
     out = copy.deepcopy(row)
     target = {} if schema.LABELS_KEY else out
     for field in schema.FIELDS:
-        set_at(target, field["path"] or field["name"], values[field["name"]])
+        _set_at(target, field["path"] or field["name"], values[field["name"]])
     if schema.LABELS_KEY:
-        set_at(out, schema.LABELS_KEY, target)
+        _set_at(out, schema.LABELS_KEY, target)
     return out
+
+
+def _set_at(row: dict, path: str, value) -> None:
+    """Write ``value`` at ``path`` in ``row``, making the objects on the way (a value on
+    the way that is not an object is replaced by one)."""
+    *parents, last = path.split(".")
+    node = row
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = node[key] = {}
+        node = child
+    node[last] = value
 
 
 render_completion = ANSWER.render  # the answer a row's labels are written as
