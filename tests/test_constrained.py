@@ -366,7 +366,8 @@ def test_mlx_local_engine_batches_constrained_answers_as_one_at_a_time(
     """Constrained answers (and their log-probabilities) come in batches too, each answer
     with its own grammar state: a batch of 4 gives the answers of 4 batches of 1, and an
     unconstrained answer is the text, finish and log-probabilities mlx-lm's own
-    stream_generate gives for the same prompt."""
+    stream_generate gives for the same prompt (but for what the detokenizer holds back
+    at a stop, which mlx-lm's server drops and stream_generate keeps)."""
     pytest.importorskip("mlx_lm")
     from mlx_lm import load, stream_generate
 
@@ -413,13 +414,44 @@ def test_mlx_local_engine_batches_constrained_answers_as_one_at_a_time(
     )
     max_tokens = mods["schema"].MAX_NEW_TOKENS
     responses = list(stream_generate(model, tokenizer, prompt, max_tokens=max_tokens))
-    expected = [[r.text, r.logprobs[r.token].item()] for r in responses]
+    kept = [r.text if r.finish_reason != "stop" else "" for r in responses]
+    expected = [[text, r.logprobs[r.token].item()] for text, r in zip(kept, responses, strict=True)]
     first = answers[1][0]
-    assert first["output"] == "".join(r.text for r in responses)
+    assert first["output"] == "".join(kept)
     assert first["finish"] == responses[-1].finish_reason
     assert [t for t, _ in first["logprobs"]] == [t for t, _ in expected]
     got = [lp for _, lp in first["logprobs"]]
     assert got == pytest.approx([lp for _, lp in expected], abs=1e-4)
+
+
+def test_mlx_answer_at_a_stop_drops_what_the_detokenizer_holds_back(tmp_path, tiny_model):
+    """At a stop, mlx-lm's server drops the bytes of an unfinished character (and a lone
+    trailing space) that its streaming detokenizer still holds; eval writes the answer as
+    the server does, or parity fails on a served answer that is the same tokens (found by
+    a label-format spec's smoke). At max_new_tokens both write them."""
+    pytest.importorskip("mlx_lm")
+    from mlx_lm import load
+
+    from distillgen.ir import Overrides
+
+    build_into(
+        FIXTURES / "mini" / "mini.yaml",
+        tmp_path / "mlx",
+        Overrides(backend="mlx", model_base=str(tiny_model)),
+    )
+    engine = load_generated(tmp_path / "mlx", MODULES)["engine"]
+    _, tokenizer = load(str(tiny_model))
+    vocab = tokenizer._tokenizer.get_vocab()
+    # "a", then the first byte of a three-byte character (as byte-level BPE writes it)
+    tokens = [vocab["a"], vocab["\u00e2"]]
+    eos = tokenizer.eos_token_ids
+    stop = next(iter(eos)) if isinstance(eos, (set, list)) else eos
+    stopped = engine.answer(tokenizer, [(t, -0.5) for t in [*tokens, stop]], "stop", True)
+    assert stopped["output"] == "a" and stopped["tokens"] == 2
+    assert stopped["logprobs"] == [["a", -0.5], ["", -0.5], ["", -0.5]]
+    cut = engine.answer(tokenizer, [(t, -0.5) for t in tokens], "length", True)
+    assert cut["output"] == "a\ufffd"
+    assert "".join(text for text, _ in cut["logprobs"]) == cut["output"]
 
 
 def test_eval_and_predict_constrained_through_their_commands(tmp_path, tiny_model):

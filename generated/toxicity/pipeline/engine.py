@@ -62,11 +62,13 @@ def _batch(model, tokenizer, batch, opts: Options):
 
 def answer(tokenizer, steps: list, finish: str, logprobs: bool) -> dict:
     """An answer from its generated tokens (the stop token last when it stopped) as
-    mlx-lm's server and stream_generate give it: the text through the tokenizer's
-    streaming detokenizer, which (for byte-level BPE and SentencePiece tokenizers) drops
-    the first token's leading space, where tokenizer.decode (batch_generate's texts)
-    keeps it; with ``logprobs``, each token's text and log-probability, the stop token's
-    with what the detokenizer had left."""
+    mlx-lm's server gives it, which parity compares with: the text through the
+    tokenizer's streaming detokenizer, which (for byte-level BPE and SentencePiece
+    tokenizers) drops the first token's leading space, where tokenizer.decode
+    (batch_generate's texts) keeps it. At a stop the server drops what the detokenizer
+    still holds back (the bytes of an unfinished character, a lone trailing space; mlx-lm's
+    stream_generate keeps them); at max_new_tokens it writes them. With ``logprobs``,
+    each token's text and log-probability (the stop token's text empty)."""
     ids = steps[:-1] if finish == "stop" else steps
     detokenizer = tokenizer.detokenizer
     detokenizer.reset()
@@ -74,11 +76,12 @@ def answer(tokenizer, steps: list, finish: str, logprobs: bool) -> dict:
     for token, logprob in ids:
         detokenizer.add_token(token)
         pieces.append([detokenizer.last_segment, logprob])
-    detokenizer.finalize()
     if finish == "stop":
-        pieces.append([detokenizer.last_segment, steps[-1][1]])
-    elif pieces:
-        pieces[-1][0] += detokenizer.last_segment
+        pieces.append(["", steps[-1][1]])
+    else:
+        detokenizer.finalize()
+        if pieces:
+            pieces[-1][0] += detokenizer.last_segment
     reply = {"output": detokenizer.text, "finish": finish, "tokens": len(ids)}
     if logprobs:
         reply["logprobs"] = pieces
