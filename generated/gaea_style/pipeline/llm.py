@@ -362,12 +362,15 @@ def in_order(items, body_of_item, settings: Settings, cache_path: Path | None):
     most ``settings.concurrency`` requests in flight and at most 4 x that many answers
     held back waiting for an earlier one (memory is flat). ``body_of_item(item)`` is the
     request; answers are cached in ``cache_path`` (None: in memory). Raises LLMError when
-    a request fails after its retries; what was answered stays in the cache."""
+    a request fails after its retries; what was answered stays in the cache, and so do
+    the answers to the requests in flight then (they are let finish: each is paid for,
+    and the next run does not ask it again)."""
     cache = Cache(cache_path if cache_path is not None else Path(":memory:"))
     client = Client(settings, cache)
     loop = asyncio.new_event_loop()
     gate = asyncio.Semaphore(max(1, settings.concurrency))
     window = 4 * max(1, settings.concurrency)
+    in_flight: set = set()  # the tasks whose request is out
 
     async def ask(item):
         body = body_of_item(item)
@@ -376,10 +379,16 @@ def in_order(items, body_of_item, settings: Settings, cache_path: Path | None):
         if known is not None:
             return known
         async with gate:
-            return await client.ask(key, body)
+            task = asyncio.current_task()
+            in_flight.add(task)
+            try:
+                return await client.ask(key, body)
+            finally:
+                in_flight.discard(task)
 
     pending: deque = deque()
     source = iter(items)
+    failed = False
     try:
         while True:
             while len(pending) < window:
@@ -391,9 +400,13 @@ def in_order(items, body_of_item, settings: Settings, cache_path: Path | None):
                 return
             item, task = pending.popleft()
             yield item, loop.run_until_complete(task)
+    except LLMError:
+        failed = True
+        raise
     finally:
-        for _, task in pending:
-            task.cancel()
+        for _, task in pending:  # a failure lets the requests in flight finish
+            if not (failed and task in in_flight):
+                task.cancel()
         if pending:
             loop.run_until_complete(
                 asyncio.gather(*(t for _, t in pending), return_exceptions=True)

@@ -108,7 +108,9 @@ def test_constrained_requests_carry_the_constraint_and_log_probabilities_give_co
     columns = label_columns(source)
     # a value of k tokens at -0.1 each: exp(-0.1 k)
     possible = {round(math.exp(-0.1 * k), 6) for k in range(1, 200)}
-    for i, prediction in enumerate(predictions(tmp_path / "out")):
+    answers = predictions(tmp_path / "out")
+    assert len(answers) == N
+    for i, prediction in enumerate(answers):
         for name, value in expected(i).items():
             assert prediction[columns[name]] == value
             assert prediction[f"{name}_confidence"] in possible, (name, prediction)

@@ -24,6 +24,7 @@ class Server:
         self.answers, self.sent, self.flaky, self.down = answers, Counter(), False, set()
         self.bodies: list[dict] = []
         self.cut: set = set()
+        self.lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,11 +35,13 @@ class Server:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 chat = "messages" in body
                 prompt = body["messages"][-1]["content"] if chat else body["prompt"]
-                server.sent[prompt] += 1
-                server.bodies.append(body)
-                if prompt in server.down or (server.flaky and server.sent[prompt] == 1):
+                with server.lock:  # (one thread per request)
+                    server.sent[prompt] += 1
+                    server.bodies.append(body)
+                    count = server.sent[prompt]
+                if prompt in server.down or (server.flaky and count == 1):
                     return self.reply(500, {"error": {"message": "overloaded"}})
-                if server.flaky and server.sent[prompt] == 2:
+                if server.flaky and count == 2:
                     return self.reply(200, {"choices": []})
                 content = server.answers.get(prompt)
                 if content is None:  # a prompt no test expected: said at once, not retried
