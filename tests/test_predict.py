@@ -598,3 +598,33 @@ def test_field_confidence_spans_in_every_completion_format(golden, output, token
     found = conf.fields(output, [list(t) for t in tokens])
     assert {k: found[k] for k in expected} == expected
     assert set(found) == set(conf.schema.FIELD_NAMES)
+
+
+def test_a_failed_request_lets_the_requests_in_flight_finish_into_the_cache(tmp_path, monkeypatch):
+    """When a request fails for good, the requests already out are let finish and their
+    answers kept: each was paid for, and the next run does not ask it again (the engine
+    cancelled them once, and their answers were asked again)."""
+    llm = load_generated(ROOT / "generated" / "poetry", ("schema", "llm"))["llm"]
+    monkeypatch.setenv("STAND_IN_KEY", "test")
+
+    def answer(body):
+        text = user_text(body)
+        if text == "fail":
+            raise RuntimeError("dropped")  # the connection closes unanswered
+        time.sleep(1.0)  # still out when the failure comes
+        return f"answer to {text}"
+
+    with FakeOpenAI(answer) as server:
+        settings = llm.Settings(
+            base_url=server.url, model="m", api_key_env="STAND_IN_KEY", concurrency=3, retries=0
+        )
+
+        def body_of(text):
+            return llm.body_of([{"role": "user", "content": text}], settings)
+
+        with pytest.raises(llm.LLMError):
+            list(llm.in_order(["fail", "slow a", "slow b"], body_of, settings, tmp_path / "c.db"))
+        cache = llm.Cache(tmp_path / "c.db")
+        kept = [cache.get(llm.key_of(body_of(text))) for text in ("slow a", "slow b")]
+        cache.close()
+    assert [a.content for a in kept] == ["answer to slow a", "answer to slow b"]
