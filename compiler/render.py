@@ -363,10 +363,16 @@ def runtime_files(project: Project) -> dict[str, Path]:
     return {
         out: source
         for out, source in files.items()
-        if not out.startswith("tests/test_")
-        or f"pipeline/{out.removeprefix('tests/test_')}" not in found
-        or f"pipeline/{out.removeprefix('tests/test_')}" in files
+        if (module := tested_module(out)) not in found or module in files
     }
+
+
+def tested_module(path: str) -> str | None:
+    """The pipeline module a test module is named after (tests/test_teacher.py:
+    pipeline/teacher.py), else None."""
+    if not path.startswith("tests/test_"):
+        return None
+    return f"pipeline/{path.removeprefix('tests/test_')}"
 
 
 # The export steps' modules: a project has them where its backend has pipeline/weights.py.
